@@ -1,0 +1,56 @@
+"""LaTeX tables for the paper: booktabs tabulars rendered by pandas' Styler.
+
+Each function returns the text of a ``tabular`` (no ``table`` float), so the
+paper ``\\input``s it inside its own float with its own caption.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+
+def escape(text: str) -> str:
+    """Escape LaTeX's special characters in a label."""
+    for char, repl in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"),
+                       ("#", r"\#"), ("_", r"\_"), ("{", r"\{"), ("}", r"\}")):
+        text = text.replace(char, repl)
+    return text
+
+
+def booktabs(frame: pd.DataFrame, column_format: str, midrule_before: str | None = None,
+             multirow: bool = False) -> str:
+    """Render a frame of already-formatted strings as a booktabs tabular.
+
+    ``midrule_before`` names a row label that gets a ``\\midrule`` above it
+    (a totals row). ``multirow`` spans repeated outer index labels.
+    """
+    styler = frame.style
+    text = styler.to_latex(
+        column_format=column_format,
+        hrules=True,
+        multirow_align="t" if multirow else "naive",
+        clines=None,
+    )
+    if midrule_before is not None:
+        lines = text.splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith(midrule_before + " &"):
+                lines.insert(i, r"\midrule")
+                break
+        text = "\n".join(lines) + "\n"
+    return text
+
+
+def fmt_number(value: float, digits: int) -> str:
+    return "--" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+
+
+def fmt_pm(mean: float, std: float, digits: int) -> str:
+    """``$m \\pm s$``; a lone value (one seed: no std) is shown without ``\\pm``."""
+    if mean is None or math.isnan(mean):
+        return "--"
+    if std is None or math.isnan(std):
+        return f"${mean:.{digits}f}$"
+    return f"${mean:.{digits}f} \\pm {std:.{digits}f}$"

@@ -1,0 +1,112 @@
+"""Deterministic, atomic writing of artifacts and the one error type for bad input.
+
+Every artifact is written to a temporary file next to its target and renamed
+into place, so a failed or interrupted job never leaves a truncated file.
+JSON has a fixed key order (the order the code builds it in), two-space
+indentation and ``null`` for NaN or infinity; CSV uses ``\\n`` line endings and
+Python's shortest round-trip float repr, so equal numbers give equal bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+log = logging.getLogger("llmcost")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    On any exception the temporary file is removed and ``path`` is untouched.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Plain Python values for ``json``: NumPy scalars unwrapped, NaN/inf -> None."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [to_jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, (np.bool_, bool)):
+        return bool(obj)
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        value = float(obj)
+        return value if math.isfinite(value) else None
+    if obj is pd.NA or obj is None:
+        return None
+    return obj
+
+
+def dumps_json(obj: Any) -> str:
+    return json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> None:
+    write_text(path, dumps_json(obj))
+
+
+def write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+
+
+def run_rule(main: Callable[[Any], None], snakemake: Any) -> None:
+    """Entry point of a rule script: log to the rule's log, turn InputError into one message.
+
+    Info goes to the log file; warnings and errors also go to stderr, which
+    Snakemake shows in the terminal. An ``InputError`` exits with status 1 and
+    its message, never a traceback; any other exception keeps its traceback
+    (that is a bug, not bad input).
+    """
+    logger = logging.getLogger("llmcost")
+    logger.setLevel(logging.INFO)
+    logger.handlers.clear()
+    logger.propagate = False
+    if snakemake.log:
+        to_file = logging.FileHandler(snakemake.log[0], mode="w", encoding="utf-8")
+        to_file.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        logger.addHandler(to_file)
+    to_terminal = logging.StreamHandler(sys.stderr)
+    to_terminal.setLevel(logging.WARNING)
+    to_terminal.setFormatter(logging.Formatter(f"[{snakemake.rule}] %(levelname)s: %(message)s"))
+    logger.addHandler(to_terminal)
+    try:
+        main(snakemake)
+    except InputError as error:
+        logger.error("%s", error)
+        sys.exit(1)
+    logger.info("done")

@@ -1,0 +1,61 @@
+"""One plotting style for every figure, and byte-stable saving.
+
+Figures use the Agg backend, matplotlib's bundled DejaVu Sans, and no
+timestamps or software tags in the file metadata, so the same data and the
+same pinned matplotlib give the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .outputs import atomic_path  # noqa: E402
+
+# Colour-blind safe (Okabe-Ito), in a fixed order.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.labelsize": 8,
+    "legend.fontsize": 7,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.5,
+    "lines.linewidth": 1.2,
+    "figure.dpi": 100,
+    "savefig.dpi": 200,
+    "savefig.bbox": "tight",
+    "pdf.fonttype": 42,
+    "svg.hashsalt": "llmcost",
+}
+
+
+def use_style() -> None:
+    plt.rcParams.update(STYLE)
+
+
+def color_map(names) -> dict:
+    """A stable colour for each name, in the order given."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+
+
+def save_figure(fig, pdf_path: str | os.PathLike, png_path: str | os.PathLike) -> None:
+    """Write ``fig`` as PDF and PNG, atomically and without timestamps."""
+    with atomic_path(pdf_path) as tmp:
+        fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None,
+                                                 "Producer": None, "Creator": None})
+    with atomic_path(png_path) as tmp:
+        fig.savefig(tmp, format="png", metadata={"Software": None})
+    plt.close(fig)

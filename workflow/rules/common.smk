@@ -1,0 +1,74 @@
+# Parse-time logic: config validation, discovery of the inputs, and the helper
+# functions the rules use for their inputs. Nothing here reads a data file's
+# contents; it only lists files.
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+from llmcost.discovery import discover_routing_datasets, discover_runs, runs_by_dataset  # noqa: E402
+from llmcost.errors import InputError  # noqa: E402
+
+
+wildcard_constraints:
+    dataset=r"[^/]+",
+
+
+def _parse_time(function, *args, **kwargs):
+    """Run a discovery function; bad input stops Snakemake with its message only."""
+    try:
+        return function(*args, **kwargs)
+    except InputError as error:
+        raise WorkflowError(str(error)) from None
+
+
+TOKENS = config["tokens"]
+RUNS = _parse_time(
+    discover_runs,
+    TOKENS["runs"],
+    datasets=TOKENS["datasets"],
+    models=TOKENS["models"],
+    optimizers=TOKENS["optimizers"],
+    seeds=TOKENS["seeds"],
+    run_choice=TOKENS["run_choice"],
+)
+RUNS_BY_DATASET = runs_by_dataset(RUNS)
+TOKEN_DATASETS = sorted(RUNS_BY_DATASET)
+
+ROUTING = config["routing"]
+ROUTING_DATASETS = _parse_time(
+    discover_routing_datasets, ROUTING["logits"], ROUTING["router"], ROUTING["datasets"]
+)
+
+
+def lib(*modules):
+    """The llmcost modules a rule imports: inputs, so editing one reruns its rules."""
+    return [f"scripts/llmcost/{name}.py" for name in ("__init__", "errors", "outputs", *modules)]
+
+
+def step_logs(wildcards):
+    return [run.log_path for run in RUNS_BY_DATASET[wildcards.dataset]]
+
+
+def run_records(wildcards):
+    """The runs of one dataset as plain records (a params value: a new run reruns the job)."""
+    return [run.record() for run in RUNS_BY_DATASET[wildcards.dataset]]
+
+
+def token_artifacts():
+    return [
+        "results/tokens/runs.csv",
+        "results/tokens/summary.csv",
+        "results/tokens/summary.json",
+        "results/tables/token_fraction.tex",
+        "results/tables/token_usage.tex",
+        *expand("results/figures/token_{name}.{ext}", name=["usage", "cumulative"], ext=["pdf", "png"]),
+    ]
+
+
+def all_artifacts():
+    return token_artifacts() + routing_artifacts()

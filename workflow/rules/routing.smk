@@ -1,0 +1,5 @@
+# Routing stage (placeholder until the routing rules land).
+
+
+def routing_artifacts():
+    return []
