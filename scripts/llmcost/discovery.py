@@ -10,7 +10,7 @@ import os
 import re
 import string
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import InputError
@@ -33,8 +33,8 @@ class Run:
     log_path: str  # its step log
 
     def record(self) -> dict:
-        return {"dataset": self.dataset, "model": self.model, "optimizer": self.optimizer,
-                "seed": self.seed, "run": self.run, "path": self.log_path}
+        """Plain values (a Snakemake param); ``Run(**record)`` rebuilds the run."""
+        return asdict(self)
 
 
 def _subdirs(path: str) -> list[str]:

@@ -33,6 +33,8 @@ def booktabs(frame: pd.DataFrame, column_format: str, midrule_before: str | None
         multirow_align="t" if multirow else "naive",
         clines=None,
     )
+    if any(name is not None for name in frame.index.names) and frame.columns.nlevels == 1:
+        text = _merge_index_names_into_header(text, frame.index.nlevels)
     if midrule_before is not None:
         lines = text.splitlines()
         for i, line in enumerate(lines):
@@ -41,6 +43,18 @@ def booktabs(frame: pd.DataFrame, column_format: str, midrule_before: str | None
                 break
         text = "\n".join(lines) + "\n"
     return text
+
+
+def _merge_index_names_into_header(text: str, levels: int) -> str:
+    """Styler puts index names on a second header line; put them on the first."""
+    lines = text.splitlines()
+    top = lines.index(r"\toprule")
+    header, names = lines[top + 1], lines[top + 2]
+    header_cells = header.removesuffix(r" \\").split(" & ")
+    name_cells = names.removesuffix(r" \\").split(" & ")
+    merged = name_cells[:levels] + header_cells[levels:]
+    lines[top + 1: top + 3] = [" & ".join(merged) + r" \\"]
+    return "\n".join(lines) + "\n"
 
 
 def fmt_number(value: float, digits: int) -> str:

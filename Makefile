@@ -1,0 +1,25 @@
+# The newcomer's wrappers around Snakemake. `make` runs the pipeline on the
+# bundled data; `make test` runs the tests. Both create .venv on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+CORES ?= 8
+
+.PHONY: all test clean-venv
+
+all: $(VENV)/.installed
+	$(BIN)/snakemake --cores $(CORES)
+
+test: $(VENV)/.installed
+	$(BIN)/pytest
+
+# The venv is rebuilt when the pins change.
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+clean-venv:
+	rm -rf $(VENV)

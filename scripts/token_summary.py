@@ -1,0 +1,18 @@
+"""Rule token_summary: per-run totals and per-cell means over seeds."""
+
+import pandas as pd
+
+from llmcost.outputs import run_rule, write_csv, write_json
+from llmcost.tokens import run_totals, summarize, summary_document
+
+
+def main(snakemake):
+    steps = pd.concat([pd.read_csv(path) for path in snakemake.input.steps], ignore_index=True)
+    runs = run_totals(steps)
+    summary = summarize(runs)
+    write_csv(snakemake.output.runs, runs)
+    write_csv(snakemake.output.summary_csv, summary)
+    write_json(snakemake.output.summary_json, summary_document(summary))
+
+
+run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)

@@ -1,0 +1,15 @@
+"""Rule token_usage_figure: mean token totals per cell, meta vs downstream, input vs output."""
+
+import pandas as pd
+
+from llmcost.outputs import run_rule
+from llmcost.plotting import save_figure
+from llmcost.token_figures import token_usage_figure
+
+
+def main(snakemake):
+    summary = pd.read_csv(snakemake.input.summary)
+    save_figure(token_usage_figure(summary), snakemake.output.pdf, snakemake.output.png)
+
+
+run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)

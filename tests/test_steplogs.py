@@ -1,0 +1,66 @@
+"""Reading step logs: CSV, gzipped CSV and the parquet fallback give the same steps."""
+
+import logging
+
+import pandas as pd
+import pytest
+from conftest import write_step_log
+
+from llmcost.errors import InputError
+from llmcost.steplogs import STEP_COLUMNS, first_row_per_step, read_step_log
+
+STEPS = {1: (100, 10, 5000, 500), 2: (200, 20, 6000, 600), 3: (300, 30, 7000, 700)}
+
+
+@pytest.mark.parametrize("name", ["step_results_eval.csv", "step_results_eval.csv.gz",
+                                  "step_results.parquet"])
+def test_each_format_reads_the_same_steps(tmp_path, name):
+    path = write_step_log(tmp_path / name, STEPS)
+    frame = read_step_log(str(path))
+    assert list(frame.columns) == STEP_COLUMNS
+    assert len(frame) == 9
+    assert all(str(dtype) == "int64" for dtype in frame.dtypes)
+    steps = first_row_per_step(frame, source="run")
+    assert steps["step"].tolist() == [1, 2, 3]
+    assert steps["input_tokens_meta_llm"].tolist() == [100, 200, 300]
+    assert steps["output_tokens_downstream_llm"].tolist() == [500, 600, 700]
+
+
+def test_first_row_per_step_sorts_steps_and_takes_the_first_row():
+    frame = pd.DataFrame({"step": [2, 1, 2, 1], "input_tokens_meta_llm": [20, 10, 99, 11],
+                          "output_tokens_meta_llm": [2, 1, 2, 1],
+                          "input_tokens_downstream_llm": [200, 100, 200, 100],
+                          "output_tokens_downstream_llm": [0, 0, 0, 0]})
+    steps = first_row_per_step(frame, source="run-x")
+    assert steps["step"].tolist() == [1, 2]
+    assert steps["input_tokens_meta_llm"].tolist() == [10, 20]
+
+
+def test_disagreeing_rows_of_a_step_warn_with_run_and_step(caplog):
+    frame = pd.DataFrame({"step": [1, 1, 2], "input_tokens_meta_llm": [10, 12, 5],
+                          "output_tokens_meta_llm": [1, 1, 1],
+                          "input_tokens_downstream_llm": [100, 100, 100],
+                          "output_tokens_downstream_llm": [0, 0, 0]})
+    with caplog.at_level(logging.WARNING, logger="llmcost"):
+        steps = first_row_per_step(frame, source="agnews/llama/CAPO/seed42/x/y")
+    assert steps["input_tokens_meta_llm"].tolist() == [10, 5]
+    assert "agnews/llama/CAPO/seed42/x/y: step 1 has rows whose token counts disagree" in caplog.text
+    assert "step 2" not in caplog.text
+
+
+def test_missing_token_column_names_the_file_and_column(tmp_path):
+    path = write_step_log(tmp_path / "step_results_eval.csv", STEPS)
+    frame = pd.read_csv(path).drop(columns=["output_tokens_meta_llm"])
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"step_results_eval\.csv: missing column\(s\) output_tokens_meta_llm"):
+        read_step_log(str(path))
+
+
+def test_non_numeric_token_value_names_column_and_row(tmp_path):
+    path = write_step_log(tmp_path / "step_results_eval.csv", STEPS)
+    frame = pd.read_csv(path)
+    frame["input_tokens_downstream_llm"] = frame["input_tokens_downstream_llm"].astype(object)
+    frame.loc[4, "input_tokens_downstream_llm"] = "lots"
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match="column input_tokens_downstream_llm, data row 5: value 'lots'"):
+        read_step_log(str(path))
