@@ -6,13 +6,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 8
 
-.PHONY: all test clean-venv
+.PHONY: all test check report clean-venv
 
 all: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)
 
 test: $(VENV)/.installed
 	$(BIN)/pytest
+
+# Regenerate everything from scratch in a clean copy; fail naming each file
+# that differs from the committed results/.
+check: $(VENV)/.installed
+	$(BIN)/python scripts/check_results.py --cores $(CORES)
+
+# One HTML page with every figure and table, with captions, grouped by stage.
+report: $(VENV)/.installed
+	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --report report.html
 
 # The venv is rebuilt when the pins change.
 $(VENV)/.installed: requirements.txt

@@ -12,6 +12,10 @@ configfile: "config.yaml"
 report: "workflow/report/workflow.rst"
 
 
+wildcard_constraints:
+    dataset=r"[^/]+",
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/tokens.smk"
 include: "workflow/rules/routing.smk"

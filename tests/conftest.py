@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from check_results import copy_workflow  # noqa: F401 (re-exported for the tests)
 
 REPO = Path(__file__).resolve().parents[1]
-# What a copy of the repository needs to run the workflow (results/ excluded).
-WORKFLOW_FILES = ["Snakefile", "config.yaml", "profiles", "workflow", "scripts", "data"]
-
-
-def copy_workflow(target: Path, with_results: bool = False) -> Path:
-    """Copy the workflow and its bundled data (not results/ unless asked) to ``target``."""
-    target.mkdir(parents=True, exist_ok=True)
-    for name in WORKFLOW_FILES + (["results"] if with_results else []):
-        source = REPO / name
-        if source.is_symlink():
-            (target / name).symlink_to(source.readlink())
-        elif source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
-    return target
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -65,3 +49,27 @@ def write_step_log(path: Path, steps, rows_per_step: int = 3, **overrides) -> Pa
     else:
         frame.to_csv(path, index=False)
     return path
+
+
+def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
+    """The jobs a dry run plans, as {rule: count} (empty when nothing is to be done)."""
+    result = snakemake(workdir, "-n", *args)
+    lines = (result.stdout + result.stderr).splitlines()
+    if "Job stats:" not in lines:
+        return {}
+    jobs = {}
+    for line in lines[lines.index("Job stats:") + 3:]:
+        parts = line.split()
+        if len(parts) != 2 or parts[0] == "total":
+            break
+        jobs[parts[0]] = int(parts[1])
+    return jobs
+
+
+@pytest.fixture
+def rerun_copy(pipeline_run, tmp_path) -> Path:
+    """A copy of the finished pipeline run (outputs, mtimes and Snakemake's metadata)."""
+    import shutil
+    target = tmp_path / "rerun"
+    shutil.copytree(pipeline_run, target, symlinks=True)
+    return target

@@ -14,10 +14,6 @@ from llmcost.discovery import discover_routing_datasets, discover_runs, runs_by_
 from llmcost.errors import InputError  # noqa: E402
 
 
-wildcard_constraints:
-    dataset=r"[^/]+",
-
-
 def _parse_time(function, *args, **kwargs):
     """Run a discovery function; bad input stops Snakemake with its message only."""
     try:
@@ -46,7 +42,7 @@ ROUTING_DATASETS = _parse_time(
 
 
 def lib(*modules):
-    """The llmcost modules a rule imports: inputs, so editing one reruns its rules."""
+    """The llmcost modules a job imports, as inputs: editing one reruns the jobs using it."""
     return [f"scripts/llmcost/{name}.py" for name in ("__init__", "errors", "outputs", *modules)]
 
 

@@ -18,6 +18,8 @@ rule token_steps:
         runs=run_records,
     log:
         "logs/tokens/steps_{dataset}.log",
+    conda:
+        "../../environment.yml"
     script:
         "../../scripts/token_steps.py"
 
@@ -34,6 +36,8 @@ rule token_summary:
         summary_json="results/tokens/summary.json",
     log:
         "logs/tokens/summary.log",
+    conda:
+        "../../environment.yml"
     script:
         "../../scripts/token_summary.py"
 
@@ -52,6 +56,8 @@ rule token_tables:
         optimizer=TOKENS["table_optimizer"],
     log:
         "logs/tokens/tables.log",
+    conda:
+        "../../environment.yml"
     script:
         "../../scripts/token_tables.py"
 
@@ -66,6 +72,8 @@ rule token_usage_figure:
                    category="Token usage", subcategory="Figures"),
     log:
         "logs/tokens/usage_figure.log",
+    conda:
+        "../../environment.yml"
     script:
         "../../scripts/token_usage_figure.py"
 
@@ -83,5 +91,7 @@ rule token_cumulative_figure:
         optimizer=TOKENS["table_optimizer"],
     log:
         "logs/tokens/cumulative_figure.log",
+    conda:
+        "../../environment.yml"
     script:
         "../../scripts/token_cumulative_figure.py"

@@ -1,0 +1,35 @@
+"""Incremental reruns: what Snakemake plans after a change (dry runs on a finished copy)."""
+
+import shutil
+
+from conftest import planned_jobs
+
+TOKEN_DOWNSTREAM = {"token_summary", "token_tables", "token_usage_figure", "token_cumulative_figure"}
+
+
+def test_up_to_date_plans_nothing(rerun_copy):
+    assert planned_jobs(rerun_copy) == {}
+
+
+def test_a_new_seed_reruns_only_its_dataset_and_the_token_combiners(rerun_copy):
+    cell = rerun_copy / "data/capo/main_results/gsm8k/qwen/CAPO"
+    shutil.copytree(cell / "seed44", cell / "seed45")
+    jobs = planned_jobs(rerun_copy)
+    assert jobs.pop("token_steps") == 1  # gsm8k's only, of 5 datasets
+    assert jobs.pop("all") == 1
+    assert set(jobs) == TOKEN_DOWNSTREAM
+    assert not any(rule.startswith("routing") for rule in jobs)
+
+
+def test_editing_a_plot_script_reruns_only_that_plot(rerun_copy):
+    script = rerun_copy / "scripts/token_usage_figure.py"
+    script.write_text(script.read_text() + "\n# a comment\n")
+    jobs = planned_jobs(rerun_copy)
+    assert jobs == {"token_usage_figure": 1, "all": 1}
+
+
+def test_editing_the_figure_module_reruns_only_the_figures_using_it(rerun_copy):
+    module = rerun_copy / "scripts/llmcost/token_figures.py"
+    module.write_text(module.read_text() + "\n# a comment\n")
+    jobs = planned_jobs(rerun_copy)
+    assert jobs == {"token_usage_figure": 1, "token_cumulative_figure": 1, "all": 1}
