@@ -8,6 +8,8 @@ column, and what to do; pickles are never opened.
 
 from __future__ import annotations
 
+import csv
+import gzip
 import logging
 
 import numpy as np
@@ -54,14 +56,33 @@ def _read_table(path: str, as_text: bool = False) -> pa.Table:
             _require_columns(path, _csv_header(path))
         if not as_text and ("conversion error" in message.lower() or "CSV conversion" in message):
             return _read_table(path, as_text=True)
+        where = "" if path.endswith(".parquet") else _csv_problem_line(path)
         raise InputError(
-            f"{path}: cannot be read as a step log ({_first_line(error)}). The file may be "
+            f"{path}{where}: cannot be read as a step log ({_first_line(error)}). The file may be "
             f"empty, truncated or corrupt: copy it again from the run's output."
         ) from None
     if table.num_rows == 0:
         raise InputError(f"{path}: the step log has a header but no rows. Copy the complete file "
                          f"again, or remove the run.")
     return table
+
+
+def _csv_problem_line(path: str) -> str:
+    """``", line N"`` where Python's csv module finds the file's first malformed row."""
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle, strict=True)
+            width = None
+            for row in reader:
+                width = width or len(row)
+                if len(row) != width:
+                    return f", line {reader.line_num}"
+    except csv.Error:
+        return f", line {reader.line_num + 1}"
+    except Exception:  # noqa: BLE001 (a best-effort pointer; the caller reports the error)
+        return ""
+    return ""
 
 
 def _csv_header(path: str) -> list[str]:
@@ -102,7 +123,7 @@ def read_step_log(path: str) -> pd.DataFrame:
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise InputError(
-                f"{path}: column {name}, data row {row + 1}: value {raw[row]!r} is not a whole "
+                f"{path}: column {name}, data row {row + 1}: value {str(raw[row])!r} is not a whole "
                 f"non-negative number of tokens. Fix or remove that row."
             )
         columns[name] = values.astype("int64")

@@ -6,6 +6,11 @@
 # few seeds) would spend almost all its time starting up; one job for the
 # whole stage would reread every run when one seed lands. A new seed reruns
 # only its dataset's job and the small jobs that combine the datasets.
+#
+# Outputs are flagged update(): Snakemake then keeps an artifact while its job
+# reruns and restores it if the job fails, so a bad new input never costs the
+# artifacts of an earlier good run (the scripts write to a temporary file and
+# rename it into place, so nothing half-written is left either).
 
 
 rule token_steps:
@@ -13,7 +18,7 @@ rule token_steps:
         logs=step_logs,
         code=lib("discovery", "steplogs", "tokens", "latex"),
     output:
-        steps="results/tokens/steps/{dataset}.csv",
+        steps=update("results/tokens/steps/{dataset}.csv"),
     params:
         runs=run_records,
     log:
@@ -29,11 +34,11 @@ rule token_summary:
         steps=expand("results/tokens/steps/{dataset}.csv", dataset=TOKEN_DATASETS),
         code=lib("discovery", "steplogs", "tokens", "latex"),
     output:
-        runs=report("results/tokens/runs.csv", caption="../report/token_runs.rst",
+        runs=report(update("results/tokens/runs.csv"), caption="../report/token_runs.rst",
                     category="Token usage", subcategory="Data"),
-        summary_csv=report("results/tokens/summary.csv", caption="../report/token_summary.rst",
+        summary_csv=report(update("results/tokens/summary.csv"), caption="../report/token_summary.rst",
                            category="Token usage", subcategory="Data"),
-        summary_json="results/tokens/summary.json",
+        summary_json=update("results/tokens/summary.json"),
     log:
         "logs/tokens/summary.log",
     conda:
@@ -47,10 +52,10 @@ rule token_tables:
         summary="results/tokens/summary.csv",
         code=lib("discovery", "steplogs", "tokens", "latex"),
     output:
-        fraction=report("results/tables/token_fraction.tex",
+        fraction=report(update("results/tables/token_fraction.tex"),
                         caption="../report/token_fraction.rst",
                         category="Token usage", subcategory="Tables"),
-        usage=report("results/tables/token_usage.tex", caption="../report/token_usage_table.rst",
+        usage=report(update("results/tables/token_usage.tex"), caption="../report/token_usage_table.rst",
                      category="Token usage", subcategory="Tables"),
     params:
         optimizer=TOKENS["table_optimizer"],
@@ -67,8 +72,8 @@ rule token_usage_figure:
         summary="results/tokens/summary.csv",
         code=lib("discovery", "steplogs", "tokens", "latex", "plotting", "token_figures"),
     output:
-        pdf="results/figures/token_usage.pdf",
-        png=report("results/figures/token_usage.png", caption="../report/token_usage_figure.rst",
+        pdf=update("results/figures/token_usage.pdf"),
+        png=report(update("results/figures/token_usage.png"), caption="../report/token_usage_figure.rst",
                    category="Token usage", subcategory="Figures"),
     log:
         "logs/tokens/usage_figure.log",
@@ -83,8 +88,8 @@ rule token_cumulative_figure:
         steps=expand("results/tokens/steps/{dataset}.csv", dataset=TOKEN_DATASETS),
         code=lib("discovery", "steplogs", "tokens", "latex", "plotting", "token_figures"),
     output:
-        pdf="results/figures/token_cumulative.pdf",
-        png=report("results/figures/token_cumulative.png",
+        pdf=update("results/figures/token_cumulative.pdf"),
+        png=report(update("results/figures/token_cumulative.png"),
                    caption="../report/token_cumulative.rst",
                    category="Token usage", subcategory="Figures"),
     params:

@@ -1,0 +1,144 @@
+"""Bad input ends in one clear message; results/ and the inputs are left as they were.
+
+Each case breaks one input of a finished pipeline copy, reruns Snakemake, and
+checks the exit status, the message (file, and row/line/column where known),
+that results/ is byte-identical to before and that the inputs are unchanged.
+"""
+
+import gzip
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import snakemake
+
+CELL = "data/capo/main_results/gsm8k/qwen/CAPO"
+PARQUET_RUN = "data/capo/main_results/copa/mistral/CAPO/seed42/benchmark_experiment_copa_mistral_CAPO_42/kdfm"
+
+
+def digest(root: Path) -> dict[str, str]:
+    """Content hash of every file below ``root``, hidden files included."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def step_log(workdir: Path, seed: int = 43) -> Path:
+    return next((workdir / CELL / f"seed{seed}").glob("*/*/step_results_eval.csv.gz"))
+
+
+def rewrite_csv(workdir: Path, change) -> Path:
+    """Replace a run's gzipped step log by a plain CSV with ``change(frame)`` applied."""
+    path = step_log(workdir)
+    frame = pd.read_csv(path)
+    path.unlink()
+    target = path.with_suffix("")  # step_results_eval.csv
+    change(frame, target)
+    return target
+
+
+def write_frame(frame, target):
+    frame.to_csv(target, index=False)
+
+
+def set_value(column, row, value):
+    def change(frame, target):
+        frame[column] = frame[column].astype(object)
+        frame.loc[row, column] = value
+        write_frame(frame, target)
+    return change
+
+
+def drop(column):
+    return lambda frame, target: write_frame(frame.drop(columns=[column]), target)
+
+
+def truncate(workdir):
+    path = step_log(workdir)
+    text = gzip.decompress(path.read_bytes())
+    path.unlink()
+    path.with_suffix("").write_bytes(text[: len(text) // 2])
+
+
+def second_run_folder(workdir):
+    seed = workdir / CELL / "seed43"
+    run = next(seed.glob("*/*"))
+    shutil.copytree(run, run.parent / "zzzz")
+
+
+TOKEN_CASES = {
+    "no step log": (lambda w: step_log(w).unlink(), r"seed43/\S+: no step log; expected one of"),
+    "empty file": (lambda w: rewrite_csv(w, lambda f, t: t.write_text("")),
+                   r"step_results_eval\.csv: cannot be read as a step log \(Empty CSV file\)"),
+    "header-only csv": (lambda w: rewrite_csv(w, lambda f, t: write_frame(f.iloc[:0], t)),
+                        r"step_results_eval\.csv: the step log has a header but no rows"),
+    "truncated csv": (truncate, r"step_results_eval\.csv, line \d+: cannot be read as a step log"),
+    "corrupt gzip": (lambda w: step_log(w).write_bytes(b"\x1f\x8b\x08\x00" + b"garbage" * 50),
+                     r"step_results_eval\.csv\.gz: cannot be read as a step log"),
+    "corrupt parquet": (lambda w: (w / PARQUET_RUN / "step_results.parquet").write_bytes(b"PAR1" + b"x" * 64),
+                        r"kdfm/step_results\.parquet: cannot be read as a step log"),
+    "missing token column": (lambda w: rewrite_csv(w, drop("output_tokens_downstream_llm")),
+                             r"step_results_eval\.csv: missing column\(s\) output_tokens_downstream_llm"),
+    "missing step column": (lambda w: rewrite_csv(w, drop("step")),
+                            r"step_results_eval\.csv: missing column\(s\) step;"),
+    "non-numeric tokens": (lambda w: rewrite_csv(w, set_value("input_tokens_meta_llm", 3, "many")),
+                           r"column input_tokens_meta_llm, data row 4: value 'many' is not a whole"),
+    "negative tokens": (lambda w: rewrite_csv(w, set_value("output_tokens_meta_llm", 0, -3)),
+                        r"column output_tokens_meta_llm, data row 1: value '-3' is not a whole"),
+    "infinite tokens": (lambda w: rewrite_csv(w, set_value("input_tokens_downstream_llm", 2, "inf")),
+                        r"column input_tokens_downstream_llm, data row 3: value 'inf'"),
+    "two run folders for one seed": (second_run_folder,
+                                     r"seed43: 2 run folders for one seed: .*/zzzz\. Say which"),
+    "seed folder not seed<digits>": (lambda w: shutil.copytree(w / CELL / "seed43", w / CELL / "seed_43b"),
+                                     r"seed_43b: a seed folder must be named seed<digits>"),
+}
+
+
+def check_fails_cleanly(workdir: Path, expected: str, *args: str) -> str:
+    results_before = digest(workdir / "results")
+    inputs_before = digest(workdir / "data")
+    result = snakemake(workdir, "--cores", "2", *args, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert re.search(expected, output), output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    assert digest(workdir / "results") == results_before
+    assert digest(workdir / "data") == inputs_before
+    return output
+
+
+@pytest.mark.parametrize("case", TOKEN_CASES)
+def test_bad_token_input(rerun_copy, case):
+    mutate, expected = TOKEN_CASES[case]
+    mutate(rerun_copy)
+    check_fails_cleanly(rerun_copy, expected)
+
+
+@pytest.mark.parametrize("config, expected", [
+    ("tokens={'datasets': ['imdb']}", r"tokens\.datasets lists imdb, which no run .* found: agnews, copa"),
+    ("tokens={'runs': 'no/such/folder'}", r"no/such/folder: the runs folder \(config tokens\.runs\) does not exist"),
+    ("tokens={'table_optimizer': 'OPRO'}", r"table_optimizer is 'OPRO'.*found: CAPO, EvoPromptGA"),
+    ("tokens={'sedes': [1]}", r"'sedes' was unexpected"),
+    ("routing={'costs': {'llm': 'twenty'}}", r"'twenty' is not of type 'number'"),
+])
+def test_bad_config(rerun_copy, config, expected):
+    args = ("--forcerun", "token_tables") if "table_optimizer" in config else ()
+    check_fails_cleanly(rerun_copy, expected, "--config", config, *args)
+
+
+def test_disagreeing_rows_of_a_step_warn_and_go_on(rerun_copy):
+    def change(frame, target):
+        first_step = frame["step"].iloc[0]
+        rows = frame.index[frame["step"] == first_step]
+        frame.loc[rows[1], "input_tokens_meta_llm"] += 1
+        write_frame(frame, target)
+    rewrite_csv(rerun_copy, change)
+    results_before = digest(rerun_copy / "results")
+    result = snakemake(rerun_copy, "--cores", "2")
+    output = result.stdout + result.stderr
+    assert re.search(r"WARNING: gsm8k/qwen/CAPO/seed43/\S+: step 1 has rows whose token counts "
+                     r"disagree; the first row is used", output)
+    # the first row is what the totals always used: every artifact is unchanged
+    assert digest(rerun_copy / "results") == results_before
