@@ -84,6 +84,14 @@ def write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
     write_text(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
+def remove_stale_temporaries(outputs) -> None:
+    """Delete temporary files that a killed earlier attempt left beside these outputs."""
+    for output in outputs:
+        target = Path(output)
+        for stale in target.parent.glob(f".{target.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
 def run_rule(main: Callable[[Any], None], snakemake: Any) -> None:
     """Entry point of a rule script: log to the rule's log, turn InputError into one message.
 
@@ -104,6 +112,7 @@ def run_rule(main: Callable[[Any], None], snakemake: Any) -> None:
     to_terminal.setLevel(logging.WARNING)
     to_terminal.setFormatter(logging.Formatter(f"[{snakemake.rule}] %(levelname)s: %(message)s"))
     logger.addHandler(to_terminal)
+    remove_stale_temporaries(snakemake.output)
     try:
         main(snakemake)
     except InputError as error:
