@@ -9,7 +9,8 @@ from llmcost.token_figures import token_usage_figure
 
 def main(snakemake):
     summary = pd.read_csv(snakemake.input.summary)
-    save_figure(token_usage_figure(summary), snakemake.output.pdf, snakemake.output.png)
+    fig = token_usage_figure(summary, snakemake.params.optimizer)
+    save_figure(fig, snakemake.output.pdf, snakemake.output.png)
 
 
 run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)

@@ -24,6 +24,7 @@ STYLE = {
     "font.family": "DejaVu Sans",
     "font.size": 8,
     "axes.titlesize": 9,
+    "figure.titlesize": 9,
     "axes.labelsize": 8,
     "legend.fontsize": 7,
     "xtick.labelsize": 7,
@@ -36,7 +37,6 @@ STYLE = {
     "lines.linewidth": 1.2,
     "figure.dpi": 100,
     "savefig.dpi": 200,
-    "savefig.bbox": "tight",
     "pdf.fonttype": 42,
     "svg.hashsalt": "llmcost",
 }

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .plotting import PALETTE, color_map, use_style
 from .steplogs import TOKEN_COLUMNS
-from .tokens import TOKEN_LABELS
+from .tokens import TOKEN_LABELS, rows_of_optimizer
 
 BAR_LABELS = {column: label.removesuffix(" [M]") for column, label in TOKEN_LABELS.items()}
 
@@ -20,25 +20,25 @@ def panel_grid(count: int, height: float):
     """A figure with ``count`` panels, at most MAX_COLUMNS a row; unused panels hidden."""
     columns = min(count, MAX_COLUMNS)
     rows = -(-count // columns)
-    fig, axes = plt.subplots(rows, columns, sharey=True, squeeze=False,
+    fig, axes = plt.subplots(rows, columns, sharey=True, squeeze=False, layout="constrained",
                              figsize=(1.9 * columns + 0.6, height * rows + 0.6))
     for ax in axes.flat[count:]:
         ax.set_visible(False)
     return fig, list(axes.flat[:count])
 
 
-def token_usage_figure(summary: pd.DataFrame):
-    """One panel per (optimizer, dataset): bars of the four mean totals per model, +- 1 std."""
+def token_usage_figure(summary: pd.DataFrame, optimizer: str):
+    """One panel per dataset: bars of the four mean totals per model, +- 1 std over seeds."""
     use_style()
-    panels = sorted(summary.groupby(["optimizer", "dataset"]).groups)
-    models = sorted(summary["model"].unique())
+    chosen = rows_of_optimizer(summary, optimizer)
+    datasets = sorted(chosen["dataset"].unique())
+    models = sorted(chosen["model"].unique())
     colors = dict(zip(TOKEN_COLUMNS, PALETTE))
-    fig, axes = panel_grid(len(panels), height=2.0)
+    fig, axes = panel_grid(len(datasets), height=2.0)
     width = 0.8 / len(TOKEN_COLUMNS)
     x = np.arange(len(models))
-    for panel, (ax, (optimizer, dataset)) in enumerate(zip(axes, panels)):
-        cells = summary[(summary["optimizer"] == optimizer) & (summary["dataset"] == dataset)]
-        cells = cells.set_index("model").reindex(models)
+    for panel, (ax, dataset) in enumerate(zip(axes, datasets)):
+        cells = chosen[chosen["dataset"] == dataset].set_index("model").reindex(models)
         for bar, column in enumerate(TOKEN_COLUMNS):
             ax.bar(x + (bar - 1.5) * width, cells[f"{column}_mean"], width,
                    yerr=cells[f"{column}_std"].fillna(0), color=colors[column],
@@ -46,12 +46,11 @@ def token_usage_figure(summary: pd.DataFrame):
                    label=BAR_LABELS[column] if panel == 0 else None)
         ax.set_yscale("log")
         ax.set_xticks(x, models)
-        ax.set_title(f"{dataset} ({optimizer})")
+        ax.set_title(dataset)
         if panel % MAX_COLUMNS == 0:
-            ax.set_ylabel("tokens per run (mean over seeds)")
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
-    fig.legend(loc="upper center", ncol=len(TOKEN_COLUMNS), bbox_to_anchor=(0.5, 1.0),
-               frameon=False)
+            ax.set_ylabel("tokens per run")
+    fig.suptitle(f"{optimizer}: tokens per run, mean over seeds with ±1 std")
+    fig.legend(loc="outside lower center", ncol=len(TOKEN_COLUMNS), frameon=False)
     return fig
 
 
@@ -75,8 +74,6 @@ def token_cumulative_figure(cumulative: pd.DataFrame, optimizer: str):
         if i % MAX_COLUMNS == 0:
             ax.set_ylabel("cumulative input tokens")
     fig.suptitle(f"{optimizer}: downstream (solid) and meta (dashed) LLM input; "
-                 f"line = mean over seeds, band = range of seeds", fontsize=8)
-    fig.tight_layout(rect=(0, 0.3 / fig.get_figheight(), 1, 1))
-    fig.legend(loc="lower center", ncol=min(len(colors) * 2, 6), bbox_to_anchor=(0.5, 0.0),
-               frameon=False)
+                 f"line = mean over seeds, band = range of seeds")
+    fig.legend(loc="outside lower center", ncol=min(len(colors) * 2, 6), frameon=False)
     return fig

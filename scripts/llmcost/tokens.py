@@ -71,28 +71,28 @@ def summary_document(summary: pd.DataFrame) -> dict:
 def cumulative_input(steps: pd.DataFrame, optimizer: str) -> pd.DataFrame:
     """Cumulative meta and downstream input tokens over steps, mean/min/max over seeds.
 
-    Runs are aligned by step number; a run that ended before the longest one
-    keeps its final total for the later steps (it spent nothing more).
-    Columns: dataset, model, step, then ``{meta,downstream}_{mean,min,max}``.
+    Runs are aligned by step number within each (dataset, model); a run that
+    ended before the longest one keeps its final total for the later steps (it
+    spent nothing more). Columns: dataset, model, step, then
+    ``{meta,downstream}_{mean,min,max}``.
     """
-    chosen = rows_of_optimizer(steps, optimizer)
-    rows = []
-    for (dataset, model), cell in chosen.groupby(["dataset", "model"], sort=True):
-        all_steps = pd.Index(sorted(cell["step"].unique()), name="step")
-        per_run = {}
-        for role in ("meta", "downstream"):
-            wide = cell.pivot_table(index="step", columns="run", values=f"input_tokens_{role}_llm",
-                                    aggfunc="first")
-            per_run[role] = wide.reindex(all_steps).fillna(0).cumsum()
-        frame = pd.DataFrame(index=all_steps)
-        for role, wide in per_run.items():
-            frame[f"{role}_mean"] = wide.mean(axis=1)
-            frame[f"{role}_min"] = wide.min(axis=1)
-            frame[f"{role}_max"] = wide.max(axis=1)
-        frame.insert(0, "model", model)
-        frame.insert(0, "dataset", dataset)
-        rows.append(frame.reset_index())
-    return pd.concat(rows, ignore_index=True)
+    chosen = rows_of_optimizer(steps, optimizer).sort_values(["run", "step"])
+    cumulative = chosen[["dataset", "model", "run", "step"]].copy()
+    by_run = chosen.groupby("run", sort=False)
+    for role in ("meta", "downstream"):
+        cumulative[role] = by_run[f"input_tokens_{role}_llm"].cumsum()
+    # every run of a cell at every step any run of that cell reached
+    runs = cumulative[["dataset", "model", "run"]].drop_duplicates()
+    cell_steps = cumulative[["dataset", "model", "step"]].drop_duplicates()
+    grid = runs.merge(cell_steps, on=["dataset", "model"]).merge(
+        cumulative, on=["dataset", "model", "run", "step"], how="left")
+    grid = grid.sort_values(["run", "step"])
+    grid[["meta", "downstream"]] = grid.groupby("run", sort=False)[["meta", "downstream"]].ffill().fillna(0)
+    stats = grid.groupby(["dataset", "model", "step"], sort=True).agg(
+        meta_mean=("meta", "mean"), meta_min=("meta", "min"), meta_max=("meta", "max"),
+        downstream_mean=("downstream", "mean"), downstream_min=("downstream", "min"),
+        downstream_max=("downstream", "max"))
+    return stats.reset_index()
 
 
 def rows_of_optimizer(frame: pd.DataFrame, optimizer: str) -> pd.DataFrame:

@@ -75,6 +75,8 @@ rule token_usage_figure:
         pdf=update("results/figures/token_usage.pdf"),
         png=report(update("results/figures/token_usage.png"), caption="../report/token_usage_figure.rst",
                    category="Token usage", subcategory="Figures"),
+    params:
+        optimizer=TOKENS["table_optimizer"],
     log:
         "logs/tokens/usage_figure.log",
     conda:
