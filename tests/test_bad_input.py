@@ -7,6 +7,7 @@ that results/ is byte-identical to before and that the inputs are unchanged.
 
 import gzip
 import hashlib
+import json
 import re
 import shutil
 from pathlib import Path
@@ -96,6 +97,63 @@ TOKEN_CASES = {
 }
 
 
+ROUTER = "data/automix/router_data/router_data_coqa_short.jsonl.gz"
+LOGITS = "data/automix/logits_entropy/coqa_short_answerlogits.jsonl.gz"
+
+
+def edit_jsonl(relative: str, change):
+    """Rewrite a gzipped JSON Lines input: ``change(records)`` returns the new lines (text)."""
+    def mutate(workdir):
+        path = workdir / relative
+        records = [json.loads(line) for line in gzip.decompress(path.read_bytes()).decode().splitlines()]
+        path.write_bytes(gzip.compress("\n".join(change(records)).encode() + b"\n", mtime=0))
+    return mutate
+
+
+def dumped(change_records):
+    """A change that edits the records in place, then writes them back one per line."""
+    def change(records):
+        change_records(records)
+        return [json.dumps(record) for record in records]
+    return change
+
+
+def set_field(line, field, value):
+    return dumped(lambda records: records[line - 1].__setitem__(field, value))
+
+
+def equal_perf(records):
+    for record in records:
+        record["perf_llm"] = record["perf_slm"]
+
+
+ROUTING_CASES = {
+    "row counts differ": (edit_jsonl(ROUTER, lambda r: [json.dumps(x) for x in r[:-1]]),
+                          r"coqa_short_answerlogits\.jsonl\.gz has 1000 rows but \S+router_data_coqa_short"
+                          r"\.jsonl\.gz has 999"),
+    "malformed line": (edit_jsonl(ROUTER, lambda r: [json.dumps(x) for x in r[:6]] + ["{\"id\": 7,"]
+                                  + [json.dumps(x) for x in r[7:]]),
+                       r"router_data_coqa_short\.jsonl\.gz, line 7: not valid JSON"),
+    "missing column": (edit_jsonl(ROUTER, dumped(lambda r: [x.pop("perf_llm") for x in r])),
+                       r"router_data_coqa_short\.jsonl\.gz: missing column\(s\) perf_llm"),
+    "NaN avg_logp": (edit_jsonl(LOGITS, set_field(5, "avg_logp", float("nan"))),
+                     r"coqa_short_answerlogits\.jsonl\.gz: column avg_logp has 1 value\(s\) that are "
+                     r"not finite .* at line\(s\) 5\."),
+    "infinite entropy": (edit_jsonl(LOGITS, set_field(9, "avg_entropy_nats", float("inf"))),
+                         r"column avg_entropy_nats has 1 value\(s\) that are not finite .* line\(s\) 9\."),
+    "NaN perf": (edit_jsonl(ROUTER, set_field(3, "perf_slm", None)),
+                 r"router_data_coqa_short\.jsonl\.gz: column perf_slm has 1 value\(s\) that are not "
+                 r"finite .* line\(s\) 3\."),
+    "perf outside [0, 1]": (edit_jsonl(ROUTER, set_field(12, "perf_llm", 1.5)),
+                            r"column perf_llm must lie in \[0, 1\] .* at line\(s\) 12\."),
+    "P_llm equals P_slm": (edit_jsonl(ROUTER, dumped(equal_perf)),
+                           r"router_data_coqa_short\.jsonl\.gz: perf_llm and perf_slm have the same mean"),
+    "one file only": (lambda w: shutil.copy(w / LOGITS, w / LOGITS.replace("coqa_short", "squad")),
+                      r"squad_answerlogits\.jsonl\.gz: dataset 'squad' has this file but not "
+                      r"\S+router_data_squad\.jsonl\.gz"),
+}
+
+
 def check_fails_cleanly(workdir: Path, expected: str, *args: str) -> str:
     results_before = digest(workdir / "results")
     inputs_before = digest(workdir / "data")
@@ -116,16 +174,33 @@ def test_bad_token_input(rerun_copy, case):
     check_fails_cleanly(rerun_copy, expected)
 
 
+@pytest.mark.parametrize("case", ROUTING_CASES)
+def test_bad_routing_input(rerun_copy, case):
+    mutate, expected = ROUTING_CASES[case]
+    mutate(rerun_copy)
+    check_fails_cleanly(rerun_copy, expected)
+
+
 @pytest.mark.parametrize("config, expected", [
     ("tokens={'datasets': ['imdb']}", r"tokens\.datasets lists imdb, which no run .* found: agnews, copa"),
     ("tokens={'runs': 'no/such/folder'}", r"no/such/folder: the runs folder \(config tokens\.runs\) does not exist"),
     ("tokens={'table_optimizer': 'OPRO'}", r"table_optimizer is 'OPRO'.*found: CAPO, EvoPromptGA"),
     ("tokens={'sedes': [1]}", r"'sedes' was unexpected"),
     ("routing={'costs': {'llm': 'twenty'}}", r"'twenty' is not of type 'number'"),
+    ("routing={'datasets': ['squad']}", r"router_data_squad\.jsonl\.gz: not found, but config "
+                                        r"routing\.datasets lists 'squad'"),
+    ("routing={'logits': 'elsewhere/{dataset}.jsonl'}", r"elsewhere/\{dataset\}\.jsonl: no file matches"),
 ])
 def test_bad_config(rerun_copy, config, expected):
     args = ("--forcerun", "token_tables") if "table_optimizer" in config else ()
     check_fails_cleanly(rerun_copy, expected, "--config", config, *args)
+
+
+def test_equal_keep_and_route_costs(rerun_copy):
+    # nested numbers need a config file: --config passes nested values as text
+    (rerun_copy / "free_llm.yaml").write_text("routing:\n  costs:\n    llm: 0\n")
+    check_fails_cleanly(rerun_copy, r"routing\.costs\.llm is 0: .* IBC_base .* is undefined",
+                        "--configfile", "config.yaml", "free_llm.yaml")
 
 
 def test_disagreeing_rows_of_a_step_warn_and_go_on(rerun_copy):

@@ -33,3 +33,27 @@ def test_editing_the_figure_module_reruns_only_the_figures_using_it(rerun_copy):
     module.write_text(module.read_text() + "\n# a comment\n")
     jobs = planned_jobs(rerun_copy)
     assert jobs == {"token_usage_figure": 1, "token_cumulative_figure": 1, "all": 1}
+
+
+def test_a_new_router_dataset_reruns_only_its_sweep_and_the_routing_combiners(rerun_copy):
+    automix = rerun_copy / "data/automix"
+    shutil.copy(automix / "logits_entropy/coqa_short_answerlogits.jsonl.gz",
+                automix / "logits_entropy/coqa_copy_answerlogits.jsonl.gz")
+    shutil.copy(automix / "router_data/router_data_coqa_short.jsonl.gz",
+                automix / "router_data/router_data_coqa_copy.jsonl.gz")
+    jobs = planned_jobs(rerun_copy)
+    assert jobs == {"routing_sweep": 1, "routing_figure": 1, "routing_summary": 1,
+                    "routing_delta_ibc_figure": 1, "all": 1}
+
+
+def test_a_routing_config_change_reruns_the_routing_stage_only(rerun_copy):
+    (rerun_copy / "cheap_llm.yaml").write_text("routing:\n  costs:\n    llm: 10\n")
+    jobs = planned_jobs(rerun_copy, "--configfile", "config.yaml", "cheap_llm.yaml")
+    assert jobs == {"routing_sweep": 4, "routing_figure": 4, "routing_summary": 1,
+                    "routing_delta_ibc_figure": 1, "all": 1}
+
+
+def test_editing_the_routing_figure_module_reruns_only_the_routing_figures(rerun_copy):
+    module = rerun_copy / "scripts/llmcost/routing_figures.py"
+    module.write_text(module.read_text() + "\n# a comment\n")
+    assert planned_jobs(rerun_copy) == {"routing_figure": 4, "routing_delta_ibc_figure": 1, "all": 1}

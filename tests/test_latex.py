@@ -21,7 +21,7 @@ DOCUMENT = r"""\documentclass{article}
 
 
 def test_there_are_tables():
-    assert {path.name for path in TABLES} >= {"token_fraction.tex", "token_usage.tex"}
+    assert {path.name for path in TABLES} >= {"token_fraction.tex", "token_usage.tex", "routing_ibc.tex"}
 
 
 @pytest.mark.parametrize("table", TABLES, ids=[path.name for path in TABLES])

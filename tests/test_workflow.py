@@ -67,3 +67,40 @@ def test_user_runs_folder_with_config(tmp_path):
     summary = pd.read_csv(workdir / "results/tokens/summary.csv")
     assert sorted(summary["dataset"].unique()) == ["gsm8k"]
     assert len(summary) == 6
+
+
+ROUTING_DATASETS = ["cnli_short", "coqa_short", "narrative_qa_short", "qasper_short"]
+
+
+def test_routing_artifacts_appear(pipeline_run):
+    names = ["results/routing/summary.json", "results/tables/routing_ibc.tex",
+             "results/figures/routing_delta_ibc.pdf", "results/figures/routing_delta_ibc.png"]
+    for dataset in ROUTING_DATASETS:
+        names += [f"results/routing/{dataset}/{name}" for name in
+                  ("logits_sweep.json", "entropy_sweep.json", "confidence_sweep.json", "curve.csv")]
+        names += [f"results/figures/routing_{dataset}.{ext}" for ext in ("pdf", "png")]
+    for name in names:
+        path = pipeline_run / name
+        assert path.is_file() and path.stat().st_size > 0, name
+    table = (pipeline_run / "results/tables/routing_ibc.tex").read_text()
+    assert table.count("Log-prob.") == 4 and r"qasper\_short, log-prob.: 760.8" in table
+
+
+def test_user_router_files_with_config(tmp_path):
+    """A user points routing.logits and routing.router at their own plain .jsonl files."""
+    import gzip
+    workdir = copy_workflow(tmp_path / "repo")
+    own = tmp_path / "my_router"
+    own.mkdir()
+    data = workdir / "data/automix"
+    (own / "mine.logits.jsonl").write_bytes(
+        gzip.decompress((data / "logits_entropy/cnli_short_answerlogits.jsonl.gz").read_bytes()))
+    (own / "mine.router.jsonl").write_bytes(
+        gzip.decompress((data / "router_data/router_data_cnli_short.jsonl.gz").read_bytes()))
+    snakemake(workdir, "results/routing/summary.json", "--cores", "2", "--config",
+              f"routing={{'logits': '{own}/{{dataset}}.logits.jsonl', "
+              f"'router': '{own}/{{dataset}}.router.jsonl'}}")
+    summary = json.loads((workdir / "results/routing/summary.json").read_text())
+    assert list(summary) == ["mine"]
+    assert summary["mine"]["merge"]["generated_text_equals_slm_pred"] == 2
+    assert summary["mine"]["P_slm"] == 0.579 and summary["mine"]["P_llm"] == 0.763  # cnli_short's

@@ -178,6 +178,12 @@ def discover_routing_datasets(logits_pattern: str, router_pattern: str, datasets
                     f"router file ({router_pattern}); datasets with both: "
                     f"{', '.join(sorted(with_logits & with_router)) or 'none'}.")
         return sorted(datasets)
+    for key, pattern, found in (("logits", logits_pattern, with_logits), ("router", router_pattern, with_router)):
+        if not found:
+            raise InputError(
+                f"{pattern}: no file matches this pattern (config routing.{key}), so there is no "
+                f"router dataset to analyse. Point routing.logits and routing.router at your files; "
+                f"{{dataset}} stands for the dataset's name.")
     for dataset in sorted(with_logits ^ with_router):
         has, lacks = ((logits_pattern, router_pattern) if dataset in with_logits
                       else (router_pattern, logits_pattern))

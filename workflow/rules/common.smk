@@ -39,6 +39,14 @@ ROUTING = config["routing"]
 ROUTING_DATASETS = _parse_time(
     discover_routing_datasets, ROUTING["logits"], ROUTING["router"], ROUTING["datasets"]
 )
+# The routers each sweep writes (the keys of llmcost.routing.ROUTERS; a test checks they agree).
+ROUTERS = ["logits", "entropy", "confidence"]
+if ROUTING["costs"]["llm"] == 0:
+    raise WorkflowError(
+        "config routing.costs.llm is 0: routing to the large model would cost the same as keeping "
+        "the small model's answer, so IBC_base (the benefit per extra cost of always routing) is "
+        "undefined. Set routing.costs.llm to the large model's cost, above 0."
+    )
 
 
 def lib(*modules):
@@ -63,6 +71,17 @@ def token_artifacts():
         "results/tables/token_fraction.tex",
         "results/tables/token_usage.tex",
         *expand("results/figures/token_{name}.{ext}", name=["usage", "cumulative"], ext=["pdf", "png"]),
+    ]
+
+
+def routing_artifacts():
+    return [
+        *expand("results/routing/{dataset}/{router}_sweep.json", dataset=ROUTING_DATASETS, router=ROUTERS),
+        *expand("results/routing/{dataset}/curve.csv", dataset=ROUTING_DATASETS),
+        "results/routing/summary.json",
+        "results/tables/routing_ibc.tex",
+        *expand("results/figures/routing_{name}.{ext}", name=[*ROUTING_DATASETS, "delta_ibc"],
+                ext=["pdf", "png"]),
     ]
 
 

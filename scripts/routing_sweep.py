@@ -1,0 +1,26 @@
+"""Rule routing_sweep: merge one dataset's files, sweep every router, exact curves, summary."""
+
+import logging
+
+from llmcost.outputs import run_rule, write_csv, write_json
+from llmcost.routing import cost_model, dataset_summary, exact_curves, load_dataset, records, sweeps
+
+log = logging.getLogger("llmcost")
+
+
+def main(snakemake):
+    params = snakemake.params
+    frame, merge = load_dataset(snakemake.input.logits, snakemake.input.router)
+    log.info("%s: %d rows; generated_text equals slm_pred in %s of them", snakemake.wildcards.dataset,
+             merge["rows"], merge["generated_text_equals_slm_pred"])
+    costs = cost_model(params.costs)
+    swept = sweeps(frame, costs, params.thresholds["count"], params.thresholds["spacing"],
+                   params.confidence_thresholds)
+    for router, points in swept.items():
+        write_json(snakemake.output[router], records(points))
+    write_csv(snakemake.output.curve, exact_curves(frame, costs))
+    write_json(snakemake.output.summary, dataset_summary(
+        snakemake.wildcards.dataset, frame, merge, costs, swept, params.min_routed_share))
+
+
+run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)

@@ -1,0 +1,141 @@
+"""Unit and property tests of the routing sweep, exact curves, IBC, oracle and table."""
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from llmcost import routing
+from llmcost.errors import InputError
+from llmcost.notebook_router import sweep_row_loop
+
+REPO = Path(__file__).resolve().parents[1]
+COSTS = routing.Costs(slm=1.0, llm=20.0, verifier=4.0)
+
+
+def random_queries(seed: int, n: int = 300) -> pd.DataFrame:
+    """Queries with tied scores (rounded) and perf in [0, 1], like the real data."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "avg_logp": np.round(-rng.gamma(1.0, 0.3, n), 2),
+        "avg_entropy_nats": np.round(rng.gamma(1.5, 0.4, n), 2),
+        "slm_confidence": rng.choice([0.0, 0.25, 0.5, 0.75], n),
+        "perf_slm": rng.choice([0.0, 1.0], n, p=[0.5, 0.5]) * rng.uniform(0.5, 1, n),
+        "perf_llm": rng.choice([0.0, 1.0], n, p=[0.35, 0.65]) * rng.uniform(0.5, 1, n),
+    })
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("router", routing.ROUTERS)
+def test_sweep_equals_the_notebook_row_loop(seed, router):
+    frame = random_queries(seed, n=120)
+    column = routing.ROUTERS[router][0]
+    values = routing.thresholds(frame[column].to_numpy(), 9) if router != "confidence" else [0.25, 0.5, 0.75]
+    ours = routing.sweep(frame, router, values, COSTS)
+    loop = pd.DataFrame(sweep_row_loop(frame, router, values, COSTS.keep, COSTS.route))
+    for field in routing.SWEEP_COLUMNS:
+        np.testing.assert_allclose(ours[field], loop[field], rtol=1e-12, atol=1e-12, err_msg=field)
+
+
+def test_sweep_records_name_thresholds_as_the_notebook():
+    frame = random_queries(0)
+    logits = routing.records(routing.sweep(frame, "logits", [-0.3], COSTS))[0]
+    entropy = routing.records(routing.sweep(frame, "entropy", [0.5], COSTS))[0]
+    confidence = routing.records(routing.sweep(frame, "confidence", [0.5], COSTS))[0]
+    assert list(logits)[:3] == ["logits_threshold", "entropy_threshold", "total"]
+    assert (logits["logits_threshold"], logits["entropy_threshold"]) == (-0.3, None)
+    assert (entropy["logits_threshold"], entropy["entropy_threshold"]) == (None, 0.5)
+    assert list(confidence)[:2] == ["threshold", "total"]
+
+
+def test_ibc_is_null_where_nothing_is_routed():
+    frame = random_queries(1)
+    below_every_score = frame["avg_logp"].min() - 1
+    record = routing.records(routing.sweep(frame, "logits", [below_every_score], COSTS))[0]
+    assert record["lm2_count"] == 0
+    assert record["IBC"] is None and record["delta_IBC"] is None
+    assert record["avg_cost"] == COSTS.keep
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("router", routing.ROUTERS)
+def test_exact_curve_agrees_with_the_sweep(seed, router):
+    frame = random_queries(seed)
+    column = routing.ROUTERS[router][0]
+    curve = routing.exact_curve(frame, router, COSTS)
+    # each curve row, swept at its own threshold, gives that row back
+    again = routing.sweep(frame, router, curve["threshold"], COSTS)
+    for field in ("lm2_ratio", "avg_cost", "avg_perf"):
+        np.testing.assert_allclose(again[field], curve[field], rtol=0, atol=1e-12)
+    # every swept point lies on the curve
+    swept = routing.sweep(frame, router, routing.thresholds(frame[column].to_numpy(), 9), COSTS)
+    on_curve = swept.merge(curve, on="lm2_ratio", suffixes=("", "_curve"))
+    assert len(on_curve) == len(swept)
+    np.testing.assert_allclose(on_curve["avg_perf"], on_curve["avg_perf_curve"], rtol=0, atol=1e-12)
+    # from nothing routed to everything routed, one row per distinct score and one more
+    assert curve["lm2_ratio"].iloc[0] == 0 and curve["lm2_ratio"].iloc[-1] == 1
+    assert curve["lm2_ratio"].is_monotonic_increasing
+    assert len(curve) == frame[column].nunique() + 1
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_oracle_is_at_least_as_good_as_every_point(seed):
+    frame = random_queries(seed, n=200)
+    best = routing.oracle(frame, COSTS)["avg_perf"]
+    curves = routing.exact_curves(frame, COSTS)
+    assert (curves["avg_perf"] <= best + 1e-12).all()
+    assert best >= max(frame["perf_slm"].mean(), frame["perf_llm"].mean())
+
+
+def test_linear_thresholds_are_the_notebooks():
+    score = np.array([-2.0, -1.5, -0.2, 0.0])
+    np.testing.assert_array_equal(routing.thresholds(score, 9), np.linspace(-2.0, 0.0, 11)[1:-1])
+
+
+def test_quantile_thresholds_spread_the_routed_share():
+    frame = random_queries(4, n=2000)
+    frame["avg_logp"] = -np.random.default_rng(4).lognormal(-3, 1.5, len(frame))  # skewed
+    shares = {}
+    for spacing in ("linear", "quantile"):
+        values = routing.thresholds(frame["avg_logp"].to_numpy(), 9, spacing)
+        shares[spacing] = routing.sweep(frame, "logits", values, COSTS)["lm2_ratio"].to_numpy()
+    np.testing.assert_allclose(shares["quantile"], np.linspace(0.1, 0.9, 9), atol=0.01)
+    assert shares["linear"].max() < 0.1  # the linear grid bunches on skewed scores
+
+
+def test_best_point_skips_tiny_routed_shares():
+    points = pd.DataFrame({"logits_threshold": [-1.0, -0.5, -0.2], "entropy_threshold": np.nan,
+                           "lm2_ratio": [0.01, 0.2, 0.6], "delta_IBC": [700.0, 90.0, 40.0]})
+    result = routing.best_point(points, "logits", 0.05)
+    assert result["best"] == {"threshold": -0.5, "lm2_ratio": 0.2, "delta_IBC": 90.0}
+    assert result["unstable"] == [{"threshold": -1.0, "lm2_ratio": 0.01, "delta_IBC": 700.0}]
+
+
+def test_no_eligible_point_gives_no_best():
+    points = pd.DataFrame({"threshold": [0.5], "lm2_ratio": [0.01], "delta_IBC": [10.0]})
+    assert routing.best_point(points, "confidence", 0.05)["best"] is None
+
+
+def test_equal_keep_and_route_costs_are_refused():
+    with pytest.raises(InputError, match=r"routing\.costs: llm = 0 .* IBC_base is undefined"):
+        routing.cost_model({"slm": 1, "llm": 0, "verifier": 4})
+
+
+def test_the_snakefile_knows_every_router():
+    common = (REPO / "workflow/rules/common.smk").read_text()
+    listed = re.search(r"^ROUTERS = \[(.*)\]$", common, re.M).group(1)
+    assert [name.strip(' "') for name in listed.split(",")] == list(routing.ROUTERS)
+
+
+def test_table_marks_unstable_best_and_lists_it():
+    frame = random_queries(5)
+    swept = routing.sweeps(frame, COSTS, 9, "linear", [0.25, 0.5, 0.75])
+    summary = routing.dataset_summary("toy_set", frame, {"rows": len(frame)}, COSTS, swept, 0.05)
+    summary["routers"]["logits"]["unstable"] = [{"threshold": -1.0, "lm2_ratio": 0.006, "delta_IBC": 760.8}]
+    text = routing.routing_table(routing.combine_summaries([summary]))
+    assert text.startswith(r"\begin{tabular}{lrrlrr}") and text.rstrip().endswith(r"\end{tabular}")
+    assert "toy\\_set" in text and r"$^\dagger$" in text
+    assert r"toy\_set, log-prob.: 760.8\,\% at 0.6\,\% routed" in text
+    assert not math.isnan(summary["IBC_base"])
