@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 8
 
-.PHONY: all test check report clean-venv
+.PHONY: all test check report bench clean-venv
 
 all: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)
@@ -23,6 +23,11 @@ check: $(VENV)/.installed
 report: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)
 	$(BIN)/snakemake --report report.html
+
+# Speed and memory at scale (synthetic data under benchmarks/work/, ~3 GB, about
+# 30 minutes); prints the tables and writes benchmarks/RESULTS.md.
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench.py
 
 # The venv is rebuilt when the pins change.
 $(VENV)/.installed: requirements.txt

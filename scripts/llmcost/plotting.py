@@ -24,6 +24,9 @@ STYLE = {
     "font.family": "DejaVu Sans",
     "font.size": 8,
     "axes.titlesize": 9,
+    # a fixed title position: matplotlib otherwise moves each title clear of
+    # the top ticks, a measurable cost on figures of dozens of panels
+    "axes.titley": 1.0,
     "figure.titlesize": 9,
     "axes.labelsize": 8,
     "legend.fontsize": 7,

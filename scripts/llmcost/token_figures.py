@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
+from matplotlib.ticker import NullLocator
 import numpy as np
 import pandas as pd
 
@@ -16,15 +18,43 @@ BAR_LABELS = {column: label.removesuffix(" [M]") for column, label in TOKEN_LABE
 MAX_COLUMNS = 5
 
 
-def panel_grid(count: int, height: float):
-    """A figure with ``count`` panels, at most MAX_COLUMNS a row; unused panels hidden."""
+def panel_grid(count: int, height: float, legend_rows: int = 1):
+    """A figure with ``count`` panels, at most MAX_COLUMNS a row; unused panels hidden.
+
+    Margins are fixed in inches (title on top, legend at the bottom) instead of
+    a layout engine, and the panels' y-ranges are shared by ``share_y`` rather
+    than ``sharey``: both cost time that grows with the number of panels (the
+    shared-axis label placement grows with its square), which dominates the
+    job once there are dozens of datasets.
+    """
     columns = min(count, MAX_COLUMNS)
     rows = -(-count // columns)
-    fig, axes = plt.subplots(rows, columns, sharey=True, squeeze=False, layout="constrained",
-                             figsize=(1.9 * columns + 0.6, height * rows + 0.6))
+    top, bottom = 0.55, 0.55 + 0.17 * legend_rows
+    width, fig_height = 1.9 * columns + 0.6, height * rows + top + bottom
+    fig, axes = plt.subplots(rows, columns, squeeze=False, figsize=(width, fig_height))
+    fig.subplots_adjust(left=0.75 / width, right=1 - 0.1 / width, top=1 - top / fig_height,
+                        bottom=bottom / fig_height, wspace=0.12, hspace=0.55 * 2.0 / height)
     for ax in axes.flat[count:]:
         ax.set_visible(False)
     return fig, list(axes.flat[:count])
+
+
+def share_y(axes) -> None:
+    """One y-range for every panel (the union of their autoscaled ranges); labels on the left column."""
+    lows, highs = zip(*(ax.get_ylim() for ax in axes))
+    for i, ax in enumerate(axes):
+        ax.set_ylim(min(lows), max(highs))
+        ax.yaxis.set_minor_locator(NullLocator())
+        if i % MAX_COLUMNS:
+            ax.tick_params(labelleft=False)
+
+
+def title_and_legend(fig, title: str, ncol: int, handles=None) -> None:
+    """The suptitle in the top margin and the legend in the bottom one (fixed in inches)."""
+    height = fig.get_figheight()
+    fig.suptitle(title, y=1 - 0.1 / height, va="top")
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.02 / height), ncol=ncol,
+               frameon=False)
 
 
 def token_usage_figure(summary: pd.DataFrame, optimizer: str):
@@ -39,18 +69,21 @@ def token_usage_figure(summary: pd.DataFrame, optimizer: str):
     x = np.arange(len(models))
     for panel, (ax, dataset) in enumerate(zip(axes, datasets)):
         cells = chosen[chosen["dataset"] == dataset].set_index("model").reindex(models)
-        for bar, column in enumerate(TOKEN_COLUMNS):
-            ax.bar(x + (bar - 1.5) * width, cells[f"{column}_mean"], width,
-                   yerr=cells[f"{column}_std"].fillna(0), color=colors[column],
-                   error_kw={"elinewidth": 0.6, "capsize": 1.5},
-                   label=BAR_LABELS[column] if panel == 0 else None)
+        # one bar() call per panel (artists are what a figure of many panels pays for)
+        ax.bar(np.concatenate([x + (bar - 1.5) * width for bar in range(len(TOKEN_COLUMNS))]),
+               np.concatenate([cells[f"{column}_mean"] for column in TOKEN_COLUMNS]), width,
+               yerr=np.concatenate([cells[f"{column}_std"].fillna(0) for column in TOKEN_COLUMNS]),
+               color=np.repeat([colors[column] for column in TOKEN_COLUMNS], len(models)),
+               error_kw={"elinewidth": 0.6, "capsize": 1.5})
         ax.set_yscale("log")
         ax.set_xticks(x, models)
         ax.set_title(dataset)
         if panel % MAX_COLUMNS == 0:
             ax.set_ylabel("tokens per run")
-    fig.suptitle(f"{optimizer}: tokens per run, mean over seeds with ±1 std")
-    fig.legend(loc="outside lower center", ncol=len(TOKEN_COLUMNS), frameon=False)
+    share_y(axes)
+    handles = [Patch(color=colors[column], label=BAR_LABELS[column]) for column in TOKEN_COLUMNS]
+    title_and_legend(fig, f"{optimizer}: tokens per run, mean over seeds with ±1 std", len(TOKEN_COLUMNS),
+                     handles)
     return fig
 
 
@@ -59,7 +92,8 @@ def token_cumulative_figure(cumulative: pd.DataFrame, optimizer: str):
     use_style()
     datasets = sorted(cumulative["dataset"].unique())
     colors = color_map(sorted(cumulative["model"].unique()))
-    fig, axes = panel_grid(len(datasets), height=2.4)
+    ncol = min(len(colors) * 2, 6)
+    fig, axes = panel_grid(len(datasets), height=2.4, legend_rows=-(-len(colors) * 2 // ncol))
     for i, dataset in enumerate(datasets):
         ax = axes[i]
         for model, cell in cumulative[cumulative["dataset"] == dataset].groupby("model", sort=True):
@@ -73,7 +107,7 @@ def token_cumulative_figure(cumulative: pd.DataFrame, optimizer: str):
         ax.set_xlabel("optimizer step")
         if i % MAX_COLUMNS == 0:
             ax.set_ylabel("cumulative input tokens")
-    fig.suptitle(f"{optimizer}: downstream (solid) and meta (dashed) LLM input; "
-                 f"line = mean over seeds, band = range of seeds")
-    fig.legend(loc="outside lower center", ncol=min(len(colors) * 2, 6), frameon=False)
+    share_y(axes)
+    title_and_legend(fig, f"{optimizer}: downstream (solid) and meta (dashed) LLM input; "
+                          f"line = mean over seeds, band = range of seeds", ncol)
     return fig

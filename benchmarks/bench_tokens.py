@@ -1,0 +1,166 @@
+"""Benchmark of the token stage on synthetic run trees of ~400 and ~4000 runs.
+
+For each tree, in one session and on the same machine: the token stage's full
+regeneration (``--forceall``: wall time and peak memory of the largest process),
+a no-op rerun, one new seed added (time and jobs run), the DAG building time
+(a dry run), and the floor: one Python process that reads the same files'
+token columns with pyarrow and sums them.
+
+    python benchmarks/bench_tokens.py [--sizes 400 4000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "scripts"))
+sys.path.insert(0, str(HERE))
+
+from check_results import copy_workflow  # noqa: E402
+from synth_runs import generate, write_run  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+WORK = HERE / "work"
+#: run-tree shapes: datasets x models x optimizers x seeds
+SHAPES = {400: (10, 4, 1, 10), 4000: (40, 5, 2, 10)}
+TARGETS = ["results/tokens/summary.json", "results/tables/token_fraction.tex",
+           "results/tables/token_usage.tex", "results/figures/token_usage.png",
+           "results/figures/token_cumulative.png"]
+TARGET = {"full_over_floor": 4.0, "full_plus_s": 5.0, "noop_s": 3.0, "new_seed_s": 6.0,
+          "peak_mb": 1024.0}
+
+# Runs a command and reports its wall time and the largest resident set of any
+# process it started (getrusage of the waited-for children: the biggest one).
+MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+seconds = time.perf_counter() - start
+peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "rc": done.returncode,
+                  "output": done.stdout + done.stderr}))
+"""
+
+FLOOR = """
+import sys, glob
+import pyarrow as pa, pyarrow.csv as pc
+columns = ["step", "input_tokens_meta_llm", "output_tokens_meta_llm",
+           "input_tokens_downstream_llm", "output_tokens_downstream_llm"]
+total = 0
+for path in sorted(glob.glob(sys.argv[1] + "/*/*/*/seed*/*/*/step_results_eval.csv")):
+    table = pc.read_csv(path, parse_options=pc.ParseOptions(newlines_in_values=True),
+                        convert_options=pc.ConvertOptions(include_columns=columns))
+    total += sum(table.column(c).to_numpy().sum() for c in columns[1:])
+print(total)
+"""
+
+
+def measure(command: list[str], cwd: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd,
+                          capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout)
+    if result["rc"] != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result['output'][-3000:]}")
+    return result
+
+
+def jobs_run(output: str) -> int:
+    """Jobs Snakemake ran (not counting the `all`-like target rule)."""
+    return len(re.findall(r"^\s*(?:local)?rule (?!all:)\w+:", output, flags=re.M))
+
+
+def snakemake(*args: str) -> list[str]:
+    return [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+
+
+def bench_size(n_runs: int) -> dict:
+    datasets, models, optimizers, seeds = SHAPES[n_runs]
+    runs_root = WORK / f"runs_{n_runs}"
+    if not runs_root.exists():
+        print(f"  generating {n_runs} runs in {runs_root} ...", flush=True)
+        generate(runs_root, datasets, models, optimizers, seeds)
+    extra = runs_root / "dataset00" / "model0" / "CAPO" / "seed99"
+    shutil.rmtree(extra, ignore_errors=True)
+    repo = WORK / f"repo_{n_runs}"
+    shutil.rmtree(repo, ignore_errors=True)
+    copy_workflow(repo)
+    config = ["--config", f"tokens={{'runs': '{runs_root}'}}"]
+    row = {"runs": datasets * models * optimizers * seeds,
+           "shape": f"{datasets}x{models}x{optimizers}x{seeds}"}
+
+    floor = measure([sys.executable, "-c", FLOOR, str(runs_root)], repo)
+    row["floor_s"] = floor["seconds"]
+    dag = measure(snakemake("-n", "--forceall", *TARGETS, *config), repo)
+    row["dag_s"] = dag["seconds"]
+    full = measure(snakemake("--forceall", *TARGETS, *config), repo)
+    row["full_s"], row["peak_mb"], row["full_jobs"] = full["seconds"], full["peak_mb"], jobs_run(full["output"])
+    noop = measure(snakemake(*TARGETS, *config), repo)
+    row["noop_s"], row["noop_jobs"] = noop["seconds"], jobs_run(noop["output"])
+    write_run(runs_root, "dataset00", "model0", "CAPO", 99, np.random.default_rng(99))
+    new_seed = measure(snakemake(*TARGETS, *config), repo)
+    row["new_seed_s"], row["new_seed_jobs"] = new_seed["seconds"], jobs_run(new_seed["output"])
+    shutil.rmtree(extra)
+    return row
+
+
+def verdicts(row: dict) -> dict:
+    limit = TARGET["full_over_floor"] * row["floor_s"] + TARGET["full_plus_s"]
+    return {
+        "full": ("met" if row["full_s"] <= limit else "MISSED") + f" (<= {limit:.1f} s)",
+        "noop": ("met" if row["noop_s"] < TARGET["noop_s"] else "MISSED") + " (< 3 s)",
+        "new_seed": ("met" if row["new_seed_s"] < TARGET["new_seed_s"] else "MISSED") + " (< 6 s)",
+        "peak": ("met" if row["peak_mb"] < TARGET["peak_mb"] else "MISSED") + " (< 1 GB)",
+    }
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| runs (DxMxOxS) | floor: 1 process | full regeneration | peak memory | no-op rerun | one new seed | DAG (dry run) |",
+             "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        v = verdicts(row)
+        lines.append(
+            f"| {row['runs']} ({row['shape']}) | {row['floor_s']:.1f} s | {row['full_s']:.1f} s, "
+            f"{row['full_jobs']} jobs: {v['full']} | {row['peak_mb']:.0f} MB: {v['peak']} | "
+            f"{row['noop_s']:.1f} s, {row['noop_jobs']} jobs: {v['noop']} | "
+            f"{row['new_seed_s']:.1f} s, {row['new_seed_jobs']} jobs: {v['new_seed']} | "
+            f"{row['dag_s']:.1f} s |")
+    if len(rows) >= 2:
+        small, large = rows[0], rows[-1]
+        lines.append("")
+        lines.append(f"Growth from {small['runs']} to {large['runs']} runs "
+                     f"(x{large['runs'] / small['runs']:.0f}): floor x{large['floor_s'] / small['floor_s']:.1f}, "
+                     f"full regeneration x{large['full_s'] / small['full_s']:.1f}, "
+                     f"DAG building x{large['dag_s'] / small['dag_s']:.1f}, "
+                     f"no-op rerun x{large['noop_s'] / small['noop_s']:.1f}.")
+    return "\n".join(lines)
+
+
+def run(sizes: list[int]) -> str:
+    WORK.mkdir(exist_ok=True)
+    rows = []
+    for n in sizes:
+        print(f"token stage, {n} runs:", flush=True)
+        rows.append(bench_size(n))
+    return table(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[400, 4000], choices=sorted(SHAPES))
+    args = parser.parse_args()
+    start = time.perf_counter()
+    print(run(args.sizes))
+    print(f"({time.perf_counter() - start:.0f} s in all)")
+
+
+if __name__ == "__main__":
+    main()

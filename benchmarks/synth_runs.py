@@ -1,0 +1,89 @@
+"""A realistic synthetic tree of prompt-optimization runs, for benchmarks.
+
+Same layout and columns as the real CAPO runs: ten population rows per step,
+about 70 steps, the prompt text included (~600 KB per run), token columns
+repeated on every row of a step.
+
+    python benchmarks/synth_runs.py OUT --datasets 10 --models 4 --optimizers 1 --seeds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+HEADER = ("step,timestamp,time_elapsed,score,prompt,input_tokens_meta_llm,output_tokens_meta_llm,"
+          "input_tokens_downstream_llm,output_tokens_downstream_llm,test_score\n")
+OPTIMIZERS = ["CAPO", "EvoPromptGA", "OPRO", "PromptWizard"]
+WORDS = ("classify the sentiment of the review answer with one label think step by step "
+         "consider the premise and pick the more plausible option output final answer").split()
+
+
+def prompt_text(rng: np.random.Generator) -> str:
+    """A prompt of ~800 characters over a few lines, with a quoted few-shot example."""
+    lines = [" ".join(rng.choice(WORDS, size=14)) for _ in range(8)]
+    example = 'Input:\nThe ""movie"" was fine.\nOutput:\n<final_answer>positive</final_answer>'
+    return "\n".join(lines[:4]) + "\n\n" + example + "\n\n" + "\n".join(lines[4:])
+
+
+def run_csv(rng: np.random.Generator, steps: int = 70, population: int = 10) -> str:
+    prompts = [prompt_text(rng) for _ in range(population * 2)]
+    rows = [HEADER]
+    elapsed = 0.0
+    for step in range(1, steps + 1):
+        meta_in, meta_out = rng.integers(800, 3000), rng.integers(300, 1200)
+        down_in, down_out = rng.integers(40_000, 120_000), rng.integers(5_000, 40_000)
+        elapsed += float(rng.uniform(20, 90))
+        stamp = f"2025-03-25 22:{step % 60:02d}:{(step * 7) % 60:02d}.{step:06d}"
+        for i in range(population):
+            score, test = rng.uniform(0.5, 1.0), rng.uniform(0.5, 1.0)
+            prompt = prompts[(step + i) % len(prompts)]
+            rows.append(f'{step},{stamp},{elapsed:.6f},{score:.6f},"{prompt}",{meta_in},{meta_out},'
+                        f"{down_in},{down_out},{test:.3f}\n")
+    return "".join(rows)
+
+
+def run_folder(root: Path, dataset: str, model: str, optimizer: str, seed: int) -> Path:
+    experiment = f"benchmark_experiment_{dataset}_{model}_{optimizer}_{seed}"
+    return root / dataset / model / optimizer / f"seed{seed}" / experiment / f"r{seed:04d}"
+
+
+def write_run(root: Path, dataset: str, model: str, optimizer: str, seed: int,
+              rng: np.random.Generator) -> Path:
+    folder = run_folder(root, dataset, model, optimizer, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "step_results_eval.csv").write_text(run_csv(rng))
+    (folder / "args.json").write_text(json.dumps({"dataset": dataset, "model": model,
+                                                  "optimizer": optimizer, "seed": seed}))
+    return folder
+
+
+def generate(root: Path, datasets: int, models: int, optimizers: int, seeds: int,
+             seed: int = 0) -> int:
+    """Write D x M x O x S runs below ``root``; returns the number of runs."""
+    rng = np.random.default_rng(seed)
+    count = 0
+    for d in range(datasets):
+        for m in range(models):
+            for optimizer in OPTIMIZERS[:optimizers]:
+                for s in range(seeds):
+                    write_run(root, f"dataset{d:02d}", f"model{m}", optimizer, 42 + s, rng)
+                    count += 1
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path)
+    for name, default in (("datasets", 10), ("models", 4), ("optimizers", 1), ("seeds", 10)):
+        parser.add_argument(f"--{name}", type=int, default=default)
+    args = parser.parse_args()
+    n = generate(args.out, args.datasets, args.models, args.optimizers, args.seeds)
+    print(f"{n} runs written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
