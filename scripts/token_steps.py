@@ -6,7 +6,7 @@ from llmcost.tokens import steps_of_runs
 
 
 def main(snakemake):
-    runs = [Run(**record) for record in snakemake.params.runs]
+    runs = [Run.from_log_path(snakemake.params.root, path) for path in snakemake.input.logs]
     steps = steps_of_runs(runs)
     write_csv(snakemake.output.steps, steps)
 

@@ -1,9 +1,9 @@
 """Finding runs: layout, sorted order, step-log fallback, filters and ambiguous seeds."""
 
 import pytest
-from conftest import write_step_log
+from conftest import REPO, write_step_log
 
-from llmcost.discovery import discover_runs
+from llmcost.discovery import Run, discover_runs
 from llmcost.errors import InputError
 
 STEPS = {1: (1, 1, 1, 1)}
@@ -64,3 +64,9 @@ def test_a_run_without_a_step_log_is_an_error(tmp_path):
     (folder / "step_results_eval.csv").unlink()
     with pytest.raises(InputError, match="abcd: no step log"):
         discover_runs(str(tmp_path))
+
+
+def test_a_run_is_rebuilt_from_its_step_log_path():
+    root = str(REPO / "data/capo/main_results")
+    runs = discover_runs(root)
+    assert [Run.from_log_path(root, run.log_path) for run in runs] == runs

@@ -10,7 +10,7 @@ import os
 import re
 import string
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
@@ -32,9 +32,17 @@ class Run:
     run: str  # the run folder, relative to the runs root
     log_path: str  # its step log
 
-    def record(self) -> dict:
-        """Plain values (a Snakemake param); ``Run(**record)`` rebuilds the run."""
-        return asdict(self)
+    @classmethod
+    def from_log_path(cls, root: str, log_path: str) -> "Run":
+        """The run whose step log is ``log_path`` (as discovered under ``root``).
+
+        The rule passes only the step logs' paths, which name the run: a new or
+        removed run changes the job's input set, which is what reruns it.
+        """
+        relative = Path(os.path.relpath(log_path, root)).parts
+        dataset, model, optimizer, seed_name, experiment, run_id, _ = relative
+        seed = int(SEED_FOLDER.fullmatch(seed_name).group(1))
+        return cls(dataset, model, optimizer, seed, "/".join(relative[:-1]), log_path)
 
 
 def _subdirs(path: str) -> list[str]:

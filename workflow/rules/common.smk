@@ -58,11 +58,6 @@ def step_logs(wildcards):
     return [run.log_path for run in RUNS_BY_DATASET[wildcards.dataset]]
 
 
-def run_records(wildcards):
-    """The runs of one dataset as plain records (a params value: a new run reruns the job)."""
-    return [run.record() for run in RUNS_BY_DATASET[wildcards.dataset]]
-
-
 def token_artifacts():
     return [
         "results/tokens/runs.csv",

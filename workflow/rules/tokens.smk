@@ -20,7 +20,7 @@ rule token_steps:
     output:
         steps=update("results/tokens/steps/{dataset}.csv"),
     params:
-        runs=run_records,
+        root=TOKENS["runs"],
     log:
         "logs/tokens/steps_{dataset}.log",
     conda:
