@@ -24,8 +24,9 @@ report: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)
 	$(BIN)/snakemake --report report.html
 
-# Speed and memory at scale (synthetic data under benchmarks/work/, ~3 GB, about
-# 30 minutes); prints the tables and writes benchmarks/RESULTS.md.
+# Speed and memory at scale: prints the tables and writes benchmarks/RESULTS.md.
+# About 5 minutes, plus about 5 on first use to generate ~2.5 GB of synthetic
+# runs under benchmarks/work/ (delete that folder afterwards to free the space).
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py
 
