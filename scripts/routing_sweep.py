@@ -3,7 +3,8 @@
 import logging
 
 from llmcost.outputs import run_rule, write_csv, write_json
-from llmcost.routing import cost_model, dataset_summary, exact_curves, load_dataset, records, sweeps
+from llmcost.routing import (cost_model, dataset_summary, exact_curves, keep_orders, load_dataset, records,
+                            sweeps)
 
 log = logging.getLogger("llmcost")
 
@@ -14,11 +15,12 @@ def main(snakemake):
     log.info("%s: %d rows; generated_text equals slm_pred in %s of them", snakemake.wildcards.dataset,
              merge["rows"], merge["generated_text_equals_slm_pred"])
     costs = cost_model(params.costs)
+    orders = keep_orders(frame)  # one sort per router, for its sweep and its exact curve
     swept = sweeps(frame, costs, params.thresholds["count"], params.thresholds["spacing"],
-                   params.confidence_thresholds)
+                   params.confidence_thresholds, orders)
     for router, points in swept.items():
         write_json(snakemake.output[router], records(points))
-    write_csv(snakemake.output.curve, exact_curves(frame, costs))
+    write_csv(snakemake.output.curve, exact_curves(frame, costs, orders))
     write_json(snakemake.output.summary, dataset_summary(
         snakemake.wildcards.dataset, frame, merge, costs, swept, params.min_routed_share))
 

@@ -1,8 +1,6 @@
 """Unit and property tests of the routing sweep, exact curves, IBC, oracle and table."""
 
 import math
-import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,7 +9,6 @@ from llmcost import routing
 from llmcost.errors import InputError
 from llmcost.notebook_router import sweep_row_loop
 
-REPO = Path(__file__).resolve().parents[1]
 COSTS = routing.Costs(slm=1.0, llm=20.0, verifier=4.0)
 
 
@@ -121,12 +118,6 @@ def test_no_eligible_point_gives_no_best():
 def test_equal_keep_and_route_costs_are_refused():
     with pytest.raises(InputError, match=r"routing\.costs: llm = 0 .* IBC_base is undefined"):
         routing.cost_model({"slm": 1, "llm": 0, "verifier": 4})
-
-
-def test_the_snakefile_knows_every_router():
-    common = (REPO / "workflow/rules/common.smk").read_text()
-    listed = re.search(r"^ROUTERS = \[(.*)\]$", common, re.M).group(1)
-    assert [name.strip(' "') for name in listed.split(",")] == list(routing.ROUTERS)
 
 
 def test_table_marks_unstable_best_and_lists_it():

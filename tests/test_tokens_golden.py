@@ -1,6 +1,5 @@
 """Golden test: the bundled real runs reproduce the paper's token-fraction table."""
 
-import pandas as pd
 import pytest
 from conftest import REPO
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .routing_model import ROUTERS
+
 
 def sweep_row_loop(frame: pd.DataFrame, router: str, thresholds, keep_cost: float,
                    route_cost: float) -> list[dict]:
-    column, keep_when = {"logits": ("avg_logp", ">="), "entropy": ("avg_entropy_nats", "<="),
-                         "confidence": ("slm_confidence", ">=")}[router]
+    column, keep_when = ROUTERS[router]
     stats = []
     for threshold in thresholds:
         rows, lm1_count, lm2_count = [], 0, 0

@@ -38,13 +38,8 @@ import pyarrow.json as pa_json
 from .errors import InputError
 from .latex import booktabs, escape, fmt_number
 from .outputs import to_jsonable
+from .routing_model import ROUTERS, Costs, cost_model, threshold_key  # noqa: F401 (re-exported)
 
-#: router -> (score column, the comparison that keeps the small model's answer)
-ROUTERS = {
-    "logits": ("avg_logp", ">="),
-    "entropy": ("avg_entropy_nats", "<="),
-    "confidence": ("slm_confidence", ">="),
-}
 ROUTER_LABELS = {"logits": "Log-probability", "entropy": "Entropy", "confidence": "Self-verification"}
 TABLE_LABELS = {"logits": "Log-prob.", "entropy": "Entropy", "confidence": "Self-verif."}
 LOGITS_COLUMNS = ("avg_logp", "avg_entropy_nats")
@@ -169,31 +164,6 @@ def load_dataset(logits_path: str, router_path: str) -> tuple[pd.DataFrame, dict
 # --- Cost model and IBC ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Costs:
-    slm: float
-    llm: float
-    verifier: float
-
-    @property
-    def keep(self) -> float:
-        return self.slm + self.verifier
-
-    @property
-    def route(self) -> float:
-        return self.slm + self.verifier + self.llm
-
-
-def cost_model(costs: Mapping) -> Costs:
-    """The cost model from config ``routing.costs``; equal keep and route costs are an error."""
-    model = Costs(float(costs["slm"]), float(costs["llm"]), float(costs["verifier"]))
-    if model.route == model.keep:
-        raise InputError(f"config routing.costs: llm = {costs['llm']} makes routing to the large model "
-                         f"cost the same as keeping the small model's answer ({model.keep}), so "
-                         f"IBC_base is undefined. Set routing.costs.llm above 0.")
-    return model
-
-
-@dataclass(frozen=True)
 class Baseline:
     """The two single-model points every router is compared with."""
 
@@ -253,6 +223,11 @@ def _keep_order(frame: pd.DataFrame, router: str) -> _KeepOrder:
     return _KeepOrder(key[order], sign, np.concatenate(([0.0], np.cumsum(gain))))
 
 
+def keep_orders(frame: pd.DataFrame) -> dict[str, _KeepOrder]:
+    """Every router's sort of the rows, to share between its sweep and its exact curve."""
+    return {router: _keep_order(frame, router) for router in ROUTERS}
+
+
 def _points(order: _KeepOrder, kept: np.ndarray, frame: pd.DataFrame, base: Baseline) -> dict:
     """Operating-point statistics of keeping ``kept`` rows (array), as the notebook names them."""
     total = len(frame)
@@ -272,26 +247,26 @@ def threshold_keys(router: str) -> list[str]:
     return ["threshold"] if router == "confidence" else ["logits_threshold", "entropy_threshold"]
 
 
-def sweep(frame: pd.DataFrame, router: str, values, costs: Costs) -> pd.DataFrame:
+def sweep(frame: pd.DataFrame, router: str, values, costs: Costs, order: _KeepOrder | None = None
+          ) -> pd.DataFrame:
     """One row per threshold in ``values``, with the notebook's fields in its order."""
     values = np.asarray(values, dtype=float)
-    order = _keep_order(frame, router)
+    order = order or _keep_order(frame, router)
     stats = _points(order, order.kept(values), frame, baseline(frame, costs))
     keys = threshold_keys(router)
-    own = "threshold" if router == "confidence" else f"{router}_threshold"
-    columns = {key: values if key == own else np.full(len(values), np.nan) for key in keys}
+    columns = {key: values if key == threshold_key(router) else np.full(len(values), np.nan)
+               for key in keys}
     return pd.DataFrame({**columns, **stats})[keys + SWEEP_COLUMNS]
 
 
-def sweeps(frame: pd.DataFrame, costs: Costs, count: int, spacing: str,
-           confidence_thresholds) -> dict[str, pd.DataFrame]:
+def sweeps(frame: pd.DataFrame, costs: Costs, count: int, spacing: str, confidence_thresholds,
+           orders: Mapping[str, _KeepOrder] | None = None) -> dict[str, pd.DataFrame]:
     """The three routers' threshold sweeps, keyed by router."""
-    return {
-        "logits": sweep(frame, "logits", thresholds(frame["avg_logp"].to_numpy(), count, spacing), costs),
-        "entropy": sweep(frame, "entropy", thresholds(frame["avg_entropy_nats"].to_numpy(), count, spacing),
-                         costs),
-        "confidence": sweep(frame, "confidence", confidence_thresholds, costs),
-    }
+    orders = orders or keep_orders(frame)
+    values = {router: thresholds(frame[ROUTERS[router][0]].to_numpy(), count, spacing)
+              for router in ("logits", "entropy")}
+    values["confidence"] = confidence_thresholds
+    return {router: sweep(frame, router, values[router], costs, orders[router]) for router in ROUTERS}
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
@@ -299,13 +274,14 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return to_jsonable(frame.to_dict(orient="records"))
 
 
-def exact_curve(frame: pd.DataFrame, router: str, costs: Costs) -> pd.DataFrame:
+def exact_curve(frame: pd.DataFrame, router: str, costs: Costs, order: _KeepOrder | None = None
+                ) -> pd.DataFrame:
     """Every distinct operating point of one router, from nothing routed to everything routed.
 
     A row's threshold reproduces it exactly: each distinct score value, plus the
     next float beyond the score's range (everything routed).
     """
-    order = _keep_order(frame, router)
+    order = order or _keep_order(frame, router)
     last_of_value = np.flatnonzero(np.diff(order.key, append=np.inf) != 0)
     kept = np.concatenate(([0], last_of_value + 1))
     beyond = np.nextafter(order.key[0], -np.inf)  # keeps nothing
@@ -316,8 +292,11 @@ def exact_curve(frame: pd.DataFrame, router: str, costs: Costs) -> pd.DataFrame:
     return curve.iloc[::-1].reset_index(drop=True)[CURVE_COLUMNS]
 
 
-def exact_curves(frame: pd.DataFrame, costs: Costs) -> pd.DataFrame:
-    return pd.concat([exact_curve(frame, router, costs) for router in ROUTERS], ignore_index=True)
+def exact_curves(frame: pd.DataFrame, costs: Costs, orders: Mapping[str, _KeepOrder] | None = None
+                 ) -> pd.DataFrame:
+    orders = orders or keep_orders(frame)
+    return pd.concat([exact_curve(frame, router, costs, orders[router]) for router in ROUTERS],
+                     ignore_index=True)
 
 
 # --- Baselines and summaries -----------------------------------------------------------------
@@ -337,8 +316,7 @@ def oracle(frame: pd.DataFrame, costs: Costs) -> dict:
 def best_point(sweep_frame: pd.DataFrame, router: str, min_routed_share: float) -> dict:
     """The best delta_IBC among points routing at least ``min_routed_share``, and the
     points below that share with a higher delta_IBC (unstable: excluded from best)."""
-    column = "threshold" if router == "confidence" else f"{router}_threshold"
-    points = sweep_frame.rename(columns={column: "threshold"})[["threshold", "lm2_ratio", "delta_IBC"]]
+    points = sweep_frame.rename(columns={threshold_key(router): "threshold"})[["threshold", "lm2_ratio", "delta_IBC"]]
     points = points[points["delta_IBC"].notna()]
     eligible = points[points["lm2_ratio"] >= min_routed_share]
     best = eligible.loc[eligible["delta_IBC"].idxmax()] if len(eligible) else None

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .plotting import color_map, use_style
-from .routing import ROUTER_LABELS, ROUTERS
+from .routing import ROUTER_LABELS, ROUTERS, Baseline, Costs, ibc
 
 COST_LABEL = "Mean cost per query (cost units)"
 PERF_LABEL = "Mean performance (accuracy or token F1)"
@@ -39,11 +39,10 @@ def read_sweep_outputs(curve_path, sweep_paths, summary_path):
 
 def _curve_delta_ibc(curve: pd.DataFrame, summary: Mapping) -> np.ndarray:
     """delta_IBC (percent) along an exact curve; NaN where nothing is routed."""
-    gain = curve["avg_perf"].to_numpy() - summary["P_slm"]
-    extra_cost = curve["avg_cost"].to_numpy() - summary["costs"]["keep"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ibc = np.where(curve["lm2_ratio"].to_numpy() > 0, gain / extra_cost, np.nan)
-    return (ibc - summary["IBC_base"]) / summary["IBC_base"] * 100
+    costs = Costs(*(summary["costs"][part] for part in ("slm", "llm", "verifier")))
+    base = Baseline(summary["P_slm"], summary["P_llm"], costs)
+    return ibc(curve["avg_perf"].to_numpy(), curve["avg_cost"].to_numpy(), curve["lm2_ratio"].to_numpy(),
+               base)[1]
 
 
 def cost_performance_figure(curve: pd.DataFrame, sweeps: Mapping[str, pd.DataFrame],

@@ -12,6 +12,7 @@ validate(config, schema="../schemas/config.schema.yaml")
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from llmcost.discovery import discover_routing_datasets, discover_runs, runs_by_dataset  # noqa: E402
 from llmcost.errors import InputError  # noqa: E402
+from llmcost.routing_model import ROUTERS as ROUTER_SCORES, cost_model  # noqa: E402
 
 
 def _parse_time(function, *args, **kwargs):
@@ -39,14 +40,8 @@ ROUTING = config["routing"]
 ROUTING_DATASETS = _parse_time(
     discover_routing_datasets, ROUTING["logits"], ROUTING["router"], ROUTING["datasets"]
 )
-# The routers each sweep writes (the keys of llmcost.routing.ROUTERS; a test checks they agree).
-ROUTERS = ["logits", "entropy", "confidence"]
-if ROUTING["costs"]["llm"] == 0:
-    raise WorkflowError(
-        "config routing.costs.llm is 0: routing to the large model would cost the same as keeping "
-        "the small model's answer, so IBC_base (the benefit per extra cost of always routing) is "
-        "undefined. Set routing.costs.llm to the large model's cost, above 0."
-    )
+ROUTERS = list(ROUTER_SCORES)  # each sweep writes one file per router
+_parse_time(cost_model, ROUTING["costs"])  # equal keep and route costs stop the run here
 
 
 def lib(*modules):

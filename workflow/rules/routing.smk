@@ -11,7 +11,7 @@ rule routing_sweep:
     input:
         logits=lambda wildcards: ROUTING["logits"].format(dataset=wildcards.dataset),
         router=lambda wildcards: ROUTING["router"].format(dataset=wildcards.dataset),
-        code=lib("latex", "routing"),
+        code=lib("latex", "routing_model", "routing"),
     output:
         logits=update("results/routing/{dataset}/logits_sweep.json"),
         entropy=update("results/routing/{dataset}/entropy_sweep.json"),
@@ -34,7 +34,7 @@ rule routing_sweep:
 rule routing_summary:
     input:
         summaries=expand("results/routing/{dataset}/summary.json", dataset=ROUTING_DATASETS),
-        code=lib("latex", "routing"),
+        code=lib("latex", "routing_model", "routing"),
     output:
         summary=report(update("results/routing/summary.json"), caption="../report/routing_summary.rst",
                        category="Routing", subcategory="Data"),
@@ -53,7 +53,7 @@ rule routing_figure:
         sweeps=expand("results/routing/{{dataset}}/{router}_sweep.json", router=ROUTERS),
         curve="results/routing/{dataset}/curve.csv",
         summary="results/routing/{dataset}/summary.json",
-        code=lib("latex", "routing", "plotting", "routing_figures"),
+        code=lib("latex", "routing_model", "routing", "plotting", "routing_figures"),
     output:
         pdf=update("results/figures/routing_{dataset}.pdf"),
         png=report(update("results/figures/routing_{dataset}.png"), caption="../report/routing_figure.rst",
@@ -72,7 +72,7 @@ rule routing_delta_ibc_figure:
                       router=ROUTERS),
         curves=expand("results/routing/{dataset}/curve.csv", dataset=ROUTING_DATASETS),
         summaries=expand("results/routing/{dataset}/summary.json", dataset=ROUTING_DATASETS),
-        code=lib("latex", "routing", "plotting", "routing_figures"),
+        code=lib("latex", "routing_model", "routing", "plotting", "routing_figures"),
     output:
         pdf=update("results/figures/routing_delta_ibc.pdf"),
         png=report(update("results/figures/routing_delta_ibc.png"),

@@ -1,0 +1,48 @@
+"""The routers and the cost model: standard library only, so the Snakefile checks them at parse time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from .errors import InputError
+
+#: router -> (score column, the comparison that keeps the small model's answer)
+ROUTERS = {
+    "logits": ("avg_logp", ">="),
+    "entropy": ("avg_entropy_nats", "<="),
+    "confidence": ("slm_confidence", ">="),
+}
+
+
+def threshold_key(router: str) -> str:
+    """The field of a sweep record that holds the router's threshold, as in the notebook's JSON."""
+    return "threshold" if router == "confidence" else f"{router}_threshold"
+
+
+@dataclass(frozen=True)
+class Costs:
+    slm: float
+    llm: float
+    verifier: float
+
+    @property
+    def keep(self) -> float:
+        return self.slm + self.verifier
+
+    @property
+    def route(self) -> float:
+        return self.slm + self.verifier + self.llm
+
+
+def cost_model(costs: Mapping) -> Costs:
+    """The cost model from config ``routing.costs``; equal keep and route costs are an error."""
+    model = Costs(float(costs["slm"]), float(costs["llm"]), float(costs["verifier"]))
+    if model.route == model.keep:
+        raise InputError(
+            f"config routing.costs.llm is 0: routing to the large model would cost the same as "
+            f"keeping the small model's answer ({model.keep}), so IBC_base (the benefit per extra "
+            f"cost of always routing) is undefined: with routing.costs: llm = 0 there is no extra "
+            f"cost to divide by, and IBC_base is undefined. Set routing.costs.llm to the large "
+            f"model's cost, above 0.")
+    return model
