@@ -1,6 +1,7 @@
 # Regenerates every table and figure of the paper on what LLM work costs.
 # Stages: token usage of prompt-optimization runs; cost-benefit of routing
-# between a small and a large LLM. `snakemake --cores 8` runs both.
+# between a small and a large LLM. `snakemake --cores 8` runs both; jobs build
+# into .build/, and publish copies the complete set into the output folder.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -23,5 +24,21 @@ include: "workflow/rules/routing.smk"
 
 rule all:
     input:
-        all_artifacts(),
+        expand("{output}/{artifact}", output=OUTPUT, artifact=ARTIFACTS),
     default_target: True
+
+
+# The only rule that writes the output folder: it runs once every artifact is
+# built, and swaps in a folder holding exactly them (llmcost/publish.py). The
+# outputs are update(): Snakemake keeps the published files while it runs and
+# restores them if it fails.
+rule publish:
+    input:
+        expand("{build}", build=[built(artifact) for artifact in ARTIFACTS]),
+    output:
+        [update(f"{OUTPUT}/{artifact}") for artifact in ARTIFACTS],
+    log:
+        "logs/publish.log",
+    localrule: True
+    run:
+        publish(f"{BUILD}/artifacts", OUTPUT, ARTIFACTS)

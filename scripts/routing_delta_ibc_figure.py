@@ -10,7 +10,7 @@ from llmcost.routing_figures import delta_ibc_figure, read_sweep_outputs
 def main(snakemake):
     curves, sweeps, summaries = {}, {}, {}
     for curve_path, summary_path in zip(snakemake.input.curves, snakemake.input.summaries):
-        folder = Path(summary_path).parent
+        folder = Path(curve_path).parent  # the dataset's folder holds its curve and sweeps
         sweep_paths = [path for path in snakemake.input.sweeps if Path(path).parent == folder]
         curve, swept, summary = read_sweep_outputs(curve_path, sweep_paths, summary_path)
         dataset = summary["dataset"]

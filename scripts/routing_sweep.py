@@ -3,7 +3,7 @@
 import logging
 
 from llmcost.outputs import run_rule, write_csv, write_json
-from llmcost.routing import (cost_model, dataset_summary, exact_curves, keep_orders, load_dataset, records,
+from llmcost.routing import (baseline, cost_model, dataset_summary, exact_curves, keep_orders, load_dataset, records,
                             sweeps)
 
 log = logging.getLogger("llmcost")
@@ -15,6 +15,9 @@ def main(snakemake):
     log.info("%s: %d rows; generated_text equals slm_pred in %s of them", snakemake.wildcards.dataset,
              merge["rows"], merge["generated_text_equals_slm_pred"])
     costs = cost_model(params.costs)
+    no_baseline = baseline(frame, costs).no_baseline
+    if no_baseline:
+        log.warning("%s: %s.", snakemake.wildcards.dataset, no_baseline)
     orders = keep_orders(frame)  # one sort per router, for its sweep and its exact curve
     swept = sweeps(frame, costs, params.thresholds["count"], params.thresholds["spacing"],
                    params.confidence_thresholds, orders)

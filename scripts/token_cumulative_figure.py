@@ -9,7 +9,7 @@ from llmcost.tokens import cumulative_input
 
 
 def main(snakemake):
-    steps = pd.concat([pd.read_csv(path) for path in snakemake.input.steps], ignore_index=True)
+    steps = pd.concat([pd.read_parquet(path) for path in snakemake.input.steps], ignore_index=True)
     optimizer = snakemake.params.optimizer
     cumulative = cumulative_input(steps, optimizer)
     fig = token_cumulative_figure(cumulative, optimizer)

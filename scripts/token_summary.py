@@ -7,7 +7,7 @@ from llmcost.tokens import run_totals, summarize, summary_document
 
 
 def main(snakemake):
-    steps = pd.concat([pd.read_csv(path) for path in snakemake.input.steps], ignore_index=True)
+    steps = pd.concat([pd.read_parquet(path) for path in snakemake.input.steps], ignore_index=True)
     runs = run_totals(steps)
     summary = summarize(runs)
     write_csv(snakemake.output.runs, runs)

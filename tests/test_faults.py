@@ -25,8 +25,8 @@ def wait_for(condition, timeout: float = 60.0) -> None:
 
 
 def token_job_running(workdir: Path) -> bool:
-    """A token_steps job has started (its log exists in this fresh run)."""
-    return any((workdir / "logs" / "tokens").glob("steps_*.log"))
+    """A read_runs job has started (its log exists in this fresh run)."""
+    return any((workdir / "logs" / "read_runs").glob("*.log"))
 
 
 def fresh_token_run(workdir: Path) -> subprocess.Popen:

@@ -15,8 +15,9 @@ def test_a_new_seed_reruns_only_its_dataset_and_the_token_combiners(rerun_copy):
     cell = rerun_copy / "data/capo/main_results/gsm8k/qwen/CAPO"
     shutil.copytree(cell / "seed44", cell / "seed45")
     jobs = planned_jobs(rerun_copy)
-    assert jobs.pop("token_steps") == 1  # gsm8k's only, of 5 datasets
+    assert jobs.pop("read_runs") == 1  # gsm8k's only, of 5 datasets
     assert jobs.pop("all") == 1
+    assert jobs.pop("publish") == 1
     assert set(jobs) == TOKEN_DOWNSTREAM
     assert not any(rule.startswith("routing") for rule in jobs)
 
@@ -25,14 +26,14 @@ def test_editing_a_plot_script_reruns_only_that_plot(rerun_copy):
     script = rerun_copy / "scripts/token_usage_figure.py"
     script.write_text(script.read_text() + "\n# a comment\n")
     jobs = planned_jobs(rerun_copy)
-    assert jobs == {"token_usage_figure": 1, "all": 1}
+    assert jobs == {"token_usage_figure": 1, "publish": 1, "all": 1}
 
 
 def test_editing_the_figure_module_reruns_only_the_figures_using_it(rerun_copy):
     module = rerun_copy / "scripts/llmcost/token_figures.py"
     module.write_text(module.read_text() + "\n# a comment\n")
     jobs = planned_jobs(rerun_copy)
-    assert jobs == {"token_usage_figure": 1, "token_cumulative_figure": 1, "all": 1}
+    assert jobs == {"token_usage_figure": 1, "token_cumulative_figure": 1, "publish": 1, "all": 1}
 
 
 def test_a_new_router_dataset_reruns_only_its_sweep_and_the_routing_combiners(rerun_copy):
@@ -43,17 +44,17 @@ def test_a_new_router_dataset_reruns_only_its_sweep_and_the_routing_combiners(re
                 automix / "router_data/router_data_coqa_copy.jsonl.gz")
     jobs = planned_jobs(rerun_copy)
     assert jobs == {"routing_sweep": 1, "routing_figure": 1, "routing_summary": 1,
-                    "routing_delta_ibc_figure": 1, "all": 1}
+                    "routing_delta_ibc_figure": 1, "publish": 1, "all": 1}
 
 
 def test_a_routing_config_change_reruns_the_routing_stage_only(rerun_copy):
     (rerun_copy / "cheap_llm.yaml").write_text("routing:\n  costs:\n    llm: 10\n")
     jobs = planned_jobs(rerun_copy, "--configfile", "config.yaml", "cheap_llm.yaml")
     assert jobs == {"routing_sweep": 4, "routing_figure": 4, "routing_summary": 1,
-                    "routing_delta_ibc_figure": 1, "all": 1}
+                    "routing_delta_ibc_figure": 1, "publish": 1, "all": 1}
 
 
 def test_editing_the_routing_figure_module_reruns_only_the_routing_figures(rerun_copy):
     module = rerun_copy / "scripts/llmcost/routing_figures.py"
     module.write_text(module.read_text() + "\n# a comment\n")
-    assert planned_jobs(rerun_copy) == {"routing_figure": 4, "routing_delta_ibc_figure": 1, "all": 1}
+    assert planned_jobs(rerun_copy) == {"routing_figure": 4, "routing_delta_ibc_figure": 1, "publish": 1, "all": 1}

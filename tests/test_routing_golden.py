@@ -27,7 +27,7 @@ def load(path):
 @pytest.mark.parametrize("router", GOLDEN)
 def test_sweep_equals_the_notebook(pipeline_run, dataset, router):
     golden = load(REPO / "tests/golden/automix" / dataset / GOLDEN[router].format(dataset))
-    ours = load(pipeline_run / "results/routing" / dataset / f"{router}_sweep.json")
+    ours = load(pipeline_run / "results/routing/datasets" / dataset / f"{router}_sweep.json")
     assert len(ours) == len(golden) == (3 if router == "confidence" else 9)
     for mine, theirs in zip(ours, golden):
         assert list(mine) == list(theirs)
@@ -54,6 +54,6 @@ def test_summary_reports_baselines_merge_and_flags(pipeline_run):
 
 def test_curves_hold_every_router(pipeline_run):
     for dataset in DATASETS:
-        header, *rows = (pipeline_run / "results/routing" / dataset / "curve.csv").read_text().splitlines()
+        header, *rows = (pipeline_run / "results/routing/datasets" / dataset / "curve.csv").read_text().splitlines()
         assert header == "router,threshold,lm2_ratio,avg_cost,avg_perf"
         assert {row.split(",")[0] for row in rows} == set(GOLDEN)

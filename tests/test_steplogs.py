@@ -7,7 +7,7 @@ import pytest
 from conftest import write_step_log
 
 from llmcost.errors import InputError
-from llmcost.steplogs import STEP_COLUMNS, first_row_per_step, read_step_log
+from llmcost.steplogs import MAX_COUNT, STEP_COLUMNS, first_row_per_step, read_step_log
 
 STEPS = {1: (100, 10, 5000, 500), 2: (200, 20, 6000, 600), 3: (300, 30, 7000, 700)}
 
@@ -17,9 +17,11 @@ STEPS = {1: (100, 10, 5000, 500), 2: (200, 20, 6000, 600), 3: (300, 30, 7000, 70
 def test_each_format_reads_the_same_steps(tmp_path, name):
     path = write_step_log(tmp_path / name, STEPS)
     frame = read_step_log(str(path))
-    assert list(frame.columns) == STEP_COLUMNS
+    assert list(frame.columns) == [*STEP_COLUMNS, "score", "prompt"]
     assert len(frame) == 9
-    assert all(str(dtype) == "int64" for dtype in frame.dtypes)
+    assert all(str(frame[c].dtype) == "int64" for c in STEP_COLUMNS)
+    assert frame["score"].dtype == "float64"
+    assert frame["prompt"].iloc[0] == 'Prompt 0,\nwith a newline and "quotes"'
     steps = first_row_per_step(frame, source="run")
     assert steps["step"].tolist() == [1, 2, 3]
     assert steps["input_tokens_meta_llm"].tolist() == [100, 200, 300]
@@ -63,4 +65,32 @@ def test_non_numeric_token_value_names_column_and_row(tmp_path):
     frame.loc[4, "input_tokens_downstream_llm"] = "lots"
     frame.to_csv(path, index=False)
     with pytest.raises(InputError, match="column input_tokens_downstream_llm, data row 5: value 'lots'"):
+        read_step_log(str(path))
+
+
+@pytest.mark.parametrize("name", ["step_results_eval.csv", "step_results.parquet"])
+@pytest.mark.parametrize("value, shown", [(10**20, "1e+20"), (2**62, str(2**62)), (MAX_COUNT, str(MAX_COUNT))])
+def test_a_count_at_or_above_2_to_the_53_is_an_error_naming_row_and_column(tmp_path, name, value, shown):
+    # 1e20 used to wrap to -9223372036854775808 and 2**62 to overflow the run's total
+    steps = {1: (1, 1, 1, 1), 2: (1, 1, float(value) if value > 2**63 else value, 1)}
+    path = write_step_log(tmp_path / name, steps, rows_per_step=1)
+    with pytest.raises(InputError, match=r"column input_tokens_downstream_llm, data row 2: value "
+                                         r"'?[0-9e+.]+'? is not a whole number of tokens between 0 and 2\^53"):
+        read_step_log(str(path))
+
+
+def test_the_largest_allowed_count_is_read_exactly(tmp_path):
+    path = write_step_log(tmp_path / "step_results_eval.csv", {1: (MAX_COUNT - 1, 0, 0, 0)}, rows_per_step=1)
+    assert read_step_log(str(path))["input_tokens_meta_llm"].tolist() == [MAX_COUNT - 1]
+
+
+def test_a_score_that_is_text_is_an_error_and_an_empty_one_is_missing(tmp_path):
+    path = write_step_log(tmp_path / "step_results_eval.csv", {1: (1, 1, 1, 1)}, rows_per_step=3)
+    frame = pd.read_csv(path)
+    frame["test_score"] = ["0.5", "", "0.7"]
+    frame.to_csv(path, index=False)
+    assert read_step_log(str(path))["test_score"].isna().tolist() == [False, True, False]
+    frame["test_score"] = ["0.5", "high", "0.7"]
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match="column test_score, data row 2: value 'high' is not a number"):
         read_step_log(str(path))

@@ -76,9 +76,9 @@ def test_routing_artifacts_appear(pipeline_run):
     names = ["results/routing/summary.json", "results/tables/routing_ibc.tex",
              "results/figures/routing_delta_ibc.pdf", "results/figures/routing_delta_ibc.png"]
     for dataset in ROUTING_DATASETS:
-        names += [f"results/routing/{dataset}/{name}" for name in
-                  ("logits_sweep.json", "entropy_sweep.json", "confidence_sweep.json", "curve.csv")]
-        names += [f"results/figures/routing_{dataset}.{ext}" for ext in ("pdf", "png")]
+        names += [f"results/routing/datasets/{dataset}/{name}" for name in
+                  ("logits_sweep.json", "entropy_sweep.json", "confidence_sweep.json", "curve.csv",
+                   "cost_performance.pdf", "cost_performance.png")]
     for name in names:
         path = pipeline_run / name
         assert path.is_file() and path.stat().st_size > 0, name

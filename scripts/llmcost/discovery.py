@@ -6,6 +6,7 @@ building the DAG, which must stay fast for thousands of runs.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import string
@@ -16,8 +17,14 @@ from pathlib import Path
 from .errors import InputError
 
 #: Step-log file names in order of preference: the evaluated CSV (plain or
-#: gzipped), else the optimizer's raw parquet log, which has the same token columns.
-STEP_LOG_NAMES = ("step_results_eval.csv", "step_results_eval.csv.gz", "step_results.parquet")
+#: gzipped: two spellings of one file, so both at once is an error), else the
+#: optimizer's raw parquet log, which has the same token columns but no test_score.
+EVAL_LOG_NAMES = ("step_results_eval.csv", "step_results_eval.csv.gz")
+RAW_LOG_NAME = "step_results.parquet"
+STEP_LOG_NAMES = (*EVAL_LOG_NAMES, RAW_LOG_NAME)
+#: Racing log of an optimizer that races prompts (CAPO): one row per prompt,
+#: one column per evaluation block.
+RACING_LOG_NAME = "prompt_scores.parquet"
 SEED_FOLDER = re.compile(r"seed(\d+)")
 
 
@@ -51,11 +58,22 @@ def _subdirs(path: str) -> list[str]:
 
 
 def _step_log(run_dir: str) -> str | None:
-    for name in STEP_LOG_NAMES:
-        candidate = os.path.join(run_dir, name)
-        if os.path.isfile(candidate):
-            return candidate
-    return None
+    evaluated = [os.path.join(run_dir, name) for name in EVAL_LOG_NAMES
+                 if os.path.isfile(os.path.join(run_dir, name))]
+    if len(evaluated) > 1:
+        raise InputError(
+            f"{evaluated[0]} and {evaluated[1]}: two copies of one step log in a run folder; one "
+            f"may be a stale or partial copy. Keep the right one and remove the other.")
+    if evaluated:
+        return evaluated[0]
+    raw = os.path.join(run_dir, RAW_LOG_NAME)
+    return raw if os.path.isfile(raw) else None
+
+
+def racing_log(log_path: str) -> str | None:
+    """The run's racing log (``prompt_scores.parquet`` beside its step log), if it has one."""
+    path = os.path.join(os.path.dirname(log_path), RACING_LOG_NAME)
+    return path if os.path.isfile(path) else None
 
 
 def _check_filter(kind: str, wanted: list, found: set, root: str) -> None:
@@ -95,13 +113,7 @@ def discover_runs(root: str, datasets=(), models=(), optimizers=(), seeds=(),
                 if optimizers and optimizer not in optimizers:
                     continue
                 cell = os.path.join(root, dataset, model, optimizer)
-                for seed_name in _subdirs(cell):
-                    match = SEED_FOLDER.fullmatch(seed_name)
-                    if match is None:
-                        raise InputError(
-                            f"{os.path.join(cell, seed_name)}: a seed folder must be named "
-                            f"seed<digits> (e.g. seed42). Rename it, or move it out of {root}.")
-                    seed = int(match.group(1))
+                for seed, seed_name in _seed_folders(cell, root):
                     found["seeds"].add(seed)
                     if seeds and seed not in seeds:
                         continue
@@ -114,6 +126,25 @@ def discover_runs(root: str, datasets=(), models=(), optimizers=(), seeds=(),
                          f"seed<N>/{{experiment}}/{{run_id}}/ with a step log). Check tokens.runs "
                          f"and the filters in config.yaml.")
     return runs
+
+
+def _seed_folders(cell: str, root: str) -> list[tuple[int, str]]:
+    """(seed, folder name) of each seed folder of a cell; two spellings of one seed are an error."""
+    seen: dict[int, str] = {}
+    for seed_name in _subdirs(cell):
+        match = SEED_FOLDER.fullmatch(seed_name)
+        if match is None:
+            raise InputError(
+                f"{os.path.join(cell, seed_name)}: a seed folder must be named "
+                f"seed<digits> (e.g. seed42). Rename it, or move it out of {root}.")
+        seed = int(match.group(1))
+        if seed in seen:
+            raise InputError(
+                f"{os.path.join(cell, seen[seed])} and {os.path.join(cell, seed_name)}: two folders "
+                f"for seed {seed}, which would count its run twice. Merge them into one folder "
+                f"(seed{seed}) or remove the copy.")
+        seen[seed] = seed_name
+    return sorted(seen.items())
 
 
 def _the_run(root, dataset, model, optimizer, seed_name, seed, run_choice) -> Run:
@@ -145,6 +176,20 @@ def _the_run(root, dataset, model, optimizer, seed_name, seed, run_choice) -> Ru
     return Run(dataset, model, optimizer, seed, f"{seed_rel}/{run_dirs[0]}", log_path)
 
 
+def fingerprint(paths) -> str:
+    """A short digest of the files' paths, sizes and modification times.
+
+    As a rule's param it reruns the job whenever one of its input files changes
+    size or time in either direction, which Snakemake's own rule (an input newer
+    than the output) misses when a copy keeps an older time (rsync -a, cp -p, tar).
+    """
+    digest = hashlib.sha1()
+    for path in paths:
+        status = os.stat(path)
+        digest.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 def runs_by_dataset(runs: list[Run]) -> dict[str, list[Run]]:
     grouped = defaultdict(list)
     for run in runs:
@@ -153,50 +198,79 @@ def runs_by_dataset(runs: list[Run]) -> dict[str, list[Run]]:
 
 
 def _pattern_regex(pattern: str) -> re.Pattern:
-    parts = [(re.escape(literal), field) for literal, field, _, _ in string.Formatter().parse(pattern)]
-    return re.compile("".join(lit + ("(?P<dataset>[^/]+)" if field == "dataset" else "")
-                              for lit, field in parts))
+    """``pattern`` as a regex; ``{dataset}`` may appear more than once and must name one dataset."""
+    regex, seen = "", False
+    for literal, field, _, _ in string.Formatter().parse(pattern):
+        regex += re.escape(literal)
+        if field == "dataset":
+            regex += "(?P=dataset)" if seen else "(?P<dataset>[^/]+)"
+            seen = True
+    return re.compile(regex)
 
 
-def _datasets_matching(pattern: str) -> set[str]:
-    regex = _pattern_regex(pattern)
-    folder = Path(pattern.split("{dataset}")[0]).parent if "/" in pattern.split("{dataset}")[0] else Path(".")
-    if not folder.is_dir():
-        return set()
-    names = set()
-    for path in folder.rglob("*"):
-        match = regex.fullmatch(path.as_posix()) if path.is_file() else None
-        if match:
-            names.add(match.group("dataset"))
-    return names
+def spellings(pattern: str) -> tuple[str, ...]:
+    """The file names a router pattern accepts: a ``.jsonl`` pattern also takes its ``.jsonl.gz``."""
+    return (pattern,) if pattern.endswith(".gz") else (pattern, pattern + ".gz")
 
 
-def discover_routing_datasets(logits_pattern: str, router_pattern: str, datasets=()) -> list[str]:
-    """The router datasets to analyse: those listed, or every one that has both files."""
-    with_logits = _datasets_matching(logits_pattern)
-    with_router = _datasets_matching(router_pattern)
+def _files_matching(pattern: str) -> dict[str, list[str]]:
+    """dataset -> the files (every accepted spelling) that match ``pattern``."""
+    prefix = pattern.split("{dataset}")[0]
+    folder = Path(prefix).parent if "/" in prefix else Path(".")
+    regexes = [_pattern_regex(spelling) for spelling in spellings(pattern)]
+    found = defaultdict(list)
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            name = path.as_posix()
+            match = next((m for regex in regexes if (m := regex.fullmatch(name))), None)
+            if match and path.is_file():
+                found[match.group("dataset")].append(name)
+    return found
+
+
+def _one_file(dataset: str, files: list[str], key: str) -> str:
+    if len(files) > 1:
+        raise InputError(
+            f"{' and '.join(files)}: two files for dataset '{dataset}' (config routing.{key}); one "
+            f"may be a stale copy. Keep one of them (plain or gzipped) and remove the other.")
+    return files[0]
+
+
+def discover_routing_datasets(logits_pattern: str, router_pattern: str, datasets=()
+                              ) -> dict[str, tuple[str, str]]:
+    """dataset -> (logits file, router file): those listed, or every dataset that has both.
+
+    A pattern names a file with ``{dataset}`` (possibly more than once); a
+    ``.jsonl`` pattern accepts the plain and the gzipped file, not both.
+    """
+    with_logits, with_router = _files_matching(logits_pattern), _files_matching(router_pattern)
     if datasets:
         for dataset in datasets:
-            logits, router = (p.format(dataset=dataset) for p in (logits_pattern, router_pattern))
-            missing = [p for p in (logits, router) if not os.path.isfile(p)]
+            missing = [spelling.format(dataset=dataset) for pattern, found in
+                       ((logits_pattern, with_logits), (router_pattern, with_router))
+                       if dataset not in found for spelling in spellings(pattern)[:1]]
             if missing:
                 raise InputError(
                     f"{' and '.join(missing)}: not found, but config routing.datasets lists "
                     f"'{dataset}'. Each dataset needs both its logits file ({logits_pattern}) and its "
-                    f"router file ({router_pattern}); datasets with both: "
-                    f"{', '.join(sorted(with_logits & with_router)) or 'none'}.")
-        return sorted(datasets)
-    for key, pattern, found in (("logits", logits_pattern, with_logits), ("router", router_pattern, with_router)):
-        if not found:
+                    f"router file ({router_pattern}), plain or gzipped; datasets with both: "
+                    f"{', '.join(sorted(with_logits.keys() & with_router.keys())) or 'none'}.")
+        chosen = sorted(datasets)
+    else:
+        for key, pattern, found in (("logits", logits_pattern, with_logits),
+                                    ("router", router_pattern, with_router)):
+            if not found:
+                raise InputError(
+                    f"{pattern}: no file matches this pattern (config routing.{key}), so there is no "
+                    f"router dataset to analyse. Point routing.logits and routing.router at your "
+                    f"files; {{dataset}} stands for the dataset's name.")
+        for dataset in sorted(with_logits.keys() ^ with_router.keys()):
+            has, lacks = ((with_logits[dataset][0], router_pattern) if dataset in with_logits
+                          else (with_router[dataset][0], logits_pattern))
             raise InputError(
-                f"{pattern}: no file matches this pattern (config routing.{key}), so there is no "
-                f"router dataset to analyse. Point routing.logits and routing.router at your files; "
-                f"{{dataset}} stands for the dataset's name.")
-    for dataset in sorted(with_logits ^ with_router):
-        has, lacks = ((logits_pattern, router_pattern) if dataset in with_logits
-                      else (router_pattern, logits_pattern))
-        raise InputError(
-            f"{has.format(dataset=dataset)}: dataset '{dataset}' has this file but not "
-            f"{lacks.format(dataset=dataset)}. Add the missing file, remove this one, or list the "
-            f"datasets to analyse in config routing.datasets.")
-    return sorted(with_logits & with_router)
+                f"{has}: dataset '{dataset}' has this file but not {lacks.format(dataset=dataset)}"
+                f"(.gz). Add the missing file, remove this one, or list the datasets to analyse in "
+                f"config routing.datasets.")
+        chosen = sorted(with_logits.keys() & with_router.keys())
+    return {dataset: (_one_file(dataset, with_logits[dataset], "logits"),
+                      _one_file(dataset, with_router[dataset], "router")) for dataset in chosen}

@@ -11,12 +11,23 @@ import math
 import pandas as pd
 
 
+#: A missing value: an en dash in text mode (never inside $...$, where it would be two minus signs).
+MISSING = "--"
+
+_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+            "{": r"\{", "}": r"\}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+            "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+
+
 def escape(text: str) -> str:
-    """Escape LaTeX's special characters in a label."""
-    for char, repl in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"),
-                       ("#", r"\#"), ("_", r"\_"), ("{", r"\{"), ("}", r"\}")):
-        text = text.replace(char, repl)
-    return text
+    """A name as LaTeX text: every character that LaTeX would read as markup is escaped
+    (one pass, so an escape's own braces are never escaped again)."""
+    return "".join(_SPECIAL.get(char, char) for char in str(text))
+
+
+def signed(text: str) -> str:
+    """A formatted number ready for a table cell: a negative one in math mode (a real minus sign)."""
+    return f"${text}$" if text.startswith("-") and text != MISSING else text
 
 
 def booktabs(frame: pd.DataFrame, column_format: str, midrule_before: str | None = None,
@@ -58,13 +69,13 @@ def _merge_index_names_into_header(text: str, levels: int) -> str:
 
 
 def fmt_number(value: float, digits: int) -> str:
-    return "--" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+    return MISSING if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
 
 
 def fmt_pm(mean: float, std: float, digits: int) -> str:
     """``$m \\pm s$``; a lone value (one seed: no std) is shown without ``\\pm``."""
     if mean is None or math.isnan(mean):
-        return "--"
+        return MISSING
     if std is None or math.isnan(std):
         return f"${mean:.{digits}f}$"
     return f"${mean:.{digits}f} \\pm {std:.{digits}f}$"

@@ -84,6 +84,24 @@ def write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
     write_text(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
+def write_parquet(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """An intermediate table between jobs: types kept (names stay text, counts stay int64)."""
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+#: Columns that hold names: read back as text, whatever they look like ("007", "None", "NA").
+NAME_COLUMNS = ("dataset", "model", "optimizer", "run", "router", "metric")
+
+
+def read_csv(path: str | os.PathLike) -> pd.DataFrame:
+    """A CSV written by ``write_csv``, read back exactly: names verbatim as text, empty
+    cells (only) missing, floats parsed round-trip."""
+    header = pd.read_csv(path, nrows=0).columns
+    return pd.read_csv(path, dtype={c: str for c in NAME_COLUMNS if c in header},
+                       keep_default_na=False, na_values=[""], float_precision="round_trip")
+
+
 def remove_stale_temporaries(outputs) -> None:
     """Delete temporary files that a killed earlier attempt left beside these outputs."""
     for output in outputs:

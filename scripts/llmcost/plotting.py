@@ -45,6 +45,11 @@ STYLE = {
 }
 
 
+def plain(name) -> str:
+    """A name as figure text, verbatim: ``$`` escaped so matplotlib never reads it as math."""
+    return str(name).replace("$", r"\$")
+
+
 def use_style() -> None:
     plt.rcParams.update(STYLE)
 

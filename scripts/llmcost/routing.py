@@ -36,9 +36,9 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 
 from .errors import InputError
-from .latex import booktabs, escape, fmt_number
+from .latex import MISSING, booktabs, escape, fmt_number, signed
 from .outputs import to_jsonable
-from .routing_model import ROUTERS, Costs, cost_model, threshold_key  # noqa: F401 (re-exported)
+from .routing_model import ROUTERS, Costs, cost_model, no_baseline_reason, threshold_key  # noqa: F401
 
 ROUTER_LABELS = {"logits": "Log-probability", "entropy": "Entropy", "confidence": "Self-verification"}
 TABLE_LABELS = {"logits": "Log-prob.", "entropy": "Entropy", "confidence": "Self-verif."}
@@ -150,11 +150,6 @@ def load_dataset(logits_path: str, router_path: str) -> tuple[pd.DataFrame, dict
         "perf_slm": _unit_interval_column(router, "perf_slm", router_path),
         "perf_llm": _unit_interval_column(router, "perf_llm", router_path),
     })
-    if frame["perf_llm"].mean() == frame["perf_slm"].mean():
-        raise InputError(f"{router_path}: perf_llm and perf_slm have the same mean "
-                         f"({frame['perf_slm'].mean()}), so IBC_base is 0 and delta_IBC undefined. "
-                         f"Check that perf_llm scores the large model's answers, or leave this "
-                         f"dataset out of config routing.datasets.")
     matches = None
     if "generated_text" in logits.columns and "slm_pred" in router.columns:
         matches = int((logits["generated_text"].to_numpy() == router["slm_pred"].to_numpy()).sum())
@@ -165,23 +160,33 @@ def load_dataset(logits_path: str, router_path: str) -> tuple[pd.DataFrame, dict
 
 @dataclass(frozen=True)
 class Baseline:
-    """The two single-model points every router is compared with."""
+    """The two single-model points every router is compared with.
+
+    ``no_baseline`` says why IBC_base is undefined (the large model is not
+    better: ``routing_model.no_baseline_reason``); it is None when it is defined.
+    """
 
     p_slm: float
     p_llm: float
     costs: Costs
+    no_baseline: str | None = None
 
     @property
     def ibc_base(self) -> float:
+        if self.no_baseline:
+            return math.nan
         return (self.p_llm - self.p_slm) / (self.costs.route - self.costs.keep)
 
 
 def baseline(frame: pd.DataFrame, costs: Costs) -> Baseline:
-    return Baseline(float(frame["perf_slm"].mean()), float(frame["perf_llm"].mean()), costs)
+    p_slm, p_llm = float(frame["perf_slm"].mean()), float(frame["perf_llm"].mean())
+    scale = float(np.abs(frame[["perf_slm", "perf_llm"]].to_numpy()).max())
+    return Baseline(p_slm, p_llm, costs, no_baseline_reason(p_slm, p_llm, len(frame), scale))
 
 
 def ibc(avg_perf, avg_cost, lm2_count, base: Baseline) -> tuple[np.ndarray, np.ndarray]:
-    """IBC and delta_IBC (percent) of operating points; NaN where nothing is routed."""
+    """IBC and delta_IBC (percent) of operating points; NaN where nothing is routed, and
+    delta_IBC NaN throughout when the dataset has no baseline."""
     routed = np.asarray(lm2_count) > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         value = (np.asarray(avg_perf) - base.p_slm) / (np.asarray(avg_cost) - base.costs.keep)
@@ -339,6 +344,7 @@ def dataset_summary(dataset: str, frame: pd.DataFrame, merge: dict, costs: Costs
         "P_slm": base.p_slm,
         "P_llm": base.p_llm,
         "IBC_base": base.ibc_base,
+        "no_baseline": base.no_baseline,
         "oracle": oracle(frame, costs),
         "min_routed_share": min_routed_share,
         "routers": {router: {"score": ROUTERS[router][0], "keep_when": ROUTERS[router][1],
@@ -354,10 +360,6 @@ def combine_summaries(summaries) -> dict:
 
 # --- LaTeX table -----------------------------------------------------------------------------
 
-def _math(text: str) -> str:
-    return f"${text}$" if text.startswith("-") else text
-
-
 def _pct(share: float) -> str:
     return f"{100 * share:.1f}".rstrip("0").rstrip(".") + r"\,\%"
 
@@ -367,30 +369,42 @@ def routing_table(combined: Mapping[str, dict]) -> str:
 
     A dagger marks a router whose higher delta_IBC at a routed share below
     ``min_routed_share`` was excluded as unstable; a note row under the table
-    lists each excluded value.
+    lists each excluded value. A dataset without an IBC baseline (the large
+    model is not better) shows a dash, marked and explained by a note.
     """
-    rows, notes = [], []
+    rows, unstable_notes, no_baseline = [], [], []
     for dataset, summary in combined.items():
+        if summary["no_baseline"]:
+            no_baseline.append(escape(dataset))
         for router, result in summary["routers"].items():
             best = result["best"] or {"lm2_ratio": math.nan, "delta_IBC": math.nan}
-            delta = _math(fmt_number(best["delta_IBC"], 1))
+            delta = signed(fmt_number(best["delta_IBC"], 1))
+            if summary["no_baseline"]:
+                delta += r"$^\ddagger$"
             if result["unstable"]:
                 top = max(result["unstable"], key=lambda p: p["delta_IBC"])
                 delta += r"$^\dagger$"
-                notes.append(f"{escape(dataset)}, {TABLE_LABELS[router].lower()}: "
-                             f"{fmt_number(top['delta_IBC'], 1)}\\,\\% at {_pct(top['lm2_ratio'])} routed")
+                unstable_notes.append(f"{escape(dataset)}, {TABLE_LABELS[router].lower()}: "
+                                      f"{fmt_number(top['delta_IBC'], 1)}\\,\\% at {_pct(top['lm2_ratio'])} routed")
             rows.append((escape(dataset), fmt_number(summary["P_slm"], 3), fmt_number(summary["P_llm"], 3),
-                         TABLE_LABELS[router], _math(fmt_number(100 * best["lm2_ratio"], 1)), delta))
+                         TABLE_LABELS[router], signed(fmt_number(100 * best["lm2_ratio"], 1)), delta))
     columns = ["Dataset", r"$P_\mathrm{SLM}$", r"$P_\mathrm{LLM}$", "Router",
                r"Routed (\%)", r"Best $\Delta_\mathrm{IBC}$ (\%)"]
     frame = pd.DataFrame(rows, columns=columns).set_index(columns[:4])
     text = booktabs(frame, column_format="lrrlrr")
-    if notes:
+    notes = []
+    if unstable_notes:
         shares = {_pct(s["min_routed_share"]) for s in combined.values()}
-        note = (r"\multicolumn{6}{@{}l}{\footnotesize $^\dagger$ Higher $\Delta_\mathrm{IBC}$ excluded as "
-                r"unstable (under " + " / ".join(sorted(shares)) + r" of queries routed):}\\" + "\n" +
-                "\n".join(r"\multicolumn{6}{@{}l}{\footnotesize\quad " + n + r"}\\" for n in notes))
-        text = text.replace("\\bottomrule\n", "\\bottomrule\n" + note + "\n")
+        notes.append(r"$^\dagger$ Higher $\Delta_\mathrm{IBC}$ excluded as unstable (under "
+                     + " / ".join(sorted(shares)) + r" of queries routed):")
+        notes += [r"\quad " + note for note in unstable_notes]
+    if no_baseline:
+        notes.append(r"$^\ddagger$ No IBC baseline for " + ", ".join(no_baseline)
+                     + r": $P_\mathrm{LLM}$ is not above $P_\mathrm{SLM}$ by more than one query's "
+                       r"swing, so $\Delta_\mathrm{IBC}$ is undefined.")
+    if notes:
+        text = text.replace("\\bottomrule\n", "\\bottomrule\n" + "\n".join(
+            r"\multicolumn{6}{@{}l}{\footnotesize " + note + r"}\\" for note in notes) + "\n")
     return _space_between_datasets(text)
 
 

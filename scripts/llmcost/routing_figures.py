@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .plotting import color_map, use_style
+from .outputs import read_csv
+from .plotting import color_map, plain, use_style
 from .routing import ROUTER_LABELS, ROUTERS, Baseline, Costs, ibc
 
 COST_LABEL = "Mean cost per query (cost units)"
@@ -34,13 +35,13 @@ def read_sweep_outputs(curve_path, sweep_paths, summary_path):
                 pd.to_numeric)
     with open(summary_path, encoding="utf-8") as handle:
         summary = json.load(handle)
-    return pd.read_csv(curve_path), sweeps, summary
+    return read_csv(curve_path), sweeps, summary
 
 
 def _curve_delta_ibc(curve: pd.DataFrame, summary: Mapping) -> np.ndarray:
     """delta_IBC (percent) along an exact curve; NaN where nothing is routed."""
     costs = Costs(*(summary["costs"][part] for part in ("slm", "llm", "verifier")))
-    base = Baseline(summary["P_slm"], summary["P_llm"], costs)
+    base = Baseline(summary["P_slm"], summary["P_llm"], costs, summary["no_baseline"])
     return ibc(curve["avg_perf"].to_numpy(), curve["avg_cost"].to_numpy(), curve["lm2_ratio"].to_numpy(),
                base)[1]
 
@@ -68,15 +69,15 @@ def cost_performance_figure(curve: pd.DataFrame, sweeps: Mapping[str, pd.DataFra
             label="Oracle", zorder=4)
     ax.set_xlabel(COST_LABEL)
     ax.set_ylabel(PERF_LABEL)
-    ax.set_title(summary["dataset"])
+    ax.set_title(plain(summary["dataset"]))
     fig.legend(loc="outside right upper", frameon=False)
     return fig
 
 
 def _delta_ibc_limits(values: list[np.ndarray]) -> tuple[float, float]:
     """A y-range that shows every eligible point; the unstable region may run off the top."""
-    finite = np.concatenate([v[np.isfinite(v)] for v in values] or [np.zeros(1)])
-    low, high = min(finite.min(), 0.0), max(finite.max(), 0.0)
+    finite = np.concatenate([np.zeros(1), *(v[np.isfinite(v)] for v in values)])
+    low, high = finite.min(), finite.max()
     pad = 0.08 * (high - low or 1.0)
     return low - pad, high + pad
 
@@ -121,9 +122,12 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
         if oracle["delta_IBC"] is not None:
             ax.plot(100 * oracle["lm2_ratio"], oracle["delta_IBC"], "*", color="#D55E00", ms=9,
                     zorder=4, label="Oracle")
+        if summary["no_baseline"]:
+            ax.text(0.5, 0.5, "no IBC baseline:\nP_LLM is not above P_SLM", transform=ax.transAxes,
+                    ha="center", va="center", color="0.3")
         ax.set_xlim(0, 100)
         ax.set_ylim(*_delta_ibc_limits(shown))
-        ax.set_title(dataset)
+        ax.set_title(plain(dataset))
         ax.set_xlabel(SHARE_LABEL)
         ax.set_ylabel(r"$\Delta_\mathrm{IBC}$ (%)")
     for ax in axes.flat[len(datasets):]:

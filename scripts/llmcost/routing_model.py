@@ -46,3 +46,24 @@ def cost_model(costs: Mapping) -> Costs:
             f"cost to divide by, and IBC_base is undefined. Set routing.costs.llm to the large "
             f"model's cost, above 0.")
     return model
+
+
+def baseline_gap_tolerance(n: int, scale: float) -> float:
+    """The smallest P_llm - P_slm that counts as the large model being better: one query's
+    full swing, ``scale / n`` (``scale`` = the largest |performance|, 1 for accuracy).
+
+    Below it IBC_base = (P_llm - P_slm) / (cost_route - cost_keep) is noise or
+    negative, and delta_IBC (any number divided by the gap) would mislead.
+    """
+    return scale / n
+
+
+def no_baseline_reason(p_slm: float, p_llm: float, n: int, scale: float) -> str | None:
+    """Why a dataset has no IBC baseline (``None`` when it has one)."""
+    tolerance = baseline_gap_tolerance(n, scale)
+    if p_llm - p_slm > tolerance:
+        return None
+    return (f"P_LLM ({p_llm:.6g}) is not above P_SLM ({p_slm:.6g}) by more than one query's "
+            f"full swing (scale / n = {scale:g} / {n} = {tolerance:.3g}), so the large model is "
+            f"not better and IBC_base = (P_LLM - P_SLM) / (cost_route - cost_keep) cannot serve "
+            f"as a baseline; delta_IBC is left undefined")

@@ -29,32 +29,39 @@ TOKEN_COLUMNS = [
     "output_tokens_downstream_llm",
 ]
 STEP_COLUMNS = ["step", *TOKEN_COLUMNS]
+#: Read when the file has them (the optimization stage's columns): numbers, may be empty.
+SCORE_COLUMNS = ["score", "test_score", "time_elapsed"]
+PROMPT_COLUMN = "prompt"
+#: Token counts (and steps) are whole numbers below 2**53: every such number is
+#: exact in float64, so means and sums downstream cannot silently round or wrap.
+MAX_COUNT = 2**53
 
 
 def _read_table(path: str, as_text: bool = False) -> pa.Table:
-    """The step and token columns of a CSV (plain or .gz) or parquet step log.
+    """The step, token, score and prompt columns of a CSV (plain or .gz) or parquet step log.
 
-    CSV columns are parsed as int64 by Arrow; ``as_text`` reads them as
-    strings instead, to find the row of a value that is not an integer.
+    CSV counts are parsed as int64 and scores as float64 by Arrow; ``as_text``
+    reads them as strings instead, to find the row of a value that is not a number.
     """
     try:
         if path.endswith(".parquet"):
-            _require_columns(path, pq.read_schema(path).names)
-            table = pq.read_table(path, columns=STEP_COLUMNS)
+            names = pq.read_schema(path).names
+            _require_columns(path, names)
+            table = pq.read_table(path, columns=[c for c in _WANTED if c in names])
         else:
+            types = {name: pa.string() if as_text else pa.int64() for name in STEP_COLUMNS}
+            types.update({name: pa.string() if as_text else pa.float64() for name in SCORE_COLUMNS})
             table = pa_csv.read_csv(
                 path,
                 parse_options=pa_csv.ParseOptions(newlines_in_values=True),
                 convert_options=pa_csv.ConvertOptions(
-                    include_columns=STEP_COLUMNS,
-                    column_types={name: pa.string() if as_text else pa.int64() for name in STEP_COLUMNS},
-                ),
+                    column_types={**types, PROMPT_COLUMN: pa.string()}, strings_can_be_null=False),
             )
+            _require_columns(path, table.column_names)
+            table = table.select([c for c in _WANTED if c in table.column_names])
     except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowIOError, OSError, EOFError) as error:
         message = str(error)
-        if "include_columns" in message or "does not exist" in message:
-            _require_columns(path, _csv_header(path))
-        if not as_text and ("conversion error" in message.lower() or "CSV conversion" in message):
+        if not as_text and "conversion error" in message.lower():
             return _read_table(path, as_text=True)
         where = "" if path.endswith(".parquet") else _csv_problem_line(path)
         raise InputError(
@@ -65,6 +72,9 @@ def _read_table(path: str, as_text: bool = False) -> pa.Table:
         raise InputError(f"{path}: the step log has a header but no rows. Copy the complete file "
                          f"again, or remove the run.")
     return table
+
+
+_WANTED = [*STEP_COLUMNS, *SCORE_COLUMNS, PROMPT_COLUMN]
 
 
 def _csv_problem_line(path: str) -> str:
@@ -85,10 +95,6 @@ def _csv_problem_line(path: str) -> str:
     return ""
 
 
-def _csv_header(path: str) -> list[str]:
-    return list(pd.read_csv(path, nrows=0).columns)
-
-
 def _require_columns(path: str, names) -> None:
     missing = [name for name in STEP_COLUMNS if name not in names]
     if missing:
@@ -103,30 +109,51 @@ def _first_line(error: Exception) -> str:
     return text[0] if text else type(error).__name__
 
 
-def read_step_log(path: str) -> pd.DataFrame:
-    """The step and four token columns of a step log, as int64, checked.
+def _bad_value(path: str, name: str, raw: np.ndarray, bad: np.ndarray, what: str) -> InputError:
+    row = int(np.flatnonzero(bad)[0])
+    return InputError(f"{path}: column {name}, data row {row + 1}: value {str(raw[row])!r} is not "
+                      f"{what}. Fix or remove that row.")
 
-    Raises ``InputError`` for non-numeric, fractional, negative or non-finite
-    values, naming the column and the data row (1-based, header not counted).
+
+def _counts(path: str, name: str, column: pa.ChunkedArray) -> np.ndarray:
+    """A step or token column as int64: whole numbers in [0, 2**53), else an InputError."""
+    raw = column.to_numpy(zero_copy_only=False)
+    values = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy("float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(values) | (values < 0) | (values != np.floor(values)) | (values >= MAX_COUNT)
+        if raw.dtype == np.int64:  # exact check: float64 rounds values near 2**63
+            bad |= (raw < 0) | (raw >= MAX_COUNT)
+    if bad.any():
+        raise _bad_value(path, name, raw, bad, "a whole number of tokens between 0 and 2^53")
+    return values.astype("int64")
+
+
+def _scores(path: str, name: str, column: pa.ChunkedArray) -> np.ndarray:
+    """A score or time column as float64 (empty cells NaN); text is an InputError."""
+    raw = column.to_numpy(zero_copy_only=False)
+    values = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy("float64", na_value=np.nan)
+    given = pd.Series(raw).notna().to_numpy() & (pd.Series(raw).astype(str).str.strip() != "").to_numpy()
+    bad = given & np.isnan(values)
+    if bad.any():
+        raise _bad_value(path, name, raw, bad, "a number")
+    return values
+
+
+def read_step_log(path: str) -> pd.DataFrame:
+    """A step log's columns, checked: ``step`` and the four token counts (int64), and,
+    when the file has them, ``score``, ``test_score``, ``time_elapsed`` (float64,
+    NaN where empty) and ``prompt`` (text, "" where empty).
+
+    Raises ``InputError`` naming the column and the data row (1-based, header
+    not counted) of a count that is not a whole number in [0, 2**53) or a score
+    that is not a number.
     """
     table = _read_table(path)
-    columns = {}
-    for name in STEP_COLUMNS:
-        raw = table.column(name).to_numpy(zero_copy_only=False)
-        if raw.dtype == np.int64:
-            values = raw
-            bad = values < 0
-        else:  # text or float columns: find what is not a whole non-negative number
-            values = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy("float64", na_value=np.nan)
-            with np.errstate(invalid="ignore"):
-                bad = ~np.isfinite(values) | (values < 0) | (values != np.floor(values))
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"{path}: column {name}, data row {row + 1}: value {str(raw[row])!r} is not a whole "
-                f"non-negative number of tokens. Fix or remove that row."
-            )
-        columns[name] = values.astype("int64")
+    columns = {name: _counts(path, name, table.column(name)) for name in STEP_COLUMNS}
+    columns.update({name: _scores(path, name, table.column(name))
+                    for name in SCORE_COLUMNS if name in table.column_names})
+    if PROMPT_COLUMN in table.column_names:
+        columns[PROMPT_COLUMN] = table.column(PROMPT_COLUMN).to_pandas().fillna("").astype(str).to_numpy()
     return pd.DataFrame(columns)
 
 

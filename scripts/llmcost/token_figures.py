@@ -8,7 +8,7 @@ from matplotlib.ticker import NullLocator
 import numpy as np
 import pandas as pd
 
-from .plotting import PALETTE, color_map, use_style
+from .plotting import PALETTE, color_map, plain, use_style
 from .steplogs import TOKEN_COLUMNS
 from .tokens import TOKEN_LABELS, rows_of_optimizer
 
@@ -76,13 +76,13 @@ def token_usage_figure(summary: pd.DataFrame, optimizer: str):
                color=np.repeat([colors[column] for column in TOKEN_COLUMNS], len(models)),
                error_kw={"elinewidth": 0.6, "capsize": 1.5})
         ax.set_yscale("log")
-        ax.set_xticks(x, models)
-        ax.set_title(dataset)
+        ax.set_xticks(x, [plain(model) for model in models])
+        ax.set_title(plain(dataset))
         if panel % MAX_COLUMNS == 0:
             ax.set_ylabel("tokens per run")
     share_y(axes)
     handles = [Patch(color=colors[column], label=BAR_LABELS[column]) for column in TOKEN_COLUMNS]
-    title_and_legend(fig, f"{optimizer}: tokens per run, mean over seeds with ±1 std", len(TOKEN_COLUMNS),
+    title_and_legend(fig, f"{plain(optimizer)}: tokens per run, mean over seeds with ±1 std", len(TOKEN_COLUMNS),
                      handles)
     return fig
 
@@ -99,15 +99,15 @@ def token_cumulative_figure(cumulative: pd.DataFrame, optimizer: str):
         for model, cell in cumulative[cumulative["dataset"] == dataset].groupby("model", sort=True):
             for role, style in (("downstream", "-"), ("meta", "--")):
                 ax.plot(cell["step"], cell[f"{role}_mean"], style, color=colors[model],
-                        label=f"{model}, {role}" if i == 0 else None)
+                        label=f"{plain(model)}, {role}" if i == 0 else None)
                 ax.fill_between(cell["step"], cell[f"{role}_min"], cell[f"{role}_max"],
                                 color=colors[model], alpha=0.15, linewidth=0)
         ax.set_yscale("log")
-        ax.set_title(dataset)
+        ax.set_title(plain(dataset))
         ax.set_xlabel("optimizer step")
         if i % MAX_COLUMNS == 0:
             ax.set_ylabel("cumulative input tokens")
     share_y(axes)
-    title_and_legend(fig, f"{optimizer}: downstream (solid) and meta (dashed) LLM input; "
+    title_and_legend(fig, f"{plain(optimizer)}: downstream (solid) and meta (dashed) LLM input; "
                           f"line = mean over seeds, band = range of seeds", ncol)
     return fig

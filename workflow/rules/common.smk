@@ -1,6 +1,7 @@
-# Parse-time logic: config validation, discovery of the inputs, and the helper
-# functions the rules use for their inputs. Nothing here reads a data file's
-# contents; it only lists files.
+# Parse-time logic: config validation, discovery of the inputs, where artifacts
+# are built and published, and the helper functions the rules use for their
+# inputs. Nothing here reads a data file's contents; it only lists files.
+import os
 import sys
 from pathlib import Path
 
@@ -10,8 +11,10 @@ from snakemake.utils import validate
 validate(config, schema="../schemas/config.schema.yaml")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
-from llmcost.discovery import discover_routing_datasets, discover_runs, runs_by_dataset  # noqa: E402
+from llmcost.discovery import (discover_routing_datasets, discover_runs, fingerprint,  # noqa: E402
+                               runs_by_dataset)
 from llmcost.errors import InputError  # noqa: E402
+from llmcost.publish import build_area, check_output_folder, publish  # noqa: E402
 from llmcost.routing_model import ROUTERS as ROUTER_SCORES, cost_model  # noqa: E402
 
 
@@ -21,6 +24,23 @@ def _parse_time(function, *args, **kwargs):
         return function(*args, **kwargs)
     except InputError as error:
         raise WorkflowError(str(error)) from None
+
+
+# Jobs write into the build area; only the publish rule writes the output folder,
+# and only after every other job has succeeded (see llmcost/publish.py).
+OUTPUT = os.path.normpath(config["output"])
+BUILD = build_area(OUTPUT)
+_parse_time(check_output_folder, OUTPUT)
+
+
+def built(path):
+    """Where a job builds the artifact that is published as ``{output}/{path}``."""
+    return f"{BUILD}/artifacts/{path}"
+
+
+def intermediate(path):
+    """A file that jobs pass to each other and that is never published."""
+    return f"{BUILD}/intermediate/{path}"
 
 
 TOKENS = config["tokens"]
@@ -37,9 +57,10 @@ RUNS_BY_DATASET = runs_by_dataset(RUNS)
 TOKEN_DATASETS = sorted(RUNS_BY_DATASET)
 
 ROUTING = config["routing"]
-ROUTING_DATASETS = _parse_time(
+ROUTER_FILES = _parse_time(
     discover_routing_datasets, ROUTING["logits"], ROUTING["router"], ROUTING["datasets"]
 )
+ROUTING_DATASETS = list(ROUTER_FILES)
 ROUTERS = list(ROUTER_SCORES)  # each sweep writes one file per router
 _parse_time(cost_model, ROUTING["costs"])  # equal keep and route costs stop the run here
 
@@ -53,27 +74,43 @@ def step_logs(wildcards):
     return [run.log_path for run in RUNS_BY_DATASET[wildcards.dataset]]
 
 
+def step_logs_fingerprint(wildcards):
+    """Size and modification time of the dataset's step logs: a changed file reruns its
+    job even when its time went back (rsync -a, cp -p and tar keep old times)."""
+    return fingerprint(step_logs(wildcards))
+
+
+def router_file(kind):
+    return lambda wildcards: ROUTER_FILES[wildcards.dataset][0 if kind == "logits" else 1]
+
+
+def router_files_fingerprint(wildcards):
+    return fingerprint(ROUTER_FILES[wildcards.dataset])
+
+
 def token_artifacts():
     return [
-        "results/tokens/runs.csv",
-        "results/tokens/summary.csv",
-        "results/tokens/summary.json",
-        "results/tables/token_fraction.tex",
-        "results/tables/token_usage.tex",
-        *expand("results/figures/token_{name}.{ext}", name=["usage", "cumulative"], ext=["pdf", "png"]),
+        "tokens/runs.csv",
+        "tokens/summary.csv",
+        "tokens/summary.json",
+        "tables/token_fraction.tex",
+        "tables/token_usage.tex",
+        *expand("figures/token_{name}.{ext}", name=["usage", "cumulative"], ext=["pdf", "png"]),
     ]
 
 
+# Every per-dataset artifact lives in a {stage}/datasets/{dataset}/ folder and no
+# combined artifact ever does, so no dataset name can collide with a combined one.
 def routing_artifacts():
     return [
-        *expand("results/routing/{dataset}/{router}_sweep.json", dataset=ROUTING_DATASETS, router=ROUTERS),
-        *expand("results/routing/{dataset}/curve.csv", dataset=ROUTING_DATASETS),
-        "results/routing/summary.json",
-        "results/tables/routing_ibc.tex",
-        *expand("results/figures/routing_{name}.{ext}", name=[*ROUTING_DATASETS, "delta_ibc"],
-                ext=["pdf", "png"]),
+        *expand("routing/datasets/{dataset}/{router}_sweep.json", dataset=ROUTING_DATASETS,
+                router=ROUTERS),
+        *expand("routing/datasets/{dataset}/{name}", dataset=ROUTING_DATASETS,
+                name=["curve.csv", "cost_performance.pdf", "cost_performance.png"]),
+        "routing/summary.json",
+        "tables/routing_ibc.tex",
+        *expand("figures/routing_delta_ibc.{ext}", ext=["pdf", "png"]),
     ]
 
 
-def all_artifacts():
-    return token_artifacts() + routing_artifacts()
+ARTIFACTS = sorted(token_artifacts() + routing_artifacts())

@@ -1,14 +1,13 @@
-"""Rule token_steps: the per-step token table of one dataset's runs."""
+"""Rule read_runs: every run of one dataset, read once; the per-step table for the stages."""
 
 from llmcost.discovery import Run
-from llmcost.outputs import run_rule, write_csv
+from llmcost.outputs import run_rule, write_parquet
 from llmcost.tokens import steps_of_runs
 
 
 def main(snakemake):
     runs = [Run.from_log_path(snakemake.params.root, path) for path in snakemake.input.logs]
-    steps = steps_of_runs(runs)
-    write_csv(snakemake.output.steps, steps)
+    write_parquet(snakemake.output.steps, steps_of_runs(runs))
 
 
 run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)
