@@ -2,7 +2,9 @@
 
 Same layout and columns as the real CAPO runs: ten population rows per step,
 about 70 steps, the prompt text included (~600 KB per run), token columns
-repeated on every row of a step.
+repeated on every row of a step; CAPO runs also hold a racing log
+(``prompt_scores.parquet``: ~190 prompts x 10 blocks, empty where racing
+skipped a block), like the real ones.
 
     python benchmarks/synth_runs.py OUT --datasets 10 --models 4 --optimizers 1 --seeds 10
 """
@@ -56,9 +58,23 @@ def write_run(root: Path, dataset: str, model: str, optimizer: str, seed: int,
     folder = run_folder(root, dataset, model, optimizer, seed)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "step_results_eval.csv").write_text(run_csv(rng))
+    if optimizer == "CAPO":
+        write_racing_log(folder / "prompt_scores.parquet", rng)
     (folder / "args.json").write_text(json.dumps({"dataset": dataset, "model": model,
                                                   "optimizer": optimizer, "seed": seed}))
     return folder
+
+
+def write_racing_log(path: Path, rng: np.random.Generator, prompts: int = 190, blocks: int = 10) -> None:
+    """Prompts x evaluation blocks of scores; a prompt raced out after k blocks has k scores."""
+    import pandas as pd
+
+    scores = rng.uniform(0.4, 1.0, (prompts, blocks))
+    evaluated = rng.integers(1, blocks + 1, prompts)
+    scores[np.arange(blocks) >= evaluated[:, None]] = np.nan
+    frame = pd.DataFrame(scores, columns=[str(b) for b in range(blocks)],
+                         index=[f"prompt {i}" for i in range(prompts)])
+    frame.to_parquet(path)
 
 
 def generate(root: Path, datasets: int, models: int, optimizers: int, seeds: int,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +75,20 @@ def rerun_copy(pipeline_run, tmp_path) -> Path:
     target = tmp_path / "rerun"
     shutil.copytree(pipeline_run, target, symlinks=True)
     return target
+
+
+INSTALL_TEX = ("apt-get install --no-install-recommends texlive-latex-base texlive-latex-recommended "
+               "texlive-latex-extra (`make test` does this itself where it can)")
+
+
+@pytest.fixture(scope="session")
+def pdflatex() -> str:
+    """The pdflatex command; skipped with the install command where TeX is missing, except
+    under CI (CI=true), where a missing pdflatex is a failure."""
+    path = shutil.which("pdflatex")
+    if path is None:
+        message = f"pdflatex is not installed: {INSTALL_TEX}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

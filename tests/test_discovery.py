@@ -3,7 +3,7 @@
 import pytest
 from conftest import REPO, write_step_log
 
-from llmcost.discovery import Run, discover_runs
+from llmcost.discovery import Run, discover_routing_datasets, discover_runs, fingerprint, racing_log
 from llmcost.errors import InputError
 
 STEPS = {1: (1, 1, 1, 1)}
@@ -70,3 +70,69 @@ def test_a_run_is_rebuilt_from_its_step_log_path():
     root = str(REPO / "data/capo/main_results")
     runs = discover_runs(root)
     assert [Run.from_log_path(root, run.log_path) for run in runs] == runs
+
+
+def test_two_spellings_of_one_seed_are_an_error_naming_both(tmp_path):
+    make_run(tmp_path, seed=42)
+    make_run(tmp_path, seed="042")  # seed042 next to seed42 would count seed 42 twice
+    with pytest.raises(InputError, match=r"CAPO/seed042 and \S+CAPO/seed42: two folders for seed 42"):
+        discover_runs(str(tmp_path))
+
+
+def test_a_plain_and_a_gzipped_step_log_in_one_run_are_an_error_naming_both(tmp_path):
+    folder = make_run(tmp_path)
+    write_step_log(folder / "step_results_eval.csv.gz", STEPS)
+    with pytest.raises(InputError, match=r"abcd/step_results_eval\.csv and \S+abcd/step_results_eval\.csv\.gz: "
+                                         r"two copies of one step log"):
+        discover_runs(str(tmp_path))
+
+
+def test_the_racing_log_is_found_beside_the_step_log(tmp_path):
+    folder = make_run(tmp_path)
+    log = discover_runs(str(tmp_path))[0].log_path
+    assert racing_log(log) is None
+    (folder / "prompt_scores.parquet").write_bytes(b"")
+    assert racing_log(log) == str(folder / "prompt_scores.parquet")
+
+
+def touch(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{}\n")
+    return path
+
+
+def test_router_patterns_accept_plain_and_gzipped_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    touch(tmp_path / "r/a_logits.jsonl"), touch(tmp_path / "r/router_a.jsonl.gz")
+    touch(tmp_path / "r/b_logits.jsonl.gz"), touch(tmp_path / "r/router_b.jsonl")
+    found = discover_routing_datasets("r/{dataset}_logits.jsonl", "r/router_{dataset}.jsonl")
+    assert found == {"a": ("r/a_logits.jsonl", "r/router_a.jsonl.gz"),
+                     "b": ("r/b_logits.jsonl.gz", "r/router_b.jsonl")}
+
+
+def test_a_plain_and_a_gzipped_router_file_are_an_error_naming_both(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    touch(tmp_path / "r/a_logits.jsonl"), touch(tmp_path / "r/a_logits.jsonl.gz")
+    touch(tmp_path / "r/router_a.jsonl")
+    with pytest.raises(InputError, match=r"r/a_logits\.jsonl and r/a_logits\.jsonl\.gz: two files for "
+                                         r"dataset 'a' \(config routing\.logits\)"):
+        discover_routing_datasets("r/{dataset}_logits.jsonl", "r/router_{dataset}.jsonl")
+
+
+def test_dataset_may_appear_twice_in_a_pattern(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    touch(tmp_path / "my/cnli/cnli.logits.jsonl"), touch(tmp_path / "my/cnli/cnli.router.jsonl")
+    touch(tmp_path / "my/cnli/coqa.logits.jsonl")  # names a different dataset twice: not a match
+    found = discover_routing_datasets("my/{dataset}/{dataset}.logits.jsonl", "my/{dataset}/{dataset}.router.jsonl")
+    assert found == {"cnli": ("my/cnli/cnli.logits.jsonl", "my/cnli/cnli.router.jsonl")}
+
+
+def test_a_fingerprint_changes_with_size_or_time_in_either_direction(tmp_path):
+    import os
+    path = touch(tmp_path / "log.csv")
+    before = fingerprint([str(path)])
+    os.utime(path, ns=(10**18, 10**18 - 10**12))  # an older time, content unchanged
+    older = fingerprint([str(path)])
+    assert older != before
+    path.write_text("{}\n")  # same size, new time
+    assert fingerprint([str(path)]) not in (before, older)

@@ -58,3 +58,28 @@ def test_editing_the_routing_figure_module_reruns_only_the_routing_figures(rerun
     module = rerun_copy / "scripts/llmcost/routing_figures.py"
     module.write_text(module.read_text() + "\n# a comment\n")
     assert planned_jobs(rerun_copy) == {"routing_figure": 4, "routing_delta_ibc_figure": 1, "publish": 1, "all": 1}
+
+
+def rewrite_keeping_an_older_time(path, change):
+    """What rsync -a, cp -p or tar x do: new content, the source's (older) modification time."""
+    import os
+    old = path.stat().st_mtime_ns - 3600 * 10**9
+    path.write_bytes(change(path.read_bytes()))
+    os.utime(path, ns=(old, old))
+
+
+def test_a_step_log_changed_with_an_older_time_reruns_its_dataset(rerun_copy):
+    import gzip
+    log = next((rerun_copy / "data/capo/main_results/sst-5/llama/CAPO/seed43").glob("*/*/step_results_eval.csv.gz"))
+    rewrite_keeping_an_older_time(log, lambda data: gzip.compress(gzip.decompress(data).replace(b",1551,", b",1552,")))
+    jobs = planned_jobs(rerun_copy)
+    assert jobs.pop("read_runs") == 1  # before: "Nothing to be done" with the old totals
+    assert set(jobs) == TOKEN_DOWNSTREAM | {"publish", "all"}
+
+
+def test_a_router_file_changed_with_an_older_time_reruns_its_sweep(rerun_copy):
+    router = rerun_copy / "data/automix/router_data/router_data_qasper_short.jsonl.gz"
+    rewrite_keeping_an_older_time(router, lambda data: data + b"\n")
+    jobs = planned_jobs(rerun_copy)
+    assert jobs == {"routing_sweep": 1, "routing_figure": 1, "routing_summary": 1,
+                    "routing_delta_ibc_figure": 1, "publish": 1, "all": 1}

@@ -130,3 +130,41 @@ def test_table_marks_unstable_best_and_lists_it():
     assert "toy\\_set" in text and r"$^\dagger$" in text
     assert r"toy\_set, log-prob.: 760.8\,\% at 0.6\,\% routed" in text
     assert not math.isnan(summary["IBC_base"])
+
+
+def summary_of(frame, name="toy"):
+    swept = routing.sweeps(frame, COSTS, 9, "linear", [0.25, 0.5, 0.75])
+    return routing.dataset_summary(name, frame, {"rows": len(frame)}, COSTS, swept, 0.05), swept
+
+
+def test_a_worse_large_model_has_no_baseline_and_no_delta_ibc():
+    frame = random_queries(6)
+    frame[["perf_slm", "perf_llm"]] = frame[["perf_llm", "perf_slm"]].to_numpy()  # P_LLM < P_SLM
+    summary, swept = summary_of(frame)
+    assert summary["P_llm"] < summary["P_slm"]
+    # before: IBC_base < 0 flipped the sign of delta_IBC (+55.3 % best, oracle -643 %)
+    assert summary["IBC_base"] is None and "is not above P_SLM" in summary["no_baseline"]
+    assert all(sweep["delta_IBC"].isna().all() for sweep in swept.values())
+    assert summary["oracle"]["delta_IBC"] is None
+    assert all(result["best"] is None and result["unstable"] == [] for result in summary["routers"].values())
+    text = routing.routing_table(routing.combine_summaries([summary]))
+    assert "& --$^\\ddagger$ \\\\" in text and "$--$" not in text
+    assert r"$^\ddagger$ No IBC baseline for toy:" in text
+
+
+def test_means_equal_up_to_a_tiny_change_have_no_baseline():
+    frame = random_queries(7)
+    frame["perf_llm"] = frame["perf_slm"]
+    frame.loc[0, "perf_llm"] = min(frame.loc[0, "perf_slm"] + 1e-9, 1.0)  # before: best delta_IBC 513 %
+    summary, swept = summary_of(frame)
+    assert 0 < summary["P_llm"] - summary["P_slm"] < 1e-11
+    assert summary["no_baseline"] and swept["logits"]["delta_IBC"].isna().all()
+
+
+def test_a_gap_of_more_than_one_querys_swing_has_a_baseline():
+    frame = random_queries(8, n=100)
+    frame["perf_llm"] = frame["perf_slm"]
+    frame.loc[frame["perf_slm"] < 0.5, "perf_llm"] = 1.0
+    summary, _ = summary_of(frame)
+    assert summary["P_llm"] - summary["P_slm"] > 1 / 100
+    assert summary["no_baseline"] is None and summary["IBC_base"] > 0

@@ -96,10 +96,10 @@ NAME_COLUMNS = ("dataset", "model", "optimizer", "run", "router", "metric")
 
 def read_csv(path: str | os.PathLike) -> pd.DataFrame:
     """A CSV written by ``write_csv``, read back exactly: names verbatim as text, empty
-    cells (only) missing, floats parsed round-trip."""
+    cells (only) missing; pandas parses floats exactly (round trip)."""
     header = pd.read_csv(path, nrows=0).columns
     return pd.read_csv(path, dtype={c: str for c in NAME_COLUMNS if c in header},
-                       keep_default_na=False, na_values=[""], float_precision="round_trip")
+                       keep_default_na=False, na_values=[""])
 
 
 def remove_stale_temporaries(outputs) -> None:
