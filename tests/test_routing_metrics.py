@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,7 +20,10 @@ from llmcost import routing_metrics as rm
 from llmcost import routing_resampling as rr
 from llmcost.outputs import to_jsonable
 from llmcost.routing_model import ROUTERS
+from llmcost.routing_metric_figures import draw_hull, pgr_figure
 from llmcost.routing_tables import routing_metrics_table
+from matplotlib.colors import to_hex
+from matplotlib.lines import Line2D
 
 DATASETS = ("cnli_short", "coqa_short", "narrative_qa_short", "qasper_short")
 NO_BOOTSTRAP = {"resamples": 0, "seed": 0}
@@ -390,3 +394,47 @@ def test_json_is_ready_and_nulls_what_is_undefined(by_dataset):
     assert "note" in result["routers"]["oracle"]["held_out_delta_IBC"]
     band = result["routers"]["logits"]["pgr_band"]
     assert len(band["share"]) == len(band["value"]) == len(band["ci_low"]) == len(band["ci_high"]) == 101
+
+
+# --- Figure ----------------------------------------------------------------------------------
+
+def _outside_the_figure(fig) -> list:
+    fig.canvas.draw()
+    renderer, box = fig.canvas.get_renderer(), fig.bbox
+    artists = [*fig.texts, *fig.legends]
+    for ax in fig.axes:
+        if ax.get_visible():
+            artists += [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts,
+                        *(t for t in ax.get_xticklabels() + ax.get_yticklabels() if t.get_text())]
+    outside = []
+    for artist in artists:
+        extent = artist.get_window_extent(renderer)
+        if artist.get_visible() and extent.width and not (
+                extent.x0 >= box.x0 - 0.5 and extent.y0 >= box.y0 - 0.5
+                and extent.x1 <= box.x1 + 0.5 and extent.y1 <= box.y1 + 0.5):
+            outside.append(artist)
+    return outside
+
+
+@pytest.mark.parametrize("count", [1, 2, 12, 40])
+def test_pgr_figure_fits_any_number_of_datasets(by_dataset, count):
+    results = list(by_dataset.values())
+    chosen = {f"dataset_number_{i:02d}": results[i % len(results)] for i in range(count)}
+    fig = pgr_figure(to_jsonable(chosen))
+    assert _outside_the_figure(fig) == []
+    assert sum(ax.get_visible() for ax in fig.axes) == count
+    (legend,) = fig.legends
+    in_legend = {(to_hex(h.get_color()), h.get_linestyle()) for h in legend.findobj(Line2D)}
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            assert (to_hex(line.get_color()), line.get_linestyle()) in in_legend
+    plt.close(fig)
+
+
+def test_draw_hull_puts_the_aiq_hull_on_a_cost_axis():
+    curve = rm.router_curve(tiny(), "entropy")  # its hull is the chord (0, 0.5) - (1, 1)
+    fig, ax = plt.subplots()
+    (line,) = draw_hull(ax, curve["share"], curve["perf"], 5.0, 25.0, color="k")
+    np.testing.assert_allclose(line.get_xdata(), [5.0, 25.0])
+    np.testing.assert_allclose(line.get_ydata(), [0.5, 1.0])
+    plt.close(fig)
