@@ -274,6 +274,12 @@ def naive_held_out(frame: pd.DataFrame, router: str, min_share: float, splits: i
     return values
 
 
+def tolerance(metric: str) -> float:
+    """1e-12; for delta_IBC, in percent, 1e-12 of the ratio PGR / s (1e-10 percent points): at s
+    = 0.05 on a gap of 0.1 the last bit of a mean performance already moves it by ~2e-12 %."""
+    return 1e-10 if "delta_IBC" in metric else 1e-12
+
+
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_every_metric_equals_the_naive_implementation(dataset):
     frame = load(dataset)
@@ -285,13 +291,14 @@ def test_every_metric_equals_the_naive_implementation(dataset):
     for name, entry in result["routers"].items():
         s, p = naive_oracle_points(frame) if name == "oracle" else naive_router_points(frame, name)[:2]
         expected = naive_metrics(s, p, p_slm, p_llm, 0.05)
-        got = {metric: estimate["value"] for metric, estimate in entry["metrics"].items()}
-        assert got == pytest.approx(expected, abs=1e-12, rel=0), name
+        for metric, estimate in entry["metrics"].items():
+            assert estimate["value"] == pytest.approx(expected[metric], abs=tolerance(metric), rel=0), (name, metric)
         grid = np.interp(rr.PGR_GRID, s, [(v - p_slm) / (p_llm - p_slm) for v in p])
         np.testing.assert_allclose(entry["pgr_band"]["value"], grid, rtol=0, atol=1e-12)
         if name != "oracle":
             np.testing.assert_allclose(entry["held_out_delta_IBC"]["values"],
-                                       naive_held_out(frame, name, 0.05, 3, 0.5, 0), rtol=0, atol=1e-12)
+                                       naive_held_out(frame, name, 0.05, 3, 0.5, 0), rtol=0,
+                                       atol=tolerance("delta_IBC"))
 
 
 @pytest.mark.parametrize("router", ROUTERS)
@@ -317,7 +324,7 @@ def test_bootstrap_resample_zero_is_the_metrics_of_its_rows():
     for name, entry in direct["routers"].items():
         for metric in rm.METRICS:
             assert boot["curves"][name][metric][0] == pytest.approx(entry["metrics"][metric]["value"],
-                                                                   abs=1e-12, rel=0), (name, metric)
+                                                                   abs=tolerance(metric), rel=0), (name, metric)
         np.testing.assert_allclose(boot["curves"][name]["pgr_grid"][0], entry["pgr_band"]["value"],
                                    rtol=0, atol=1e-12)
 
@@ -329,8 +336,7 @@ def test_bootstrap_chunks_do_not_change_the_resamples(monkeypatch):
     chunked = rr.bootstrap_metrics(frame, 0.05, resamples=7, seed=3)
     for name in whole["curves"]:
         for metric in rm.METRICS:
-            np.testing.assert_allclose(chunked["curves"][name][metric], whole["curves"][name][metric],
-                                       rtol=0, atol=1e-12)
+            np.testing.assert_array_equal(chunked["curves"][name][metric], whole["curves"][name][metric])
 
 
 def test_bootstrap_intervals_repeat_and_change_with_the_seed():

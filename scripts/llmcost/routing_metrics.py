@@ -27,14 +27,16 @@ mean performance of always keeping and of always routing.
 swing. Then every metric normalised by ``P_llm - P_slm`` is NaN; AIQ stays
 defined.
 
-Curves are built for a batch of *weights* at once, one row per sample of the
-queries: the data itself has weight 1 on every query, a bootstrap resample the
-number of times it draws each query, a calibration half 1 on its queries and
-0 elsewhere. A router's rows are sorted once, so that every threshold keeps a
-prefix (``keep_order``); a sample's curve is then sums per tie group in that
-fixed order, never a new sort. A tie group of weight 0 repeats the previous
-point (``Curves.point`` marks the real ones); repeats add nothing to a
-trapezoid or an interpolation, and AIQ and the threshold choice skip them.
+Curves are built for a batch of *samples* at once, each the array of the rows
+it draws (one sample per row of a 2-D array): the data itself draws every row
+once, a bootstrap resample draws n rows with replacement, a calibration half
+draws its rows. A router's rows are sorted once, so that every threshold
+keeps a prefix (``keep_order``); a sample's curve is then the number and the
+performance of the rows it draws from each tie group in that fixed order (its
+weight vector summed per tie group), counted with ``np.bincount``: never a new
+sort. A tie group the sample does not draw repeats the previous point
+(``Curves.point`` marks the real ones); repeats add nothing to a trapezoid or
+an interpolation, and AIQ and the threshold choice skip them.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class KeepOrder:
     key: np.ndarray  # key in keep order
     sign: float
     group_start: np.ndarray  # position of each tie group's first row
+    group_of_row: np.ndarray  # each row's tie group (by row index)
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -96,35 +99,50 @@ def keep_order(score: np.ndarray, keep_when: str) -> KeepOrder:
     sign = -1.0 if keep_when == ">=" else 1.0
     rows = np.argsort(sign * score, kind="stable")
     key = sign * score[rows]
-    group_start = np.flatnonzero(np.diff(key, prepend=-np.inf) != 0)
-    return KeepOrder(rows, key, sign, group_start)
+    starts = np.diff(key, prepend=-np.inf) != 0
+    group_of_row = np.empty(len(rows), dtype=np.int64)
+    group_of_row[rows] = np.cumsum(starts) - 1
+    return KeepOrder(rows, key, sign, np.flatnonzero(starts), group_of_row)
 
 
 @dataclass(frozen=True)
 class Curves:
-    """One curve per weight row, columns by routed share ascending (2-D arrays)."""
+    """One curve per sample, columns by routed share ascending (2-D arrays)."""
 
     share: np.ndarray
     perf: np.ndarray
-    point: np.ndarray  # False on a repeat of the next column (a tie group of weight 0)
+    point: np.ndarray  # False on a repeat of the next column (a tie group the sample does not draw)
 
 
-def router_curves(order: KeepOrder, weights: np.ndarray, perf_slm: np.ndarray,
+def _count(labels: np.ndarray, bins: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Per sample (row of ``labels``), the count (or sum of ``weights``) of each label in 0..bins-1."""
+    shifted = (labels + bins * np.arange(len(labels))[:, None]).ravel()
+    return np.bincount(shifted, None if weights is None else weights.ravel(),
+                       minlength=bins * len(labels)).reshape(len(labels), bins)
+
+
+def _cumulative(per_group: np.ndarray) -> np.ndarray:
+    """Running totals along each row, starting from 0."""
+    total = np.zeros((len(per_group), per_group.shape[1] + 1))
+    np.cumsum(per_group, axis=1, out=total[:, 1:])
+    return total
+
+
+def router_curves(order: KeepOrder, samples: np.ndarray, perf_slm: np.ndarray,
                   perf_llm: np.ndarray) -> Curves:
-    """Curves of one router for each row of ``weights`` (samples x queries).
+    """Curves of one router for each sample (row of ``samples``: the row indices it draws).
 
     Columns are the tie groups' ends plus nothing kept; ``thresholds[::-1]``
     gives each column's threshold.
     """
-    in_order = weights[:, order.rows]
-    gain = (perf_slm - perf_llm)[order.rows]
-    group_weight = np.add.reduceat(in_order, order.group_start, axis=1)
-    group_gain = np.add.reduceat(in_order * gain, order.group_start, axis=1)
-    kept = np.cumsum(np.pad(group_weight, ((0, 0), (1, 0))), axis=1)
-    total = weights.sum(axis=1, keepdims=True)
-    perf = ((weights @ perf_llm)[:, None] + np.cumsum(np.pad(group_gain, ((0, 0), (1, 0))), axis=1)) / total
-    point = np.pad(group_weight > 0, ((0, 0), (1, 0)), constant_values=True)
-    return Curves(((total - kept) / total)[:, ::-1], perf[:, ::-1], point[:, ::-1])
+    size = samples.shape[1]
+    groups = order.group_of_row[samples]
+    kept = _cumulative(_count(groups, len(order.group_start)))
+    gain = _cumulative(_count(groups, len(order.group_start), (perf_slm - perf_llm)[samples]))
+    perf = (perf_llm[samples].sum(axis=1, keepdims=True) + gain) / size
+    point = kept[:, 1:] > kept[:, :-1]
+    point = np.concatenate((point[:, ::-1], np.ones((len(samples), 1), dtype=bool)), axis=1)
+    return Curves((size - kept[:, ::-1]) / size, perf[:, ::-1], point)
 
 
 def oracle_order(perf_slm: np.ndarray, perf_llm: np.ndarray) -> np.ndarray:
@@ -132,17 +150,17 @@ def oracle_order(perf_slm: np.ndarray, perf_llm: np.ndarray) -> np.ndarray:
     return np.argsort(perf_slm - perf_llm, kind="stable")
 
 
-def oracle_curves(order: np.ndarray, weights: np.ndarray, perf_slm: np.ndarray,
+def oracle_curves(order: np.ndarray, samples: np.ndarray, perf_slm: np.ndarray,
                   perf_llm: np.ndarray) -> Curves:
-    """The oracle's curve for each row of integer ``weights`` summing to the number of queries N
-    (the data itself, a bootstrap resample): one point per routed count k = 0..N, each drawn
-    row a query of its own (repeated by its weight)."""
-    samples, total = weights.shape
-    in_order = weights[:, order].astype(np.int64)
-    gap = np.repeat(np.tile((perf_llm - perf_slm)[order], samples), in_order.ravel())
-    gain = np.cumsum(np.pad(gap.reshape(samples, total), ((0, 0), (1, 0))), axis=1)
-    perf = ((weights @ perf_slm)[:, None] + gain) / total
-    share = np.broadcast_to(np.arange(total + 1) / total, perf.shape)
+    """The oracle's curve for each sample of N rows: one point per routed count k = 0..N, each
+    drawn row a query of its own (a row drawn twice is routed twice, one after the other)."""
+    count, size = samples.shape
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    drawn = _count(rank[samples], len(order))  # how often each row is drawn, in the oracle's order
+    gap = np.repeat(np.tile((perf_llm - perf_slm)[order], count), drawn.ravel()).reshape(count, size)
+    perf = (perf_slm[samples].sum(axis=1, keepdims=True) + _cumulative(gap)) / size
+    share = np.broadcast_to(np.arange(size + 1) / size, perf.shape)
     return Curves(share, perf, np.ones(perf.shape, dtype=bool))
 
 
@@ -150,7 +168,7 @@ def router_curve(frame: pd.DataFrame, router: str) -> pd.DataFrame:
     """One router's curve on the whole data: ``share``, ``perf`` and the ``threshold`` that gives it."""
     column, keep_when = ROUTERS[router]
     order = keep_order(frame[column].to_numpy(dtype=float), keep_when)
-    curves = router_curves(order, np.ones((1, len(frame))), *_perf(frame))
+    curves = router_curves(order, np.arange(len(frame))[None], *_perf(frame))
     return pd.DataFrame({"share": curves.share[0], "perf": curves.perf[0],
                          "threshold": order.thresholds[::-1]})
 
@@ -158,7 +176,7 @@ def router_curve(frame: pd.DataFrame, router: str) -> pd.DataFrame:
 def oracle_curve(frame: pd.DataFrame) -> pd.DataFrame:
     """The oracle's curve on the whole data: ``share`` k / n and ``perf`` for k = 0..n routed."""
     perf_slm, perf_llm = _perf(frame)
-    curves = oracle_curves(oracle_order(perf_slm, perf_llm), np.ones((1, len(frame))), perf_slm, perf_llm)
+    curves = oracle_curves(oracle_order(perf_slm, perf_llm), np.arange(len(frame))[None], perf_slm, perf_llm)
     return pd.DataFrame({"share": curves.share[0], "perf": curves.perf[0]})
 
 
@@ -212,19 +230,18 @@ def cpt(share: np.ndarray, gap_recovered: np.ndarray, level: float) -> np.ndarra
     return np.where(reached.any(axis=1), s_low + fraction * (s_up - s_low), np.nan)
 
 
-def nondecreasing_hull(share: np.ndarray, perf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The vertices of the upper convex hull of (share, perf), made non-decreasing.
+def _hull_candidates(perf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The running maximum along the last axis, and the points that can be on its upper hull:
+    those that raise it, plus the first and the last (at the maximum)."""
+    running = np.maximum.accumulate(perf, axis=-1)
+    candidate = np.ones(perf.shape, dtype=bool)
+    candidate[..., 1:-1] = perf[..., 1:-1] > running[..., :-2]
+    return running, candidate
 
-    The hull of the running maximum's points is the running maximum of the
-    hull, so only the points that raise the running maximum (and the last
-    share, at the maximum) are candidates. Candidates on or below the chord of
-    their neighbours are dropped until every one is strictly above: the chain
-    left is concave, so it is the hull.
-    """
-    running = np.maximum.accumulate(perf)
-    candidate = np.concatenate(([True], perf[1:] > running[:-1]))
-    candidate[-1] = True
-    x, y = share[candidate], running[candidate]
+
+def _upper_hull(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the points on or below the chord of their neighbours until none is: the chain
+    left is concave, so it is the upper hull (``x`` ascending)."""
     while len(x) > 2:
         cross = (x[1:-1] - x[:-2]) * (y[2:] - y[:-2]) - (y[1:-1] - y[:-2]) * (x[2:] - x[:-2])
         above = np.concatenate(([True], cross < 0, [True]))
@@ -234,10 +251,25 @@ def nondecreasing_hull(share: np.ndarray, perf: np.ndarray) -> tuple[np.ndarray,
     return x, y
 
 
+def nondecreasing_hull(share: np.ndarray, perf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The vertices of the upper convex hull of (share, perf), made non-decreasing.
+
+    The hull of the running maximum's points is the running maximum of the
+    hull, so only the points that raise the running maximum (and the last
+    share, at the maximum) are candidates.
+    """
+    running, candidate = _hull_candidates(perf)
+    return _upper_hull(share[candidate], running[candidate])
+
+
 def aiq(curves: Curves) -> np.ndarray:
     """AIQ of each row: the area under its non-decreasing upper hull over s in [0, 1]."""
-    return np.array([np.trapezoid(*nondecreasing_hull(share, perf)[::-1])
-                     for share, perf in zip(curves.share, curves.perf)])
+    running, candidate = _hull_candidates(curves.perf)
+    areas = np.empty(len(running))
+    for i, (share, height, keep) in enumerate(zip(curves.share, running, candidate)):
+        x, y = _upper_hull(share[keep], height[keep])
+        areas[i] = np.dot(x[1:] - x[:-1], y[1:] + y[:-1]) / 2
+    return areas
 
 
 def curve_metrics(curves: Curves, p_slm: np.ndarray, p_llm: np.ndarray, baseline: np.ndarray,

@@ -18,9 +18,10 @@
   ``np.nanpercentile(values, [2.5, 97.5])``. So is PGR on a grid of routed
   shares, for the figure's band.
 
-A resample is a weight vector (how often each row is drawn), so the curves
-come from the keep orders sorted once (``routing_metrics``); resamples are
-processed in chunks of about ``CHUNK_CELLS`` weights, which bounds memory.
+A sample is the array of the rows it draws (the data: every row once), so
+the curves come from the keep orders sorted once (``routing_metrics``);
+resamples are processed in chunks of about ``CHUNK_CELLS`` drawn rows, which
+bounds memory.
 """
 
 from __future__ import annotations
@@ -53,41 +54,37 @@ class _Queries:
                        for router, (_, keep_when) in ROUTERS.items()}
         self.oracle_order = rm.oracle_order(self.perf_slm, self.perf_llm)
 
-    def baseline(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """P_slm, P_llm and whether there is a baseline, per weight row."""
-        total = weights.sum(axis=1)
-        p_slm, p_llm = weights @ self.perf_slm / total, weights @ self.perf_llm / total
-        scale = np.where(weights > 0, self.scale, 0.0).max(axis=1)
-        return p_slm, p_llm, rm.has_baseline(p_slm, p_llm, total, scale)
+    def baseline(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """P_slm, P_llm and whether there is a baseline, per sample (row of drawn row indices)."""
+        p_slm, p_llm = self.perf_slm[samples].mean(axis=1), self.perf_llm[samples].mean(axis=1)
+        scale = self.scale[samples].max(axis=1, initial=0.0)
+        return p_slm, p_llm, rm.has_baseline(p_slm, p_llm, samples.shape[1], scale)
 
-    def curves(self, weights: np.ndarray) -> dict[str, rm.Curves]:
-        curves = {router: rm.router_curves(order, weights, self.perf_slm, self.perf_llm)
+    def curves(self, samples: np.ndarray) -> dict[str, rm.Curves]:
+        curves = {router: rm.router_curves(order, samples, self.perf_slm, self.perf_llm)
                   for router, order in self.orders.items()}
-        curves["oracle"] = rm.oracle_curves(self.oracle_order, weights, self.perf_slm, self.perf_llm)
+        curves["oracle"] = rm.oracle_curves(self.oracle_order, samples, self.perf_slm, self.perf_llm)
         return curves
 
 
-def sample_metrics(queries: _Queries, weights: np.ndarray, min_routed_share: float) -> dict:
-    """For each weight row: P_slm, P_llm, baseline and, per router and oracle, every metric and
-    PGR on ``PGR_GRID``."""
-    p_slm, p_llm, baseline = queries.baseline(weights)
+def sample_metrics(queries: _Queries, samples: np.ndarray, min_routed_share: float) -> dict:
+    """For each sample (row of drawn row indices): P_slm, P_llm, baseline and, per router and
+    oracle, every metric and PGR on ``PGR_GRID``."""
+    p_slm, p_llm, baseline = queries.baseline(samples)
     result = {"P_slm": p_slm, "P_llm": p_llm, "has_baseline": baseline, "curves": {}}
-    for name, curves in queries.curves(weights).items():
+    for name, curves in queries.curves(samples).items():
         metrics = rm.curve_metrics(curves, p_slm, p_llm, baseline, min_routed_share)
         grid = rm.interpolate(curves.share, rm.pgr(curves, p_slm, p_llm, baseline), PGR_GRID)
         result["curves"][name] = {**metrics, "pgr_grid": grid}
     return result
 
 
-def resample_weights(n: int, resamples: int, seed: int) -> Iterator[np.ndarray]:
-    """Bootstrap weights (how often resample b draws each row), in chunks of rows b."""
+def resample_rows(n: int, resamples: int, seed: int) -> Iterator[np.ndarray]:
+    """The rows each bootstrap resample b draws, in chunks (one row of the chunk per resample)."""
     chunk = max(1, CHUNK_CELLS // n)
     for first in range(0, resamples, chunk):
-        draws = [np.random.default_rng([seed, 0, b]).integers(0, n, size=n)
-                 for b in range(first, min(first + chunk, resamples))]
-        offsets = n * np.arange(len(draws))[:, None]
-        yield np.bincount((np.array(draws) + offsets).ravel(), minlength=n * len(draws)).reshape(-1, n) \
-            .astype(float)
+        yield np.array([np.random.default_rng([seed, 0, b]).integers(0, n, size=n)
+                        for b in range(first, min(first + chunk, resamples))]).reshape(-1, n)
 
 
 def bootstrap_metrics(frame: pd.DataFrame, min_routed_share: float, resamples: int, seed: int) -> dict:
@@ -97,10 +94,9 @@ def bootstrap_metrics(frame: pd.DataFrame, min_routed_share: float, resamples: i
 
 def _bootstrap(queries: _Queries, min_routed_share: float, resamples: int, seed: int) -> dict:
     n = len(queries.perf_slm)
-    chunks = [sample_metrics(queries, weights, min_routed_share)
-              for weights in resample_weights(n, resamples, seed)]
+    chunks = [sample_metrics(queries, rows, min_routed_share) for rows in resample_rows(n, resamples, seed)]
     if not chunks:  # no resamples: every array empty
-        chunks = [sample_metrics(queries, np.ones((0, n)), min_routed_share)]
+        chunks = [sample_metrics(queries, np.zeros((0, n), dtype=np.int64), min_routed_share)]
     return _concatenate(chunks)
 
 
@@ -141,10 +137,8 @@ def held_out_split(frame: pd.DataFrame, router: str, calibration: np.ndarray, te
 def _held_out_split(queries: _Queries, router: str, calibration: np.ndarray, test: np.ndarray,
                     min_routed_share: float) -> dict:
     order = queries.orders[router]
-    weights = np.zeros((1, len(queries.perf_slm)))
-    weights[0, calibration] = 1.0
-    p_slm, p_llm, baseline = queries.baseline(weights)
-    curves = rm.router_curves(order, weights, queries.perf_slm, queries.perf_llm)
+    p_slm, p_llm, baseline = queries.baseline(calibration[None])
+    curves = rm.router_curves(order, calibration[None], queries.perf_slm, queries.perf_llm)
     delta = rm.delta_ibc(curves.share, rm.pgr(curves, p_slm, p_llm, baseline))[0]
     delta[~curves.point[0] | (curves.share[0] < min_routed_share)] = np.nan
     if np.isnan(delta).all():
@@ -191,7 +185,7 @@ def dataset_metrics(frame: pd.DataFrame, min_routed_share: float, holdout: Mappi
     holdout, bootstrap = {**HOLDOUT, **holdout}, {**BOOTSTRAP, **bootstrap}
     queries = _Queries(frame)
     n = len(frame)
-    sample = sample_metrics(queries, np.ones((1, n)), min_routed_share)
+    sample = sample_metrics(queries, np.arange(n)[None], min_routed_share)
     resampled = _bootstrap(queries, min_routed_share, bootstrap["resamples"], bootstrap["seed"])
     result = {"rows": n, "min_routed_share": min_routed_share, "holdout": holdout, "bootstrap": bootstrap,
               "P_slm": _estimate(sample["P_slm"][0], resampled["P_slm"]),
