@@ -301,6 +301,15 @@ def test_every_metric_equals_the_naive_implementation(dataset):
                                        atol=tolerance("delta_IBC"))
 
 
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_the_exact_best_is_at_least_the_best_of_the_nine_swept_thresholds(dataset):
+    frame, costs = load(dataset), routing.Costs(1.0, 20.0, 4.0)
+    result = rr.dataset_metrics(frame, 0.05, holdout={"splits": 0}, bootstrap=NO_BOOTSTRAP)
+    for router, swept in routing.sweeps(frame, costs, 9, "linear", [0.25, 0.5, 0.75]).items():
+        best = routing.best_point(swept, router, 0.05)["best"]
+        assert result["routers"][router]["metrics"]["best_delta_IBC"]["value"] >= best["delta_IBC"] - 1e-9
+
+
 @pytest.mark.parametrize("router", ROUTERS)
 def test_router_curve_thresholds_reproduce_the_exact_curve(router):
     frame = load("qasper_short")

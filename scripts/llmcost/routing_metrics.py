@@ -168,19 +168,20 @@ def router_curve(frame: pd.DataFrame, router: str) -> pd.DataFrame:
     """One router's curve on the whole data: ``share``, ``perf`` and the ``threshold`` that gives it."""
     column, keep_when = ROUTERS[router]
     order = keep_order(frame[column].to_numpy(dtype=float), keep_when)
-    curves = router_curves(order, np.arange(len(frame))[None], *_perf(frame))
+    curves = router_curves(order, np.arange(len(frame))[None], *performance(frame))
     return pd.DataFrame({"share": curves.share[0], "perf": curves.perf[0],
                          "threshold": order.thresholds[::-1]})
 
 
 def oracle_curve(frame: pd.DataFrame) -> pd.DataFrame:
     """The oracle's curve on the whole data: ``share`` k / n and ``perf`` for k = 0..n routed."""
-    perf_slm, perf_llm = _perf(frame)
+    perf_slm, perf_llm = performance(frame)
     curves = oracle_curves(oracle_order(perf_slm, perf_llm), np.arange(len(frame))[None], perf_slm, perf_llm)
     return pd.DataFrame({"share": curves.share[0], "perf": curves.perf[0]})
 
 
-def _perf(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def performance(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The columns ``perf_slm`` and ``perf_llm`` as float arrays."""
     return frame["perf_slm"].to_numpy(dtype=float), frame["perf_llm"].to_numpy(dtype=float)
 
 

@@ -47,7 +47,7 @@ class _Queries:
     """One dataset's arrays and its routers' keep orders, sorted once."""
 
     def __init__(self, frame: pd.DataFrame):
-        self.perf_slm, self.perf_llm = rm._perf(frame)
+        self.perf_slm, self.perf_llm = rm.performance(frame)
         self.scale = rm.performance_scale(self.perf_slm, self.perf_llm)
         self.scores = {router: frame[column].to_numpy(dtype=float) for router, (column, _) in ROUTERS.items()}
         self.orders = {router: rm.keep_order(self.scores[router], keep_when)
@@ -159,7 +159,7 @@ def _delta_ibc_on(queries: _Queries, rows: np.ndarray, kept: np.ndarray) -> floa
     if kept.all() or not rm.has_baseline(p_slm, p_llm, len(rows), queries.scale[rows].max()):
         return np.nan
     recovered = (np.where(kept, perf_slm, perf_llm).mean() - p_slm) / (p_llm - p_slm)
-    return float(rm.delta_ibc(1 - kept.mean(), recovered))
+    return float(rm.delta_ibc((~kept).sum() / len(kept), recovered))
 
 
 def _interval(values: np.ndarray, axis=0):
