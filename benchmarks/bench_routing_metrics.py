@@ -1,0 +1,133 @@
+"""Benchmark of the routing curve metrics: bundled data, and n = 1e5 queries with B = 1000.
+
+- Bundled data (four datasets, 1000 queries each): per dataset, the time of
+  ``routing_resampling.dataset_metrics`` (in-sample metrics, held-out choice
+  over 10 splits, bootstrap of 1000 resamples) beside today's stage on the same
+  data (default sweeps and exact curves); the total, and the wall time of the
+  four datasets on two worker processes (as ``snakemake --cores 2`` runs them).
+- Synthetic queries (``synth_router.queries``): the bootstrap of the three
+  routers and the oracle, B = 1000, in a child process pinned to one core;
+  wall time and peak memory (``ru_maxrss`` of the child, imports included).
+
+    python benchmarks/bench_routing_metrics.py [--rows 100000] [--resamples 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(HERE))
+
+from llmcost import routing  # noqa: E402
+from llmcost import routing_resampling  # noqa: E402
+from synth_router import queries  # noqa: E402
+
+DATASETS = ("cnli_short", "coqa_short", "narrative_qa_short", "qasper_short")
+COSTS = routing.Costs(slm=1.0, llm=20.0, verifier=4.0)
+TARGET_BUNDLED_S = 10.0
+TARGET_LARGE_S = 60.0
+TARGET_LARGE_MB = 1024.0
+
+
+def load(dataset: str):
+    return routing.load_dataset(str(REPO / f"data/automix/logits_entropy/{dataset}_answerlogits.jsonl.gz"),
+                                str(REPO / f"data/automix/router_data/router_data_{dataset}.jsonl.gz"))[0]
+
+
+def seconds(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def todays_stage(frame) -> None:
+    orders = routing.keep_orders(frame)
+    routing.sweeps(frame, COSTS, 9, "linear", [0.25, 0.5, 0.75], orders)
+    routing.exact_curves(frame, COSTS, orders)
+
+
+def one_dataset(dataset: str) -> float:
+    """Read one dataset and compute its metrics (a worker's job)."""
+    return seconds(lambda: routing_resampling.dataset_metrics(load(dataset), 0.05))
+
+
+def bundled() -> dict:
+    frames = {dataset: load(dataset) for dataset in DATASETS}
+    rows = {dataset: {"today_s": seconds(lambda: todays_stage(frame)),
+                      "metrics_s": seconds(lambda: routing_resampling.dataset_metrics(frame, 0.05))}
+            for dataset, frame in frames.items()}
+    start = time.perf_counter()
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(one_dataset, DATASETS))
+    return {"datasets": rows, "two_workers_s": time.perf_counter() - start}
+
+
+def large_child(rows: int, resamples: int) -> None:
+    """In the child: the bootstrap on ``rows`` synthetic queries; prints seconds and peak MB."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    frame = queries(rows)
+    elapsed = seconds(lambda: routing_resampling.bootstrap_metrics(frame, 0.05, resamples, 0))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb}))
+
+
+def large(rows: int, resamples: int) -> dict:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, __file__, "--child", "--rows", str(rows), "--resamples",
+                             str(resamples)], capture_output=True, text=True, env=env, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def verdict(ok: bool, target: str) -> str:
+    return f"{'met' if ok else 'MISSED'} ({target})"
+
+
+def table(small: dict, big: dict, rows: int, resamples: int) -> str:
+    lines = ["| data | today's stage (sweeps + exact curves) | metrics: held-out (10 splits) + bootstrap "
+             "(B = 1000) | peak memory |", "|---|---|---|---|"]
+    for dataset, row in small["datasets"].items():
+        lines.append(f"| {dataset} (1,000 queries) | {row['today_s'] * 1e3:.1f} ms | {row['metrics_s']:.2f} s | |")
+    total = sum(row["metrics_s"] for row in small["datasets"].values())
+    lines.append(f"| bundled, 4 datasets, one process | | {total:.2f} s | |")
+    lines.append(f"| bundled, 4 datasets, 2 worker processes (read + metrics) | | {small['two_workers_s']:.2f} s: "
+                 f"{verdict(small['two_workers_s'] < TARGET_BUNDLED_S, f'< {TARGET_BUNDLED_S:g} s, the budget of the whole stage')} | |")
+    lines.append(f"| synthetic, {rows:,} queries, bootstrap only (3 routers + oracle, B = {resamples:,}), "
+                 f"one core | | {big['seconds']:.1f} s: "
+                 f"{verdict(big['seconds'] < TARGET_LARGE_S, f'< {TARGET_LARGE_S:g} s')} | {big['peak_mb']:.0f} MB: "
+                 f"{verdict(big['peak_mb'] < TARGET_LARGE_MB, '< 1 GB')} |")
+    return "\n".join(lines)
+
+
+def run(rows: int = 100_000, resamples: int = 1000) -> str:
+    print("routing metrics, bundled data ...", flush=True)
+    small = bundled()
+    print(f"routing metrics, {rows:,} queries, B = {resamples:,} ...", flush=True)
+    return table(small, large(rows, resamples), rows, resamples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--resamples", type=int, default=1000)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        large_child(args.rows, args.resamples)
+    else:
+        print(run(args.rows, args.resamples))
+
+
+if __name__ == "__main__":
+    main()
