@@ -22,6 +22,7 @@ sys.path.insert(0, str(HERE.parent / "scripts"))
 sys.path.insert(0, str(HERE))
 
 from llmcost import routing  # noqa: E402
+from llmcost import routing_data  # noqa: E402
 from llmcost.notebook_router import sweep_row_loop  # noqa: E402
 from synth_router import queries, write_files  # noqa: E402
 
@@ -52,7 +53,7 @@ def bench_rows(n: int, loop_max: int) -> dict:
     row["sweep_s"] = best_of(lambda: routing.sweeps(frame, COSTS, 9, "linear", [0.25, 0.5, 0.75]))
     row["curve_s"] = best_of(lambda: routing.exact_curves(frame, COSTS))
     logits, router = write_files(WORK / f"router_{n}", n)
-    row["read_s"] = best_of(lambda: routing.load_dataset(str(logits), str(router)), repeat=1)
+    row["read_s"] = best_of(lambda: routing_data.load_dataset(str(logits), str(router)), repeat=1)
     row["loop_s"] = best_of(lambda: row_loop(frame), repeat=1) if n <= loop_max else None
     return row
 

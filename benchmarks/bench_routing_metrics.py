@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(HERE))
 
 from llmcost import routing  # noqa: E402
+from llmcost import routing_data  # noqa: E402
 from llmcost import routing_resampling  # noqa: E402
 from synth_router import queries  # noqa: E402
 
@@ -41,7 +42,7 @@ TARGET_LARGE_MB = 1024.0
 
 
 def load(dataset: str):
-    return routing.load_dataset(str(REPO / f"data/automix/logits_entropy/{dataset}_answerlogits.jsonl.gz"),
+    return routing_data.load_dataset(str(REPO / f"data/automix/logits_entropy/{dataset}_answerlogits.jsonl.gz"),
                                 str(REPO / f"data/automix/router_data/router_data_{dataset}.jsonl.gz"))[0]
 
 

@@ -3,7 +3,8 @@
 import json
 
 from llmcost.outputs import run_rule, write_json, write_text
-from llmcost.routing import combine_summaries, routing_table
+from llmcost.routing import combine_summaries
+from llmcost.routing_tables import routing_table
 
 
 def main(snakemake):

@@ -3,7 +3,8 @@
 import logging
 
 from llmcost.outputs import run_rule, write_csv, write_json
-from llmcost.routing import (baseline, cost_model, dataset_summary, exact_curves, keep_orders, load_dataset, records,
+from llmcost.routing_data import load_dataset
+from llmcost.routing import (baseline, cost_model, dataset_summary, exact_curves, keep_orders, records,
                             sweeps)
 
 log = logging.getLogger("llmcost")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
-from llmcost import routing, tokens
+from llmcost import routing, routing_tables, tokens
 from llmcost.steplogs import TOKEN_COLUMNS
 
 TABLES = sorted((REPO / "results" / "tables").glob("*.tex"))
@@ -72,7 +72,7 @@ def test_routing_table_compiles_for_any_name_and_a_missing_baseline(pdflatex, tm
         if name == "None":  # the large model worse: a dash with a footnote
             frame[["perf_slm", "perf_llm"]] = frame[["perf_llm", "perf_slm"]].to_numpy()
         summaries.append(summary_of(frame, name)[0])
-    text = routing.routing_table(routing.combine_summaries(summaries))
+    text = routing_tables.routing_table(routing.combine_summaries(summaries))
     assert "$--$" not in text and r"50\%\_\#\&\$" in text
     (tmp_path / "table.tex").write_text(text)
     compile_table(pdflatex, tmp_path / "table.tex", tmp_path)

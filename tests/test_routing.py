@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from llmcost import routing
+from llmcost import routing, routing_tables
 from llmcost.errors import InputError
 from llmcost.notebook_router import sweep_row_loop
 
@@ -125,7 +125,7 @@ def test_table_marks_unstable_best_and_lists_it():
     swept = routing.sweeps(frame, COSTS, 9, "linear", [0.25, 0.5, 0.75])
     summary = routing.dataset_summary("toy_set", frame, {"rows": len(frame)}, COSTS, swept, 0.05)
     summary["routers"]["logits"]["unstable"] = [{"threshold": -1.0, "lm2_ratio": 0.006, "delta_IBC": 760.8}]
-    text = routing.routing_table(routing.combine_summaries([summary]))
+    text = routing_tables.routing_table(routing.combine_summaries([summary]))
     assert text.startswith(r"\begin{tabular}{lrrlrr}") and text.rstrip().endswith(r"\end{tabular}")
     assert "toy\\_set" in text and r"$^\dagger$" in text
     assert r"toy\_set, log-prob.: 760.8\,\% at 0.6\,\% routed" in text
@@ -147,7 +147,7 @@ def test_a_worse_large_model_has_no_baseline_and_no_delta_ibc():
     assert all(sweep["delta_IBC"].isna().all() for sweep in swept.values())
     assert summary["oracle"]["delta_IBC"] is None
     assert all(result["best"] is None and result["unstable"] == [] for result in summary["routers"].values())
-    text = routing.routing_table(routing.combine_summaries([summary]))
+    text = routing_tables.routing_table(routing.combine_summaries([summary]))
     assert "& --$^\\ddagger$ \\\\" in text and "$--$" not in text
     assert r"$^\ddagger$ No IBC baseline for toy:" in text
 

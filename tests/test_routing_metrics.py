@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from conftest import REPO
 from llmcost import routing
+from llmcost import routing_data
 from llmcost import routing_metrics as rm
 from llmcost import routing_resampling as rr
 from llmcost.outputs import to_jsonable
@@ -126,7 +127,7 @@ def test_large_model_below_small_model_has_no_baseline():
     # (0, 1), (0.25, 0.75), (0.75, 0.5), (1, 0.5): the running maximum is 1 throughout, AIQ = 1.
     swapped = tiny().rename(columns={"perf_slm": "perf_llm", "perf_llm": "perf_slm"})
     result = to_jsonable(rr.dataset_metrics(swapped, 0.05, bootstrap={"resamples": 20, "seed": 0}))
-    assert result["has_baseline"] is False and "not above scale / n" in result["why"]
+    assert result["has_baseline"] is False and "is not above P_SLM" in result["why"]
     logits = result["routers"]["logits"]
     assert logits["metrics"]["AIQ"]["value"] == pytest.approx(1.0, abs=1e-12)
     for name, entry in result["routers"].items():
@@ -196,7 +197,7 @@ def test_held_out_statistics_over_seeded_splits():
 # --- The bundled data against a naive implementation ------------------------------------------
 
 def load(dataset: str) -> pd.DataFrame:
-    frame, _ = routing.load_dataset(str(REPO / f"data/automix/logits_entropy/{dataset}_answerlogits.jsonl.gz"),
+    frame, _ = routing_data.load_dataset(str(REPO / f"data/automix/logits_entropy/{dataset}_answerlogits.jsonl.gz"),
                                     str(REPO / f"data/automix/router_data/router_data_{dataset}.jsonl.gz"))
     return frame
 

@@ -1,5 +1,8 @@
 """Routing between a small and a large LLM: threshold sweeps, exact curves and IBC.
 
+(Reading a dataset: ``routing_data``; curve metrics: ``routing_metrics``;
+bootstrap and held-out choice: ``routing_resampling``; tables: ``routing_tables``.)
+
 Reproduces the reference notebook ("AutoMix Threshold Router on Log Probability
 and Entropy"): a router keeps the small model's (SLM's) answer when its score
 passes a threshold and otherwise routes the query to the large model (LLM).
@@ -22,138 +25,20 @@ prefix and their performance a cumulative sum.
 
 from __future__ import annotations
 
-import gzip
-import io
-import json
 import math
-import zlib
 from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.json as pa_json
 
-from .errors import InputError
-from .latex import MISSING, booktabs, escape, fmt_number, signed
 from .outputs import to_jsonable
 from .routing_model import ROUTERS, Costs, cost_model, no_baseline_reason, threshold_key  # noqa: F401
 
 ROUTER_LABELS = {"logits": "Log-probability", "entropy": "Entropy", "confidence": "Self-verification"}
-TABLE_LABELS = {"logits": "Log-prob.", "entropy": "Entropy", "confidence": "Self-verif."}
-LOGITS_COLUMNS = ("avg_logp", "avg_entropy_nats")
-ROUTER_COLUMNS = ("slm_confidence", "perf_slm", "perf_llm")
 SWEEP_COLUMNS = ["total", "lm1_count", "lm2_count", "lm1_ratio", "lm2_ratio", "avg_perf",
                  "avg_perf_slm", "avg_perf_llm", "avg_cost", "total_cost", "IBC", "delta_IBC"]
 CURVE_COLUMNS = ["router", "threshold", "lm2_ratio", "avg_cost", "avg_perf"]
-
-
-# --- Reading ---------------------------------------------------------------------------------
-
-def read_jsonl(path: str) -> pd.DataFrame:
-    """The records of a JSON Lines file (plain or .gz), indexed by their line number.
-
-    pyarrow parses well-formed files (about 4x faster than line-by-line
-    ``json.loads``); a file it rejects, or one with blank lines (which would
-    shift the line numbers), is read line by line, which names the bad line.
-    """
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-        if str(path).endswith(".gz"):
-            data = gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as error:
-        raise InputError(f"{path}: cannot be read as JSON Lines ({error}).") from None
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-    try:
-        frame = pa_json.read_json(io.BytesIO(data)).to_pandas()
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        frame = None
-    if frame is None or len(frame) != lines or not len(frame):
-        return _read_jsonl_by_line(data, path)
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="line")
-    return frame
-
-
-def _read_jsonl_by_line(data: bytes, path: str) -> pd.DataFrame:
-    records, lines = [], []
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: cannot be read as JSON Lines ({error}).") from None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(f"{path}, line {number}: not valid JSON ({error.msg}, column "
-                             f"{error.colno}). Each line must hold one JSON object.") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{path}, line {number}: a JSON {type(record).__name__}, not an "
-                             f"object. Each line must hold one JSON object.")
-        records.append(record)
-        lines.append(number)
-    if not records:
-        raise InputError(f"{path}: no records. Each dataset needs one JSON object per query.")
-    return pd.DataFrame.from_records(records, index=pd.Index(lines, name="line"))
-
-
-def _require_columns(frame: pd.DataFrame, columns, path: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; it has "
-                         f"{', '.join(map(str, frame.columns))}. Every line needs {', '.join(columns)}.")
-
-
-def _finite_column(frame: pd.DataFrame, column: str, path: str) -> np.ndarray:
-    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        lines = ", ".join(map(str, frame.index[bad][:5]))
-        raise InputError(f"{path}: column {column} has {bad.sum()} value(s) that are not finite "
-                         f"numbers (missing, NaN, inf or text), at line(s) {lines}"
-                         f"{' ...' if bad.sum() > 5 else ''}. Fix those rows, or drop them from both "
-                         f"files of the dataset (the files are joined by row position).")
-    return values
-
-
-def _unit_interval_column(frame: pd.DataFrame, column: str, path: str) -> np.ndarray:
-    values = _finite_column(frame, column, path)
-    outside = (values < 0) | (values > 1)
-    if outside.any():
-        lines = ", ".join(map(str, frame.index[outside][:5]))
-        raise InputError(f"{path}: column {column} must lie in [0, 1] (accuracy or F1), but "
-                         f"{outside.sum()} value(s) do not, at line(s) {lines}.")
-    return values
-
-
-def load_dataset(logits_path: str, router_path: str) -> tuple[pd.DataFrame, dict]:
-    """The merged per-query frame and the merge diagnostic of one dataset.
-
-    The files have no common key and are joined by row position. The diagnostic
-    counts the rows whose ``generated_text`` (logits file) equals ``slm_pred``
-    (router file); null when either column is absent.
-    """
-    logits, router = read_jsonl(logits_path), read_jsonl(router_path)
-    _require_columns(logits, LOGITS_COLUMNS, logits_path)
-    _require_columns(router, ROUTER_COLUMNS, router_path)
-    if len(logits) != len(router):
-        raise InputError(f"{logits_path} has {len(logits)} rows but {router_path} has {len(router)}. "
-                         f"The two files are joined by row position, so they must hold the same "
-                         f"queries in the same order.")
-    frame = pd.DataFrame({
-        "avg_logp": _finite_column(logits, "avg_logp", logits_path),
-        "avg_entropy_nats": _finite_column(logits, "avg_entropy_nats", logits_path),
-        "slm_confidence": _finite_column(router, "slm_confidence", router_path),
-        "perf_slm": _unit_interval_column(router, "perf_slm", router_path),
-        "perf_llm": _unit_interval_column(router, "perf_llm", router_path),
-    })
-    matches = None
-    if "generated_text" in logits.columns and "slm_pred" in router.columns:
-        matches = int((logits["generated_text"].to_numpy() == router["slm_pred"].to_numpy()).sum())
-    return frame, {"rows": len(frame), "generated_text_equals_slm_pred": matches}
 
 
 # --- Cost model and IBC ----------------------------------------------------------------------
@@ -356,64 +241,3 @@ def dataset_summary(dataset: str, frame: pd.DataFrame, merge: dict, costs: Costs
 def combine_summaries(summaries) -> dict:
     """Per-dataset summaries keyed by dataset, sorted."""
     return {s["dataset"]: s for s in sorted(summaries, key=lambda s: s["dataset"])}
-
-
-# --- LaTeX table -----------------------------------------------------------------------------
-
-def _pct(share: float) -> str:
-    return f"{100 * share:.1f}".rstrip("0").rstrip(".") + r"\,\%"
-
-
-def routing_table(combined: Mapping[str, dict]) -> str:
-    """Booktabs tabular: per dataset and router the best delta_IBC and its routed share.
-
-    A dagger marks a router whose higher delta_IBC at a routed share below
-    ``min_routed_share`` was excluded as unstable; a note row under the table
-    lists each excluded value. A dataset without an IBC baseline (the large
-    model is not better) shows a dash, marked and explained by a note.
-    """
-    rows, unstable_notes, no_baseline = [], [], []
-    for dataset, summary in combined.items():
-        if summary["no_baseline"]:
-            no_baseline.append(escape(dataset))
-        for router, result in summary["routers"].items():
-            best = result["best"] or {"lm2_ratio": math.nan, "delta_IBC": math.nan}
-            delta = signed(fmt_number(best["delta_IBC"], 1))
-            if summary["no_baseline"]:
-                delta += r"$^\ddagger$"
-            if result["unstable"]:
-                top = max(result["unstable"], key=lambda p: p["delta_IBC"])
-                delta += r"$^\dagger$"
-                unstable_notes.append(f"{escape(dataset)}, {TABLE_LABELS[router].lower()}: "
-                                      f"{fmt_number(top['delta_IBC'], 1)}\\,\\% at {_pct(top['lm2_ratio'])} routed")
-            rows.append((escape(dataset), fmt_number(summary["P_slm"], 3), fmt_number(summary["P_llm"], 3),
-                         TABLE_LABELS[router], signed(fmt_number(100 * best["lm2_ratio"], 1)), delta))
-    columns = ["Dataset", r"$P_\mathrm{SLM}$", r"$P_\mathrm{LLM}$", "Router",
-               r"Routed (\%)", r"Best $\Delta_\mathrm{IBC}$ (\%)"]
-    frame = pd.DataFrame(rows, columns=columns).set_index(columns[:4])
-    text = booktabs(frame, column_format="lrrlrr")
-    notes = []
-    if unstable_notes:
-        shares = {_pct(s["min_routed_share"]) for s in combined.values()}
-        notes.append(r"$^\dagger$ Higher $\Delta_\mathrm{IBC}$ excluded as unstable (under "
-                     + " / ".join(sorted(shares)) + r" of queries routed):")
-        notes += [r"\quad " + note for note in unstable_notes]
-    if no_baseline:
-        notes.append(r"$^\ddagger$ No IBC baseline for " + ", ".join(no_baseline)
-                     + r": $P_\mathrm{LLM}$ is not above $P_\mathrm{SLM}$ by more than one query's "
-                       r"swing, so $\Delta_\mathrm{IBC}$ is undefined.")
-    if notes:
-        text = text.replace("\\bottomrule\n", "\\bottomrule\n" + "\n".join(
-            r"\multicolumn{6}{@{}l}{\footnotesize " + note + r"}\\" for note in notes) + "\n")
-    return _space_between_datasets(text)
-
-
-def _space_between_datasets(text: str) -> str:
-    lines = text.splitlines()
-    body_start = lines.index(r"\midrule") + 1
-    out = lines[:body_start + 1]
-    for line in lines[body_start + 1:]:
-        if line and not line.startswith((" ", "\\")):
-            out.append(r"\addlinespace")
-        out.append(line)
-    return "\n".join(out) + "\n"

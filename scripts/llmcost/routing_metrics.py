@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .routing_model import ROUTERS
+from .routing_model import ROUTERS, baseline_gap_tolerance
 
 CPT_LEVELS = (0.2, 0.5, 0.8)
 IBC_5_SHARES = np.array([0.1, 0.3, 0.5, 0.7, 0.9])
@@ -56,8 +56,9 @@ UNNORMALISED = ("AIQ",)
 
 
 def has_baseline(p_slm, p_llm, n, scale):
-    """Whether the large model beats the small one by more than one query's full swing."""
-    return np.asarray(p_llm) - np.asarray(p_slm) > np.asarray(scale) / np.asarray(n)
+    """Whether the large model beats the small one by more than one query's full swing
+    (``routing_model.baseline_gap_tolerance``); element-wise over samples."""
+    return np.asarray(p_llm) - np.asarray(p_slm) > baseline_gap_tolerance(n, np.asarray(scale))
 
 
 def performance_scale(perf_slm: np.ndarray, perf_llm: np.ndarray) -> np.ndarray:

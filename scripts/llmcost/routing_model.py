@@ -64,6 +64,6 @@ def no_baseline_reason(p_slm: float, p_llm: float, n: int, scale: float) -> str 
     if p_llm - p_slm > tolerance:
         return None
     return (f"P_LLM ({p_llm:.6g}) is not above P_SLM ({p_slm:.6g}) by more than one query's "
-            f"full swing (scale / n = {scale:g} / {n} = {tolerance:.3g}), so the large model is "
-            f"not better and IBC_base = (P_LLM - P_SLM) / (cost_route - cost_keep) cannot serve "
-            f"as a baseline; delta_IBC is left undefined")
+            f"full swing (scale / n = {scale:g} / {n} = {tolerance:.3g}): the large model is not "
+            f"better, so IBC_base and every number divided by P_LLM - P_SLM (delta_IBC, PGR, "
+            f"APGR, CPT) are left undefined")

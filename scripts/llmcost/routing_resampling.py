@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import routing_metrics as rm
-from .routing_model import ROUTERS
+from .routing_model import ROUTERS, no_baseline_reason
 
 HOLDOUT = {"splits": 10, "calibration_fraction": 0.5, "seed": 0}
 BOOTSTRAP = {"resamples": 1000, "seed": 0}
@@ -192,7 +192,7 @@ def dataset_metrics(frame: pd.DataFrame, min_routed_share: float, holdout: Mappi
               "P_llm": _estimate(sample["P_llm"][0], resampled["P_llm"]),
               "has_baseline": bool(sample["has_baseline"][0])}
     if not result["has_baseline"]:
-        result["why"] = _why_no_baseline(sample["P_slm"][0], sample["P_llm"][0], n, queries.scale.max())
+        result["why"] = no_baseline_reason(sample["P_slm"][0], sample["P_llm"][0], n, queries.scale.max())
     result["resamples_without_baseline"] = int((~resampled["has_baseline"].astype(bool)).sum())
     result["routers"] = {}
     for name, metrics in sample["curves"].items():
@@ -207,13 +207,6 @@ def dataset_metrics(frame: pd.DataFrame, min_routed_share: float, holdout: Mappi
         entry["pgr_band"] = {"share": PGR_GRID, "value": metrics["pgr_grid"][0], "ci_low": low, "ci_high": high}
         result["routers"][name] = entry
     return result
-
-
-def _why_no_baseline(p_slm: float, p_llm: float, n: int, scale: float) -> str:
-    return (f"P_llm - P_slm = {p_llm - p_slm:.6g} is not above scale / n = {scale:g} / {n} = "
-            f"{scale / n:.6g}: the large model is not better than the small one by even one query's "
-            f"full swing, so every metric divided by P_llm - P_slm (PGR, APGR, CPT, delta_IBC) is "
-            f"null; AIQ, in performance units, is defined.")
 
 
 def metrics_long(by_dataset: Mapping[str, Mapping]) -> pd.DataFrame:

@@ -1,9 +1,13 @@
-"""LaTeX table of the routing curve metrics: per dataset and router, oracle last.
+"""LaTeX tables of the routing stage.
 
-Each dataset opens with its name on a line of its own; each router takes two
-lines: the value of each metric, then its 95 % bootstrap interval in small
-type. A missing value is an en dash in text mode, marked and explained under
-the table.
+- ``routing_table``: per dataset and router the best delta_IBC among the swept
+  thresholds, with its routed share (``results/tables/routing_ibc.tex``).
+- ``routing_metrics_table``: the curve metrics per dataset and router, oracle
+  last (``results/tables/routing_metrics.tex``). Each dataset opens with its
+  name on a line of its own; each router takes two lines: the value of each
+  metric, then its 95 % bootstrap interval in small type.
+
+A missing value is an en dash in text mode, marked and explained under the table.
 """
 
 from __future__ import annotations
@@ -13,8 +17,69 @@ from typing import Mapping
 
 import pandas as pd
 
-from .latex import booktabs, escape, fmt_pm
-from .routing import TABLE_LABELS
+from .latex import MISSING, booktabs, escape, fmt_number, fmt_pm, signed
+
+TABLE_LABELS = {"logits": "Log-prob.", "entropy": "Entropy", "confidence": "Self-verif."}
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.1f}".rstrip("0").rstrip(".") + r"\,\%"
+
+
+def routing_table(combined: Mapping[str, dict]) -> str:
+    """Booktabs tabular: per dataset and router the best delta_IBC and its routed share.
+
+    A dagger marks a router whose higher delta_IBC at a routed share below
+    ``min_routed_share`` was excluded as unstable; a note row under the table
+    lists each excluded value. A dataset without an IBC baseline (the large
+    model is not better) shows a dash, marked and explained by a note.
+    """
+    rows, unstable_notes, no_baseline = [], [], []
+    for dataset, summary in combined.items():
+        if summary["no_baseline"]:
+            no_baseline.append(escape(dataset))
+        for router, result in summary["routers"].items():
+            best = result["best"] or {"lm2_ratio": math.nan, "delta_IBC": math.nan}
+            delta = signed(fmt_number(best["delta_IBC"], 1))
+            if summary["no_baseline"]:
+                delta += r"$^\ddagger$"
+            if result["unstable"]:
+                top = max(result["unstable"], key=lambda p: p["delta_IBC"])
+                delta += r"$^\dagger$"
+                unstable_notes.append(f"{escape(dataset)}, {TABLE_LABELS[router].lower()}: "
+                                      f"{fmt_number(top['delta_IBC'], 1)}\\,\\% at {_pct(top['lm2_ratio'])} routed")
+            rows.append((escape(dataset), fmt_number(summary["P_slm"], 3), fmt_number(summary["P_llm"], 3),
+                         TABLE_LABELS[router], signed(fmt_number(100 * best["lm2_ratio"], 1)), delta))
+    columns = ["Dataset", r"$P_\mathrm{SLM}$", r"$P_\mathrm{LLM}$", "Router",
+               r"Routed (\%)", r"Best $\Delta_\mathrm{IBC}$ (\%)"]
+    frame = pd.DataFrame(rows, columns=columns).set_index(columns[:4])
+    text = booktabs(frame, column_format="lrrlrr")
+    notes = []
+    if unstable_notes:
+        shares = {_pct(s["min_routed_share"]) for s in combined.values()}
+        notes.append(r"$^\dagger$ Higher $\Delta_\mathrm{IBC}$ excluded as unstable (under "
+                     + " / ".join(sorted(shares)) + r" of queries routed):")
+        notes += [r"\quad " + note for note in unstable_notes]
+    if no_baseline:
+        notes.append(r"$^\ddagger$ No IBC baseline for " + ", ".join(no_baseline)
+                     + r": $P_\mathrm{LLM}$ is not above $P_\mathrm{SLM}$ by more than one query's "
+                       r"swing, so $\Delta_\mathrm{IBC}$ is undefined.")
+    if notes:
+        text = text.replace("\\bottomrule\n", "\\bottomrule\n" + "\n".join(
+            r"\multicolumn{6}{@{}l}{\footnotesize " + note + r"}\\" for note in notes) + "\n")
+    return _space_between_datasets(text)
+
+
+def _space_between_datasets(text: str) -> str:
+    lines = text.splitlines()
+    body_start = lines.index(r"\midrule") + 1
+    out = lines[:body_start + 1]
+    for line in lines[body_start + 1:]:
+        if line and not line.startswith((" ", "\\")):
+            out.append(r"\addlinespace")
+        out.append(line)
+    return "\n".join(out) + "\n"
+
 
 LABELS = {**TABLE_LABELS, "oracle": "Oracle"}
 NO_BASELINE, NOT_APPLICABLE, NO_SPLIT = r"$^\dagger$", r"$^\ddagger$", r"$^\S$"
