@@ -16,8 +16,8 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
-from matplotlib.textpath import TextPath
-from matplotlib.ticker import FixedLocator, FuncFormatter
+from matplotlib.textpath import TextToPath
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 import numpy as np
 import pandas as pd
 
@@ -63,8 +63,8 @@ def score_vs_tokens_figure(curve: pd.DataFrame, budgets):
         ax.set_xlim(0, x_max)
         ax.xaxis.set_major_locator(FixedLocator([0.0, *budgets]))
         ax.xaxis.set_major_formatter(FuncFormatter(_millions))
-        for budget in budgets:
-            ax.axvline(budget, **BUDGET_STYLE)
+        ax.vlines(budgets, 0, 1, transform=ax.get_xaxis_transform(), **BUDGET_STYLE)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
         if i % columns == 0:
             ax.set_ylabel("test score [%]")
         panel = by_panel.get((dataset, model))
@@ -104,12 +104,11 @@ def _draw_optimizer(ax, line: pd.DataFrame, color: str, x_max: float):
         drawn.add("early")
     (handle,) = ax.plot(x[full:], mean[full:], drawstyle="steps-post", color=color,
                         label=line["optimizer"].iloc[0])
-    ax.fill_between(x, mean - std, mean + std, step="post", color=color, alpha=0.25, linewidth=0)
     if x[-1] < x_max:
         ax.plot([x[-1], x_max], [mean[-1]] * 2, **EXTRA_LINES["carried"][1] | {"color": color})
-        ax.fill_between([x[-1], x_max], mean[-1] - std[-1], mean[-1] + std[-1], color=color,
-                        alpha=0.12, linewidth=0)
         drawn.add("carried")
+        x, mean, std = np.append(x, x_max), np.append(mean, mean[-1]), np.append(std, std[-1])
+    ax.fill_between(x, mean - std, mean + std, step="post", color=color, alpha=0.25, linewidth=0)
     return handle, drawn
 
 
@@ -166,9 +165,12 @@ def _panel_title(ax, title: str) -> None:
 
 
 def _text_width(text: str, size: float) -> float:
-    """Width in inches of ``text`` in the figures' font at ``size`` points."""
-    return TextPath((0, 0), text, size=size, prop=FontProperties(family=STYLE["font.family"])
-                    ).get_extents().width / 72
+    """Width in inches of ``text`` in the figures' font at ``size`` points (from the font's metrics)."""
+    prop = FontProperties(family=STYLE["font.family"], size=size)
+    return _TEXT_TO_PATH.get_text_width_height_descent(text, prop, ismath=False)[0] / 72
+
+
+_TEXT_TO_PATH = TextToPath()
 
 
 def _millions(value: float, _position) -> str:
