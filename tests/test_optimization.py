@@ -424,6 +424,11 @@ def test_racing_table_marks_a_dataset_and_model_without_racing_logs():
     assert "no racing log" in text
 
 
+def test_racing_table_without_any_racing_log_says_so():
+    empty = pd.DataFrame(columns=["dataset", "model", "optimizer", "evaluated_blocks", "full_blocks"])
+    assert "No run has a racing log" in racing_savings_table(racing_savings(empty))
+
+
 def test_tables_compile_with_pdflatex(bundled, tmp_path):
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
@@ -434,7 +439,8 @@ def test_tables_compile_with_pdflatex(bundled, tmp_path):
     tables = {"scores": optimizer_scores_table(results.scores, 5e6),
               "scores_1m": optimizer_scores_table(results.scores, 1e6),
               "marked": optimizer_scores_table(MARKED_SCORES, 5e6),
-              "racing": racing_savings_table(racing_savings(results.runs))}
+              "racing": racing_savings_table(racing_savings(results.runs)),
+              "no_racing": racing_savings_table(racing_savings(results.runs.iloc[:0]))}
     for name, text in tables.items():
         (tmp_path / f"{name}.tex").write_text(text)
     body = "\n\n".join(rf"\input{{{name}.tex}}" for name in tables)
@@ -507,5 +513,14 @@ def test_figure_of_the_bundled_runs_fits(bundled):
     try:
         assert outside_the_figure(fig) == []
         assert len([ax for ax in fig.axes if ax.get_visible()]) == 15
+    finally:
+        plt.close(fig)
+
+
+def test_figure_without_any_test_score_says_so():
+    steps = run_steps("c", [(np.nan, np.nan)], has_test_score=False)
+    fig = score_vs_tokens_figure(score_curve(steps), BUDGETS)
+    try:
+        assert [text.get_text() for text in fig.texts] == ["No run has a test score: nothing to plot."]
     finally:
         plt.close(fig)

@@ -105,8 +105,8 @@ def score_summary(steps: pd.DataFrame, budgets) -> pd.DataFrame:
         n_seeds=("has_test_score", "size"), n_seeds_with_test_score=("has_test_score", "sum"))
     at = scores_at_budgets(steps[steps["has_test_score"].astype(bool)], budgets)
     at["test_score_pct"] = at["test_score"] * 100
-    stats = at.groupby([*CELL_KEYS, "budget_tokens"], sort=True)["test_score_pct"].agg(
-        n_runs="count", test_score_mean_pct="mean", test_score_std_pct=lambda x: x.std(ddof=0))
+    stats = _count_mean_std(at.groupby([*CELL_KEYS, "budget_tokens"], sort=True)["test_score_pct"],
+                            "n_runs", "test_score")
     grid = pd.MultiIndex.from_tuples(
         [(*cell, float(budget)) for cell in seeds.index for budget in budgets],
         names=[*CELL_KEYS, "budget_tokens"])
@@ -129,17 +129,28 @@ def score_curve(steps: pd.DataFrame) -> pd.DataFrame:
     """
     scored = leave_out_runs_without_test_score(steps)
     points = with_cumulative_input_tokens(scored).dropna(subset=["mean_test_score"])
+    # sorted by run and step, so by run and tokens; at equal tokens the last step counts
     points = points.drop_duplicates(["run", "cumulative_input_tokens"], keep="last")
-    points = points[[*CELL_KEYS, "run", "cumulative_input_tokens", "mean_test_score"]]
-    runs = points[[*CELL_KEYS, "run"]].drop_duplicates()
-    counts = points[[*CELL_KEYS, "cumulative_input_tokens"]].drop_duplicates()
-    grid = runs.merge(counts, on=CELL_KEYS).merge(points, on=[*CELL_KEYS, "run", "cumulative_input_tokens"],
-                                                  how="left")
-    grid = grid.sort_values(["run", "cumulative_input_tokens"], kind="stable")
-    grid["test_score_pct"] = grid.groupby("run", sort=False)["mean_test_score"].ffill() * 100
-    stats = grid.groupby([*CELL_KEYS, "cumulative_input_tokens"], sort=True)["test_score_pct"].agg(
-        n_runs="count", test_score_mean_pct="mean", test_score_std_pct=lambda x: x.std(ddof=0))
-    return stats.reset_index()
+    cell = points.groupby(CELL_KEYS, sort=True).ngroup().to_numpy()
+    run = points.groupby("run", sort=False).ngroup().to_numpy()  # increasing down the table
+    tokens = points["cumulative_input_tokens"].to_numpy()
+    # every run of a cell at every token count of that cell (integer keys: merges stay fast)
+    grid = (pd.DataFrame({"cell": cell, "run": run}).drop_duplicates()
+            .merge(pd.DataFrame({"cell": cell, "tokens": tokens}).drop_duplicates(), on="cell"))
+    # carry forward: each grid point takes its run's last point at or below its token count
+    # (run, rank of tokens) as one sortable integer: the points are in its order already
+    ranks = np.unique(tokens)
+    key = run.astype("int64") * len(ranks) + np.searchsorted(ranks, tokens)
+    grid_run = grid["run"].to_numpy()
+    grid_key = grid_run.astype("int64") * len(ranks) + np.searchsorted(ranks, grid["tokens"].to_numpy())
+    last = np.searchsorted(key, grid_key, side="right") - 1
+    started = (last >= 0) & (run[np.maximum(last, 0)] == grid_run)
+    grid["test_score_pct"] = np.where(started, points["mean_test_score"].to_numpy()[last] * 100, np.nan)
+    stats = _count_mean_std(grid.groupby(["cell", "tokens"], sort=True)["test_score_pct"],
+                            "n_runs", "test_score").reset_index()
+    names = points[CELL_KEYS].assign(cell=cell).drop_duplicates("cell").set_index("cell")
+    stats = names.loc[stats.pop("cell")].reset_index(drop=True).join(stats)
+    return stats.rename(columns={"tokens": "cumulative_input_tokens"})
 
 
 def racing_savings(racing: pd.DataFrame) -> pd.DataFrame:
@@ -170,9 +181,15 @@ def wall_clock_hours(steps: pd.DataFrame) -> pd.Series:
 
 def wall_clock_summary(runs: pd.DataFrame) -> pd.DataFrame:
     """Per cell: ``n_runs`` with a wall-clock, its mean and std (ddof=0) in hours."""
-    grouped = runs.dropna(subset=["wall_clock_hours"]).groupby(CELL_KEYS, sort=True)["wall_clock_hours"]
-    return grouped.agg(n_runs="count", wall_clock_hours_mean="mean",
-                       wall_clock_hours_std=lambda x: x.std(ddof=0)).reset_index()
+    timed = runs.dropna(subset=["wall_clock_hours"])
+    grouped = timed.groupby(CELL_KEYS, sort=True)["wall_clock_hours"]
+    return _count_mean_std(grouped, "n_runs", "wall_clock_hours", unit="").reset_index()
+
+
+def _count_mean_std(grouped, count: str, name: str, unit: str = "_pct") -> pd.DataFrame:
+    """``count``, ``{name}_mean{unit}`` and ``{name}_std{unit}`` (ddof=0) of a grouped column."""
+    return pd.DataFrame({count: grouped.count(), f"{name}_mean{unit}": grouped.mean(),
+                         f"{name}_std{unit}": grouped.std(ddof=0)})
 
 
 def run_table(steps: pd.DataFrame, racing: pd.DataFrame | None, budgets) -> pd.DataFrame:
@@ -222,8 +239,9 @@ def optimization_results(steps: pd.DataFrame, racing: pd.DataFrame | None, budge
 
 def summary_document(runs: pd.DataFrame, scores: pd.DataFrame, budgets) -> dict:
     """The content of summary.json: budgets, overall numbers, and one record per cell."""
-    racing = racing_savings(runs)
-    wall_clock = wall_clock_summary(runs)
+    racing_cells = racing_savings(runs)
+    racing = racing_cells.set_index(CELL_KEYS).to_dict(orient="index")
+    wall_clock = wall_clock_summary(runs).set_index(CELL_KEYS).to_dict(orient="index")
     cells = []
     for cell, cell_scores in scores.groupby(CELL_KEYS, sort=True):
         first = cell_scores.iloc[0]
@@ -235,25 +253,16 @@ def summary_document(runs: pd.DataFrame, scores: pd.DataFrame, budgets) -> dict:
                 "n_runs": row["n_runs"], "test_score_mean_pct": row["test_score_mean_pct"],
                 "test_score_std_pct": row["test_score_std_pct"]}
             for _, row in cell_scores.iterrows()}
-        record["racing"] = _cell_record(racing, cell, ["n_seeds", "evaluated_blocks_mean",
-                                                       "full_blocks_mean", "saved_ratio"])
-        record["wall_clock"] = _cell_record(wall_clock, cell, ["n_runs", "wall_clock_hours_mean",
-                                                               "wall_clock_hours_std"])
+        record["racing"] = racing.get(cell)
+        record["wall_clock"] = wall_clock.get(cell)
         cells.append(record)
     timed = runs["wall_clock_hours"].dropna()
     return {
         "budgets_tokens": [float(budget) for budget in budgets],
-        "racing_saved_ratio_overall_mean": overall_saved_ratio(racing),
+        "racing_saved_ratio_overall_mean": overall_saved_ratio(racing_cells),
         "wall_clock_hours_total": float(timed.sum()),
         "wall_clock_runs": int(len(timed)),
         "runs_without_wall_clock": sorted(runs.loc[runs["wall_clock_hours"].isna(), "run"]),
         "runs_without_test_score": sorted(runs.loc[~runs["has_test_score"], "run"]),
         "cells": cells,
     }
-
-
-def _cell_record(table: pd.DataFrame, cell: tuple, columns: list[str]) -> dict | None:
-    match = table
-    for key, value in zip(CELL_KEYS, cell):
-        match = match[match[key] == value]
-    return None if match.empty else {column: match.iloc[0][column] for column in columns}

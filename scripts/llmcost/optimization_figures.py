@@ -52,6 +52,10 @@ def score_vs_tokens_figure(curve: pd.DataFrame, budgets):
     use_style()
     budgets = sorted(float(b) for b in budgets)
     x_max = budgets[-1]
+    if curve.empty:  # every run lacks a test_score (warned where they were left out)
+        fig = plt.figure(figsize=(4, 1))
+        fig.text(0.5, 0.5, "No run has a test score: nothing to plot.", ha="center", va="center")
+        return fig
     datasets, models = sorted(curve["dataset"].unique()), sorted(curve["model"].unique())
     colors = color_map(sorted(curve["optimizer"].unique()))
     columns = _columns(len(datasets), len(models))

@@ -37,9 +37,10 @@ def step_scores(frame: pd.DataFrame) -> pd.DataFrame:
     Columns: ``step``; ``candidates`` (rows with a non-empty prompt);
     ``best_train_test_score`` (the best-train prompt's test_score; NaN when
     the step has no candidate); ``mean_test_score`` (the mean test_score over
-    the candidates, the population mean); ``time_elapsed_s`` (the step's
-    largest time_elapsed; NaN without the column); ``has_test_score``
-    (whether any candidate of the run has a test_score: the same on every row).
+    the candidates that have one, the population mean); ``time_elapsed_s``
+    (the step's largest time_elapsed; NaN without the column);
+    ``has_test_score`` (whether any candidate of the run has a test_score:
+    the same on every row).
     """
     step = frame["step"].to_numpy()
     steps, codes = np.unique(step, return_inverse=True)

@@ -96,12 +96,11 @@ def racing_savings_table(cells: pd.DataFrame) -> str:
     each dataset's mean over models, each optimizer's last row the models'
     means over datasets, and its corner the overall mean over all its cells
     (all from the unrounded ratios). A (dataset, model) without racing logs
-    is "--" (a).
+    is "--" (a). Without any racing log the tabular says so.
     """
     if cells.empty:
-        raise InputError("no run has a racing log (prompt_scores.parquet), so there are no racing "
-                         "savings to tabulate. Copy the runs' prompt_scores.parquet beside their "
-                         "step logs, or leave the racing table out.")
+        return ("\\begin{tabular}{l}\n\\toprule\nNo run has a racing log (prompt\\_scores.parquet).\\\\\n"
+                "\\bottomrule\n\\end{tabular}\n")
     datasets, models = sorted(cells["dataset"].unique()), sorted(cells["model"].unique())
     blocks = []
     marks = set()
