@@ -61,18 +61,19 @@ def optimizer_scores_table(scores: pd.DataFrame, budget: float) -> str:
     rows = {}
     for model in models:
         for optimizer in optimizers:
-            row = {escape(d): shown((model, optimizer, d)) for d in datasets}
+            row = {escape(str(d)): shown((model, optimizer, d)) for d in datasets}
             mean, count = average.loc[(model, optimizer), "mean"], average.loc[(model, optimizer), "count"]
             if count == 0:
                 marks.add("a")
                 text = r"--\textsuperscript{a}"
             else:
-                text = f"{{\\boldmath${mean:.2f}$}}" if mean == best_average[(model, optimizer)] else f"${mean:.2f}$"
+                bold = mean == best_average[(model, optimizer)]
+                text = f"{{\\boldmath${mean:.2f}$}}" if bold else f"${mean:.2f}$"
                 if count < len(datasets):
                     text += f" ({count}/{len(datasets)})"
                     marks.add("k")
             row["Average"] = text
-            rows[(escape(model), escape(optimizer))] = row
+            rows[(escape(str(model)), escape(str(optimizer)))] = row
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.names = ["Model", "Optimizer"]
     text = _rules_between_blocks(booktabs(frame, column_format="ll" + "r" * len(frame.columns),
@@ -112,10 +113,11 @@ def racing_savings_table(cells: pd.DataFrame) -> str:
         table.loc["Mean"] = list(pct.mean(axis=0)) + [group["saved_ratio"].mean() * 100]
         shown = table.map(lambda v: r"--\textsuperscript{a}" if math.isnan(v) else f"{v:.1f}")
         marks.update("a" for v in table.to_numpy().ravel() if math.isnan(v))
-        shown.index = pd.MultiIndex.from_product([[escape(optimizer)], [escape(d) for d in shown.index]])
+        shown.index = pd.MultiIndex.from_product([[escape(str(optimizer))],
+                                                  [escape(str(d)) for d in shown.index]])
         blocks.append(shown)
     frame = pd.concat(blocks)
-    frame.columns = [escape(model) for model in frame.columns]
+    frame.columns = [escape(str(model)) for model in frame.columns]
     frame.index.names = ["Optimizer", "Dataset"]
     text = _rules_between_blocks(booktabs(frame, column_format="ll" + "r" * len(frame.columns),
                                           multirow=True))
