@@ -1,0 +1,137 @@
+"""One run's logs reduced for the optimization stage: per-step scores, racing blocks.
+
+Called by the job that reads each run's step log once for every stage.
+
+- **Candidates** of a step are its rows with a non-empty ``prompt`` (a log
+  without a ``prompt`` column: every row).
+- **Best-train prompt** of a step: the candidate with the highest ``score``
+  (the optimizer's own score on its development data), the first such row in
+  file order; a missing ``score`` column or value counts as 0, so a step's
+  first candidate is then its pick (as CAPO's ``aggregate_results`` does).
+- **Racing blocks** of a run (``prompt_scores.parquet``: one row per prompt,
+  one column per evaluation block, null where racing skipped the block):
+  evaluated = non-null cells, full = rows x block columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import InputError
+from .steplogs import first_row_per_step
+
+#: The racing log's file name, in the run folder beside the step log.
+PROMPT_SCORES_NAME = "prompt_scores.parquet"
+
+#: The columns ``step_scores`` adds to a step (after ``step``).
+STEP_SCORE_COLUMNS = ["candidates", "best_train_test_score", "mean_test_score", "time_elapsed_s",
+                      "has_test_score"]
+
+
+def step_scores(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per step (sorted by step) of a run's step log, as read by ``read_step_log``.
+
+    Columns: ``step``; ``candidates`` (rows with a non-empty prompt);
+    ``best_train_test_score`` (the best-train prompt's test_score; NaN when
+    the step has no candidate); ``mean_test_score`` (the mean test_score over
+    the candidates that have one, the population mean); ``time_elapsed_s``
+    (the step's largest time_elapsed; NaN without the column);
+    ``has_test_score`` (whether any candidate of the run has a test_score:
+    the same on every row).
+    """
+    step = frame["step"].to_numpy()
+    steps, codes = np.unique(step, return_inverse=True)
+    if "prompt" in frame:
+        prompt = frame["prompt"].to_numpy(dtype=object)
+        is_candidate = pd.notna(prompt) & (prompt != "")
+    else:
+        is_candidate = np.ones(len(frame), dtype=bool)
+    score = np.nan_to_num(_floats(frame, "score"), nan=0.0)
+    test_score = _floats(frame, "test_score")
+    count = len(steps)
+
+    rows = np.flatnonzero(is_candidate)
+    # candidates by step, highest score first, file order among equal scores
+    ranked = rows[np.lexsort((rows, -score[rows], codes[rows]))]
+    first = np.r_[True, codes[ranked][1:] != codes[ranked][:-1]] if len(ranked) else np.zeros(0, bool)
+    best_train = np.full(count, np.nan)
+    best_train[codes[ranked[first]]] = test_score[ranked[first]]
+
+    scored = rows[np.isfinite(test_score[rows])]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (np.bincount(codes[scored], weights=test_score[scored], minlength=count)
+                / np.bincount(codes[scored], minlength=count))
+    time_elapsed = np.full(count, np.nan)
+    np.fmax.at(time_elapsed, codes, _floats(frame, "time_elapsed"))  # fmax skips NaN
+    return pd.DataFrame({
+        "step": steps,
+        "candidates": np.bincount(codes[rows], minlength=count).astype("int64"),
+        "best_train_test_score": best_train,
+        "mean_test_score": mean,
+        "time_elapsed_s": time_elapsed,
+        "has_test_score": np.full(count, len(scored) > 0),
+    })
+
+
+def _floats(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as float64 (NaN where null); all NaN when the log lacks it."""
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return frame[column].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def optimization_steps(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The token stage's steps (each step's first row) with ``step_scores``' columns beside them."""
+    tokens = first_row_per_step(frame, source=source)
+    scores = step_scores(frame)
+    return pd.concat([tokens, scores[STEP_SCORE_COLUMNS]], axis=1)
+
+
+def racing_counts(path: str) -> tuple[int, int]:
+    """``(evaluated, full)`` evaluation blocks of a run's ``prompt_scores.parquet``.
+
+    The block columns are every column except the pandas index (the prompt
+    text, stored as ``__index_level_0__``), as CAPO's calculate_saved_evals
+    notebook counts them after ``pd.read_parquet``. A null or NaN cell is a
+    block that racing skipped.
+    """
+    try:
+        schema = pq.read_schema(path)
+        blocks = _block_columns(schema)
+        table = pq.read_table(path, columns=blocks)
+    except (pa.ArrowInvalid, pa.ArrowIOError, OSError, EOFError) as error:
+        raise InputError(
+            f"{path}: cannot be read as a racing log ({_first_line(error)}). The file may be "
+            f"empty, truncated or corrupt: copy it again from the run's output, or remove it "
+            f"(the run is then left out of the racing savings).") from None
+    if not blocks:
+        raise InputError(f"{path}: no evaluation-block columns (only the index). A racing log "
+                         f"has one column per block; copy the run's file again, or remove it.")
+    not_numeric = [field.name for field in table.schema
+                   if not (pa.types.is_floating(field.type) or pa.types.is_integer(field.type))]
+    if not_numeric:
+        raise InputError(f"{path}: block column(s) {', '.join(not_numeric)} are not numeric; a "
+                         f"racing log holds one score per prompt and block. Is this a CAPO "
+                         f"prompt_scores.parquet?")
+    if table.num_rows == 0:
+        raise InputError(f"{path}: the racing log has no prompts (no rows). Copy the complete "
+                         f"file again, or remove it.")
+    evaluated = sum(int(np.isfinite(column.to_numpy(zero_copy_only=False).astype("float64")).sum())
+                    for column in table.columns)
+    return evaluated, table.num_rows * len(blocks)
+
+
+def _block_columns(schema: pa.Schema) -> list[str]:
+    """The schema's columns that are not a stored pandas index."""
+    index = {name for name in (schema.pandas_metadata or {}).get("index_columns", [])
+             if isinstance(name, str)}
+    return [name for name in schema.names
+            if name not in index and not (name.startswith("__index_level_") and name.endswith("__"))]
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
