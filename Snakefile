@@ -1,7 +1,8 @@
 # Regenerates every table and figure of the paper on what LLM work costs.
-# Stages: token usage of prompt-optimization runs; cost-benefit of routing
-# between a small and a large LLM. `snakemake --cores 8` runs both; jobs build
-# into .build/, and publish copies the complete set into the output folder.
+# Stages: token usage of prompt-optimization runs; what the optimization buys for
+# its tokens; cost-benefit of routing between a small and a large LLM.
+# `snakemake --cores 8` runs all three; jobs build into .build/, and publish
+# copies the complete set into the output folder.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -19,6 +20,7 @@ wildcard_constraints:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/tokens.smk"
+include: "workflow/rules/optimization.smk"
 include: "workflow/rules/routing.smk"
 
 

@@ -1,13 +1,14 @@
-"""Rule read_runs: every run of one dataset, read once; the per-step table for the stages."""
+"""Rule read_runs: every run of one dataset, read once for every stage."""
 
 from llmcost.discovery import Run
 from llmcost.outputs import run_rule, write_parquet
-from llmcost.tokens import steps_of_runs
+from llmcost.runs import racing_of_runs, steps_of_runs
 
 
 def main(snakemake):
     runs = [Run.from_log_path(snakemake.params.root, path) for path in snakemake.input.logs]
     write_parquet(snakemake.output.steps, steps_of_runs(runs))
+    write_parquet(snakemake.output.racing, racing_of_runs(runs))
 
 
 run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)

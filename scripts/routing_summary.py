@@ -1,20 +1,27 @@
-"""Rule routing_summary: the per-dataset summaries combined, and the LaTeX table of best delta_IBC."""
+"""Rule routing_summary: the per-dataset summaries and metrics combined, and the LaTeX tables."""
 
 import json
+from pathlib import Path
 
-from llmcost.outputs import run_rule, write_json, write_text
+from llmcost.outputs import run_rule, write_csv, write_json, write_text
 from llmcost.routing import combine_summaries
-from llmcost.routing_tables import routing_table
+from llmcost.routing_resampling import metrics_long
+from llmcost.routing_tables import routing_metrics_table, routing_table
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def main(snakemake):
-    summaries = []
-    for path in snakemake.input.summaries:
-        with open(path, encoding="utf-8") as handle:
-            summaries.append(json.load(handle))
-    combined = combine_summaries(summaries)
+    combined = combine_summaries([read_json(path) for path in snakemake.input.summaries])
     write_json(snakemake.output.summary, combined)
     write_text(snakemake.output.table, routing_table(combined))
+    by_folder = {Path(path).parent.name: path for path in snakemake.input.metrics}  # datasets/{dataset}/
+    metrics = {dataset: read_json(by_folder[dataset]) for dataset in combined}
+    write_csv(snakemake.output.metrics, metrics_long(metrics))
+    write_text(snakemake.output.metrics_table, routing_metrics_table(metrics))
 
 
 run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)

@@ -1,9 +1,11 @@
-"""Rule routing_sweep: merge one dataset's files, sweep every router, exact curves, summary."""
+"""Rule routing_sweep: merge one dataset's files, sweep every router, exact curves, summary,
+curve metrics with bootstrap intervals and held-out threshold choice."""
 
 import logging
 
 from llmcost.outputs import run_rule, write_csv, write_json
 from llmcost.routing_data import load_dataset
+from llmcost.routing_resampling import dataset_metrics
 from llmcost.routing import (baseline, cost_model, dataset_summary, exact_curves, keep_orders, records,
                             sweeps)
 
@@ -27,6 +29,8 @@ def main(snakemake):
     write_csv(snakemake.output.curve, exact_curves(frame, costs, orders))
     write_json(snakemake.output.summary, dataset_summary(
         snakemake.wildcards.dataset, frame, merge, costs, swept, params.min_routed_share))
+    write_json(snakemake.output.metrics, dataset_metrics(frame, params.min_routed_share, params.holdout,
+                                                         params.bootstrap))
 
 
 run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)

@@ -21,7 +21,8 @@ from llmcost import routing_metrics as rm
 from llmcost import routing_resampling as rr
 from llmcost.outputs import to_jsonable
 from llmcost.routing_model import ROUTERS
-from llmcost.routing_metric_figures import draw_hull, pgr_figure
+from llmcost.routing_figures import draw_hull
+from llmcost.routing_metric_figures import pgr_figure
 from llmcost.routing_tables import routing_metrics_table
 from matplotlib.colors import to_hex
 from matplotlib.lines import Line2D

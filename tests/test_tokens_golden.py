@@ -4,7 +4,8 @@ import pytest
 from conftest import REPO
 
 from llmcost.discovery import discover_runs
-from llmcost.tokens import overall_frac, run_totals, steps_of_runs, summarize
+from llmcost.runs import steps_of_runs
+from llmcost.tokens import overall_frac, run_totals, summarize
 
 # The paper's table: frac_downstream_llm in percent for CAPO (llama / mistral / qwen),
 # as printed by the CAPO repository's token-usage notebook.

@@ -28,6 +28,11 @@ RACING_LOG_NAME = "prompt_scores.parquet"
 SEED_FOLDER = re.compile(r"seed(\d+)")
 
 
+#: The identifiers of a run (the fields of ``Run`` that tables carry), and of a cell.
+RUN_KEYS = ["dataset", "model", "optimizer", "seed", "run"]
+CELL_KEYS = ["dataset", "model", "optimizer"]
+
+
 @dataclass(frozen=True, order=True)
 class Run:
     """One prompt-optimization run: a (dataset, model, optimizer, seed) and its files."""

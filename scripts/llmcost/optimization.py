@@ -38,10 +38,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .discovery import CELL_KEYS, RUN_KEYS
+
 log = logging.getLogger("llmcost")
 
-RUN_KEYS = ["dataset", "model", "optimizer", "seed", "run"]
-CELL_KEYS = ["dataset", "model", "optimizer"]
 RACING_COLUMNS = ["evaluated_blocks", "full_blocks"]
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from .outputs import read_csv
 from .plotting import color_map, plain, use_style
 from .routing import ROUTER_LABELS, ROUTERS, Baseline, Costs, ibc
+from .routing_metrics import nondecreasing_hull
 
 COST_LABEL = "Mean cost per query (cost units)"
 PERF_LABEL = "Mean performance (accuracy or token F1)"
@@ -60,6 +61,8 @@ def cost_performance_figure(curve: pd.DataFrame, sweeps: Mapping[str, pd.DataFra
         points = curve[curve["router"] == router]
         ax.plot(points["avg_cost"], points["avg_perf"], color=colors[router], lw=1, alpha=0.8,
                 label=f"{ROUTER_LABELS[router]}: all thresholds", zorder=2)
+        draw_hull(ax, points["lm2_ratio"], points["avg_perf"], keep, route, color=colors[router], lw=0.8,
+                  ls=":", label=f"{ROUTER_LABELS[router]}: non-decreasing hull (AIQ)", zorder=2)
         ax.plot(sweeps[router]["avg_cost"], sweeps[router]["avg_perf"], ls="none",
                 marker=MARKERS[router], ms=4, mfc="white", mec=colors[router], mew=1,
                 label=f"{ROUTER_LABELS[router]}: swept", zorder=3)
@@ -136,3 +139,10 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
     fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0.0))
     fig.tight_layout(rect=(0, 0.12 if nrows > 1 else 0.22, 1, 1))
     return fig
+
+
+def draw_hull(ax, share, perf, cost_keep: float, cost_route: float, **style):
+    """Draw a router's non-decreasing upper hull (the curve AIQ integrates) on a cost axis:
+    routed share s sits at cost ``cost_keep + s (cost_route - cost_keep)``."""
+    hull_share, hull_perf = nondecreasing_hull(np.asarray(share, dtype=float), np.asarray(perf, dtype=float))
+    return ax.plot(cost_keep + hull_share * (cost_route - cost_keep), hull_perf, **style)

@@ -1,9 +1,9 @@
-"""Figures of the routing curve metrics: PGR against routed share, and the AIQ hull.
+"""The figure of the routing curve metrics: PGR against routed share, with bootstrap bands.
 
 ``pgr_figure`` takes the per-dataset results of
 ``routing_resampling.dataset_metrics`` (plain or through ``to_jsonable``) and
 returns a matplotlib Figure; the rule saves it with ``plotting.save_figure``.
-Panels are laid out with fixed margins (``token_figures.panel_grid``), so the
+Panels are laid out with fixed margins (``plotting.panel_grid``), so the
 figure fits any number of datasets.
 """
 
@@ -17,11 +17,9 @@ from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .plotting import color_map, use_style
+from .plotting import MAX_COLUMNS, color_map, panel_grid, plain, share_y, use_style
 from .routing import ROUTER_LABELS
-from .routing_metrics import nondecreasing_hull
 from .routing_model import ROUTERS
-from .token_figures import MAX_COLUMNS, panel_grid, share_y
 
 ORACLE_COLOR = "#D55E00"
 BAND_ALPHA = 0.2
@@ -59,7 +57,7 @@ def pgr_figure(by_dataset: Mapping[str, Mapping]):
             ax.text(0.04, 0.96, "No baseline:\nPGR undefined", transform=ax.transAxes, ha="left",
                     va="top", fontsize=7, color="0.3")
         ax.set_xlim(0, 100)
-        ax.set_title(dataset)
+        ax.set_title(plain(dataset))
         if i + columns >= len(datasets):
             ax.set_xlabel("Routed share (%)")
         if i % MAX_COLUMNS == 0:
@@ -75,10 +73,3 @@ def pgr_figure(by_dataset: Mapping[str, Mapping]):
     fig.legend(handles, names, loc="lower center", bbox_to_anchor=(0.5, 0.02 / height), ncol=legend_columns,
                frameon=False, handler_map={tuple: HandlerTuple(ndivide=1)})
     return fig
-
-
-def draw_hull(ax, share, perf, cost_keep: float, cost_route: float, **style):
-    """Draw a router's non-decreasing upper hull (the curve AIQ integrates) on a cost axis:
-    routed share s sits at cost ``cost_keep + s (cost_route - cost_keep)``."""
-    hull_share, hull_perf = nondecreasing_hull(np.asarray(share, dtype=float), np.asarray(perf, dtype=float))
-    return ax.plot(cost_keep + hull_share * (cost_route - cost_keep), hull_perf, **style)

@@ -17,7 +17,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from .latex import MISSING, booktabs, escape, fmt_number, fmt_pm, signed
+from .latex import MISSING, booktabs, escape, fmt_number, signed
 
 TABLE_LABELS = {"logits": "Log-prob.", "entropy": "Entropy", "confidence": "Self-verif."}
 
@@ -87,16 +87,11 @@ NO_BASELINE, NOT_APPLICABLE, NO_SPLIT = r"$^\dagger$", r"$^\ddagger$", r"$^\S$"
 COLUMNS = {
     "AIQ": ("AIQ", 1, 3),
     "APGR": ("APGR", 1, 3),
-    "CPT_50": (r"CPT(50\,\%)", 100, 1),
+    "CPT_50": (r"CPT$_{50}$", 100, 1),
     "delta_IBC_5": (r"$\Delta_\mathrm{IBC,5}$", 1, 1),
     "best_delta_IBC": (r"Best $\Delta_\mathrm{IBC}$", 1, 1),
 }
-HELD_OUT = r"Held-out $\Delta_\mathrm{IBC}$"
-
-
-def _number(value: float, digits: int) -> str:
-    text = f"{value:.{digits}f}"
-    return f"${text}$" if text.startswith("-") else text
+HELD_OUT = "Held-out"  # delta_IBC, mean over splits; small type: +- std
 
 
 def _missing(value) -> bool:
@@ -104,8 +99,10 @@ def _missing(value) -> bool:
 
 
 def _interval(low, high, scale: float, digits: int) -> str:
+    """The interval in small type, a digit less precise than a value of three decimals."""
     if _missing(low) or _missing(high):
         return ""
+    digits = min(digits, 2)
     return rf"{{\scriptsize $[{scale * low:.{digits}f}, {scale * high:.{digits}f}]$}}"
 
 
@@ -116,17 +113,19 @@ def _rows(result: Mapping) -> list[tuple]:
         for metric, (_, scale, digits) in COLUMNS.items():
             estimate = entry["metrics"][metric]
             missing = _missing(estimate["value"])
-            values.append("--" + NO_BASELINE if missing else _number(scale * estimate["value"], digits))
+            values.append(MISSING + NO_BASELINE if missing else signed(fmt_number(scale * estimate["value"], digits)))
             intervals.append("" if missing else _interval(estimate["ci_low"], estimate["ci_high"], scale, digits))
         held = entry["held_out_delta_IBC"]
         if name == "oracle":
-            values.append("--" + NOT_APPLICABLE)
+            values.append(MISSING + NOT_APPLICABLE)
             intervals.append("")
         else:
             mark = "" if held["n_defined"] else NO_BASELINE if not result["has_baseline"] else NO_SPLIT
-            values.append(fmt_pm(held["mean"], held["std"], 1) + mark)
+            values.append(signed(fmt_number(held["mean"], 1)) + mark)
+            spread = "" if _missing(held["std"]) else rf"$\pm$\,{held['std']:.1f}"
             partial = 0 < held["n_defined"] < held["splits"]
-            intervals.append(rf"{{\scriptsize {held['n_defined']} of {held['splits']} splits}}" if partial else "")
+            spread += f" ({held['n_defined']} of {held['splits']} splits)" if partial else ""
+            intervals.append(rf"{{\scriptsize {spread.strip()}}}" if spread else "")
         rows.append((LABELS[name], *values))
         rows.append(("", *intervals))
     return rows
@@ -142,16 +141,19 @@ def routing_metrics_table(by_dataset: Mapping[str, Mapping]) -> str:
     rows = {dataset: _rows(result) for dataset, result in by_dataset.items()}
     columns = ["Router", *(header for header, _, _ in COLUMNS.values()), HELD_OUT]
     frame = pd.DataFrame([row for block in rows.values() for row in block], columns=columns).set_index("Router")
-    text = booktabs(frame, column_format="l" + "r" * (len(columns) - 1))
+    # 5 pt between columns instead of 12, short headers and notes of a line each:
+    # the table fits a plain article's text width
+    text = booktabs(frame, column_format="l" + r"@{\hspace{5pt}}r" * (len(columns) - 1))
     resamples = sorted({result["bootstrap"]["resamples"] for result in by_dataset.values()})
-    notes = [rf"Small type: 95\,\% bootstrap interval, {' / '.join(map(str, resamples))} resamples.",
-             r"CPT in \% of queries routed; $\Delta_\mathrm{IBC}$ in \%."]
+    notes = [rf"Small type: 95\,\% bootstrap interval ({' / '.join(map(str, resamples))} resamples).",
+             r"CPT$_{50}$: routed share (\%) where PGR reaches 50\,\%. $\Delta_\mathrm{IBC}$ in \%.",
+             r"Held-out: $\Delta_\mathrm{IBC}$ of a threshold chosen on",
+             r"\quad calibration queries, on the others; mean $\pm$ std over splits."]
     if NO_BASELINE in text:
-        notes.append(NO_BASELINE + r" No baseline: $P_\mathrm{LLM} - P_\mathrm{SLM}$ is at most one query's swing.")
+        notes.append(NO_BASELINE + r" No baseline: $P_\mathrm{LLM} - P_\mathrm{SLM}$ at most one query's swing.")
     if NO_SPLIT in text:
         notes.append(NO_SPLIT + r" No split gave a held-out value.")
-    notes.append(NOT_APPLICABLE + r" Held-out choice does not apply to the oracle, which knows each query's "
-                 r"performance.")
+    notes.append(NOT_APPLICABLE + r" Not applicable: the oracle knows each query's performance.")
     width = len(columns)
     footer = "\n".join(rf"\multicolumn{{{width}}}{{@{{}}l}}{{\footnotesize {note}}}\\" for note in notes)
     text = _dataset_headings(text, {dataset: len(block) for dataset, block in rows.items()}, width)

@@ -11,35 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .discovery import Run
+from .discovery import CELL_KEYS, RUN_KEYS
 from .errors import InputError
 from .latex import booktabs, escape, fmt_number, fmt_pm
-from .steplogs import MAX_COUNT, TOKEN_COLUMNS, first_row_per_step, read_step_log
-
-RUN_KEYS = ["dataset", "model", "optimizer", "seed", "run"]
-CELL_KEYS = ["dataset", "model", "optimizer"]
-
-
-def run_steps(run: Run) -> pd.DataFrame:
-    """One row per optimizer step of ``run``: its identifiers, step and four token counts.
-
-    A run's total of a token column must stay below 2**53 (exact in float64),
-    like each count; otherwise an InputError names the step log and the column.
-    """
-    steps = first_row_per_step(read_step_log(run.log_path), source=run.run)
-    for column in TOKEN_COLUMNS:
-        if sum(steps[column].tolist()) >= MAX_COUNT:  # Python ints: exact, cannot wrap
-            raise InputError(f"{run.log_path}: column {column} sums to more than 2^53 tokens over "
-                             f"the run's steps, beyond what the totals can hold exactly. Check the "
-                             f"column: it should hold the tokens spent in each step, not a running total.")
-    for position, key in enumerate(RUN_KEYS):
-        steps.insert(position, key, getattr(run, key))
-    return steps
-
-
-def steps_of_runs(runs: list[Run]) -> pd.DataFrame:
-    """The per-step table of several runs, in the order given."""
-    return pd.concat([run_steps(run) for run in runs], ignore_index=True)
+from .steplogs import TOKEN_COLUMNS
 
 
 def run_totals(steps: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,7 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from llmcost.discovery import (discover_routing_datasets, discover_runs, fingerprint,  # noqa: E402
-                               runs_by_dataset)
+                               racing_log, runs_by_dataset)
 from llmcost.errors import InputError  # noqa: E402
 from llmcost.publish import build_area, check_output_folder, publish  # noqa: E402
 from llmcost.routing_model import ROUTERS as ROUTER_SCORES, cost_model  # noqa: E402
@@ -56,6 +56,13 @@ RUNS = _parse_time(
 RUNS_BY_DATASET = runs_by_dataset(RUNS)
 TOKEN_DATASETS = sorted(RUNS_BY_DATASET)
 
+OPTIMIZATION = config["optimization"]
+if OPTIMIZATION["table_budget"] not in OPTIMIZATION["budgets"]:
+    raise WorkflowError(
+        f"config optimization.table_budget is {OPTIMIZATION['table_budget']:g}, which is not among "
+        f"optimization.budgets ({', '.join(f'{b:g}' for b in OPTIMIZATION['budgets'])}). Add it to "
+        f"the budgets or choose one of them.")
+
 ROUTING = config["routing"]
 ROUTER_FILES = _parse_time(
     discover_routing_datasets, ROUTING["logits"], ROUTING["router"], ROUTING["datasets"]
@@ -74,10 +81,15 @@ def step_logs(wildcards):
     return [run.log_path for run in RUNS_BY_DATASET[wildcards.dataset]]
 
 
-def step_logs_fingerprint(wildcards):
-    """Size and modification time of the dataset's step logs: a changed file reruns its
+def racing_logs(wildcards):
+    """The dataset's racing logs (prompt_scores.parquet, CAPO's runs); found once, at parse time."""
+    return [path for path in map(racing_log, step_logs(wildcards)) if path]
+
+
+def run_files_fingerprint(wildcards):
+    """Size and modification time of the dataset's run files: a changed file reruns its
     job even when its time went back (rsync -a, cp -p and tar keep old times)."""
-    return fingerprint(step_logs(wildcards))
+    return fingerprint(step_logs(wildcards) + racing_logs(wildcards))
 
 
 def router_file(kind):
@@ -106,11 +118,24 @@ def routing_artifacts():
         *expand("routing/datasets/{dataset}/{router}_sweep.json", dataset=ROUTING_DATASETS,
                 router=ROUTERS),
         *expand("routing/datasets/{dataset}/{name}", dataset=ROUTING_DATASETS,
-                name=["curve.csv", "cost_performance.pdf", "cost_performance.png"]),
+                name=["curve.csv", "metrics.json", "cost_performance.pdf", "cost_performance.png"]),
         "routing/summary.json",
+        "routing/metrics.csv",
         "tables/routing_ibc.tex",
-        *expand("figures/routing_delta_ibc.{ext}", ext=["pdf", "png"]),
+        "tables/routing_metrics.tex",
+        *expand("figures/routing_{name}.{ext}", name=["delta_ibc", "pgr"], ext=["pdf", "png"]),
     ]
 
 
-ARTIFACTS = sorted(token_artifacts() + routing_artifacts())
+def optimization_artifacts():
+    return [
+        "optimization/runs.csv",
+        "optimization/scores.csv",
+        "optimization/summary.json",
+        "tables/optimizer_scores.tex",
+        "tables/racing_savings.tex",
+        *expand("figures/score_vs_tokens.{ext}", ext=["pdf", "png"]),
+    ]
+
+
+ARTIFACTS = sorted(token_artifacts() + optimization_artifacts() + routing_artifacts())

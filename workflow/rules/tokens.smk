@@ -14,12 +14,14 @@
 rule read_runs:
     input:
         logs=step_logs,
-        code=lib("discovery", "steplogs", "tokens", "latex"),
+        racing=racing_logs,
+        code=lib("discovery", "steplogs", "optimization_logs", "runs"),
     output:
         steps=intermediate("steps/{dataset}.parquet"),
+        racing=intermediate("racing/{dataset}.parquet"),
     params:
         root=TOKENS["runs"],
-        inputs=step_logs_fingerprint,
+        inputs=run_files_fingerprint,
     log:
         "logs/read_runs/{dataset}.log",
     conda:
