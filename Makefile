@@ -30,11 +30,12 @@ report: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py
 
-# The venv is rebuilt when the pins change.
-$(VENV)/.installed: requirements.txt
+# The venv is rebuilt when the pins or the workflow's logger plugin change.
+$(VENV)/.installed: requirements.txt workflow/logger/pyproject.toml workflow/logger/snakemake_logger_plugin_brief/__init__.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --force-reinstall ./workflow/logger
 	touch $@
 
 clean-venv:

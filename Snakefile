@@ -35,6 +35,8 @@ rule all:
 # outputs are update(): Snakemake keeps the published files while it runs and
 # restores them if it fails.
 rule publish:
+    message:
+        f"publish the artifacts into {OUTPUT}/"
     input:
         expand("{build}", build=[built(artifact) for artifact in ARTIFACTS]),
     output:

@@ -20,7 +20,14 @@ def test_requirements_and_environment_pin_the_same_versions():
     assert "python=3.11" in environment["dependencies"]
 
 
-def test_every_requirement_is_pinned_exactly():
+def local_packages(lines):
+    return {line.strip().lstrip("- ").strip() for line in lines if line.strip().lstrip("- ").startswith("./")}
+
+
+def test_every_requirement_is_pinned_exactly_or_is_the_workflows_own_package():
     for line in (REPO / "requirements.txt").read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
+        if line.strip() and not line.lstrip().startswith("#") and not line.startswith("./"):
             assert "==" in line, f"unpinned requirement: {line}"
+    own = local_packages((REPO / "requirements.txt").read_text().splitlines())
+    assert own == {"./workflow/logger"} == local_packages((REPO / "environment.yml").read_text().splitlines())
+    assert (REPO / "workflow/logger/pyproject.toml").is_file()

@@ -4,7 +4,7 @@ import json
 import shutil
 
 import pandas as pd
-from conftest import copy_workflow, snakemake
+from conftest import copy_workflow, planned_jobs, snakemake
 
 TOKEN_ARTIFACTS = [
     "results/tokens/runs.csv",
@@ -104,3 +104,22 @@ def test_user_router_files_with_config(tmp_path):
     assert list(summary) == ["mine"]
     assert summary["mine"]["merge"]["generated_text_equals_slm_pred"] == 2
     assert summary["mine"]["P_slm"] == 0.579 and summary["mine"]["P_llm"] == 0.763  # cnli_short's
+
+
+def test_numbers_given_through_config_are_numbers(rerun_copy):
+    """Nested --config values arrive as text ('42'); where the schema says number they are numbers."""
+    jobs = planned_jobs(rerun_copy, "--config", "tokens={'seeds': [42]}", "routing={'costs': {'llm': 10}}",
+                        "optimization={'budgets': [1e6, 5e6], 'table_budget': 5e6}")
+    assert jobs["read_runs"] == 5 and jobs["routing_sweep"] == 4  # seeds changed the runs; costs the sweeps
+
+
+def test_a_run_prints_one_line_per_job(rerun_copy):
+    (rerun_copy / "cheap_llm.yaml").write_text("routing:\n  costs:\n    llm: 10\n")
+    result = snakemake(rerun_copy, "--cores", "2", "--configfile", "config.yaml", "cheap_llm.yaml")
+    lines = (result.stdout + result.stderr).splitlines()
+    jobs = [line for line in lines if line.startswith("[")]
+    assert len(jobs) == 12  # 4 sweeps, 4 figures, 3 combining jobs, publish (and no line for `all`)
+    assert jobs[0].startswith("[0/13] routing_sweep ") and "(settings or input files changed)" in jobs[0]
+    assert "publish: publish the artifacts into results/" in jobs[-1]
+    assert len(lines) <= len(jobs) + 6, "\n".join(lines)
+    assert not any(line.lstrip().startswith(("input:", "output:", "Shell command")) for line in lines)

@@ -8,9 +8,8 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-validate(config, schema="../schemas/config.schema.yaml")
-
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+from llmcost.config import load_schema, schema_error_message, with_numbers  # noqa: E402
 from llmcost.discovery import (discover_routing_datasets, discover_runs, fingerprint,  # noqa: E402
                                racing_log, runs_by_dataset)
 from llmcost.errors import InputError  # noqa: E402
@@ -18,12 +17,26 @@ from llmcost.publish import build_area, check_output_folder, publish  # noqa: E4
 from llmcost.routing_model import ROUTERS as ROUTER_SCORES, cost_model  # noqa: E402
 
 
+def stop(message):
+    """Stop while Snakemake reads the workflow: the message only, no traceback."""
+    print(f"Error: {message}", file=sys.stderr)
+    raise SystemExit(1)
+
+
 def _parse_time(function, *args, **kwargs):
     """Run a discovery function; bad input stops Snakemake with its message only."""
     try:
         return function(*args, **kwargs)
     except InputError as error:
-        raise WorkflowError(str(error)) from None
+        stop(error)
+
+
+SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+config.update(with_numbers(config, load_schema(SCHEMA)))  # nested --config values arrive as text
+try:
+    validate(config, schema=str(SCHEMA))
+except WorkflowError:
+    stop(schema_error_message(config, load_schema(SCHEMA)))
 
 
 # Jobs write into the build area; only the publish rule writes the output folder,
@@ -58,7 +71,7 @@ TOKEN_DATASETS = sorted(RUNS_BY_DATASET)
 
 OPTIMIZATION = config["optimization"]
 if OPTIMIZATION["table_budget"] not in OPTIMIZATION["budgets"]:
-    raise WorkflowError(
+    stop(
         f"config optimization.table_budget is {OPTIMIZATION['table_budget']:g}, which is not among "
         f"optimization.budgets ({', '.join(f'{b:g}' for b in OPTIMIZATION['budgets'])}). Add it to "
         f"the budgets or choose one of them.")

@@ -7,6 +7,8 @@
 
 
 rule optimization_summary:
+    message:
+        "test scores at the token budgets, racing savings, wall-clock"
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         racing=expand(intermediate("racing/{dataset}.parquet"), dataset=TOKEN_DATASETS),
@@ -30,6 +32,8 @@ rule optimization_summary:
 
 
 rule optimization_tables:
+    message:
+        "the optimizer-scores and racing-savings LaTeX tables"
     input:
         runs=built("optimization/runs.csv"),
         scores=built("optimization/scores.csv"),
@@ -50,6 +54,8 @@ rule optimization_tables:
 
 
 rule score_vs_tokens_figure:
+    message:
+        "the score-against-tokens figure"
     input:
         curve=intermediate("optimization/score_curve.parquet"),
         code=lib("plotting", "optimization_figures"),

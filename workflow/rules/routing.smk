@@ -10,6 +10,8 @@
 
 
 rule routing_sweep:
+    message:
+        "threshold sweeps, exact curves, metrics with bootstrap intervals"
     input:
         logits=router_file("logits"),
         router=router_file("router"),
@@ -40,6 +42,8 @@ rule routing_sweep:
 
 
 rule routing_summary:
+    message:
+        "the routing summary, metrics table and LaTeX tables"
     input:
         summaries=expand(intermediate("routing/{dataset}.json"), dataset=ROUTING_DATASETS),
         metrics=expand(built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS),
@@ -63,6 +67,8 @@ rule routing_summary:
 
 
 rule routing_figure:
+    message:
+        "the cost-performance figure"
     input:
         sweeps=expand(built("routing/datasets/{{dataset}}/{router}_sweep.json"), router=ROUTERS),
         curve=built("routing/datasets/{dataset}/curve.csv"),
@@ -81,6 +87,8 @@ rule routing_figure:
 
 
 rule routing_delta_ibc_figure:
+    message:
+        "the delta_IBC figure"
     input:
         sweeps=expand(built("routing/datasets/{dataset}/{router}_sweep.json"), dataset=ROUTING_DATASETS,
                       router=ROUTERS),
@@ -100,6 +108,8 @@ rule routing_delta_ibc_figure:
 
 
 rule routing_pgr_figure:
+    message:
+        "the PGR figure"
     input:
         metrics=expand(built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS),
         code=lib("routing_model", "routing", "plotting", "routing_metric_figures"),

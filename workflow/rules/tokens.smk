@@ -12,6 +12,8 @@
 
 
 rule read_runs:
+    message:
+        "each run read once: per-step tokens and scores, racing counts"
     input:
         logs=step_logs,
         racing=racing_logs,
@@ -31,6 +33,8 @@ rule read_runs:
 
 
 rule token_summary:
+    message:
+        "token totals per run and their means over seeds"
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         code=lib("discovery", "steplogs", "tokens", "latex"),
@@ -49,6 +53,8 @@ rule token_summary:
 
 
 rule token_tables:
+    message:
+        "the token-usage LaTeX tables"
     input:
         summary=built("tokens/summary.csv"),
         code=lib("discovery", "steplogs", "tokens", "latex"),
@@ -68,6 +74,8 @@ rule token_tables:
 
 
 rule token_usage_figure:
+    message:
+        "the token-usage figure"
     input:
         summary=built("tokens/summary.csv"),
         code=lib("discovery", "steplogs", "tokens", "latex", "plotting", "token_figures"),
@@ -86,6 +94,8 @@ rule token_usage_figure:
 
 
 rule token_cumulative_figure:
+    message:
+        "the cumulative-token figure"
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         code=lib("discovery", "steplogs", "tokens", "latex", "plotting", "token_figures"),

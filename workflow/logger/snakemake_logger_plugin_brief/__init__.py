@@ -1,0 +1,121 @@
+"""A Snakemake logger plugin: a short terminal log for this workflow (``logger: brief``).
+
+Per job one line: the progress so far, the rule (and its wildcards), what the
+job makes (the rule's ``message:``) and why it runs (Snakemake's reason,
+shortened to its kinds). Warnings, errors and failed jobs' logs are printed in
+full with Snakemake's own formatter; so is everything in a dry run
+(``snakemake -n``), which is where the details (inputs, outputs, reasons with
+file names) belong. At 4000 runs a full run prints about one line per job.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+
+from snakemake_interface_logger_plugins.base import LogHandlerBase
+from snakemake_interface_logger_plugins.common import LogEvent
+from snakemake_interface_logger_plugins.settings import LogHandlerSettingsBase
+
+#: Snakemake's reasons (the text before the file list), shortened.
+REASONS = {
+    "Missing output files": "not built yet",
+    "Incomplete output files": "was interrupted",
+    "Updated input files": "input changed",
+    "Input files updated by another job": "input remade",
+    "Code has changed since last execution": "code changed",
+    "Params have changed since last execution": "settings or input files changed",
+    "Set of input files has changed since last execution": "inputs added or removed",
+    "Software environment definition has changed since last execution": "environment changed",
+    "Forced execution": "forced",
+}
+#: Plain messages worth a line of their own; the rest (host, cores, shell, ...) only in --verbose.
+SHOWN = ("Building DAG of jobs", "Nothing to be done", "Complete log")
+
+
+@dataclass
+class LogHandlerSettings(LogHandlerSettingsBase):
+    pass
+
+
+def why(reason: str) -> str:
+    """Snakemake's reason, as its kinds: ``"new, code changed"``."""
+    kinds = []
+    for part in str(reason).split("; "):
+        label = part.split(":", 1)[0].strip()
+        kind = REASONS.get(label, label.lower())
+        if kind and kind not in kinds:
+            kinds.append(kind)
+    return ", ".join(kinds)
+
+
+def job_line(record, done: int, total: int | None) -> str:
+    wildcards = ", ".join(str(value) for value in (getattr(record, "wildcards", None) or {}).values())
+    rule = record.rule_name + (f" {wildcards}" if wildcards else "")
+    what = getattr(record, "rule_msg", None) or ", ".join(getattr(record, "output", None) or [])
+    progress = f"[{done}/{total}] " if total else ""
+    return f"{progress}{rule}: {what} ({why(record.reason)})"
+
+
+class LogHandler(LogHandlerBase):
+    def __post_init__(self) -> None:
+        from snakemake.logging import DefaultFilter, DefaultFormatter
+
+        common = self.common_settings
+        self.full = DefaultFormatter(common.quiet, common.show_failed_logs)
+        self.default_filter = DefaultFilter(common.quiet, common.debug_dag, common.verbose,
+                                            common.dryrun, common.printshellcmds)
+        self.stream = sys.stdout if common.stdout else sys.stderr
+        self.done, self.total = 0, None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.line(record)
+            if line:
+                self.stream.write(line + "\n")
+                self.stream.flush()
+        except Exception:  # noqa: BLE001 (logging must never stop the workflow)
+            self.handleError(record)
+
+    def line(self, record: logging.LogRecord) -> str | None:
+        if not self.default_filter.filter(record):
+            return None
+        event = getattr(record, "event", None)
+        if self.common_settings.dryrun or self.common_settings.verbose:
+            return self.full.format(record)
+        if event == LogEvent.RUN_INFO:
+            self.total = (getattr(record, "stats", None) or {}).get("total")
+            return f"{self.total} jobs to run (snakemake -n lists them with their reasons)" if self.total else None
+        if event == LogEvent.JOB_INFO:  # the target rule (all) makes nothing: no line
+            return job_line(record, self.done, self.total) if record.rule_name != "all" else None
+        if event == LogEvent.PROGRESS:
+            self.done, self.total = record.done, record.total
+            return f"{self.done} of {self.total} jobs done" if self.done == self.total else None
+        if event in (LogEvent.JOB_FINISHED, LogEvent.SHELLCMD, LogEvent.RESOURCES_INFO, LogEvent.JOB_STARTED):
+            return None
+        if record.levelno >= logging.WARNING or event in (LogEvent.JOB_ERROR, LogEvent.GROUP_ERROR,
+                                                          LogEvent.ERROR):
+            return self.full.format(record)
+        message = self.full.format(record)
+        return message if message.lstrip().startswith(SHOWN) else None
+
+    @property
+    def writes_to_stream(self) -> bool:
+        return True
+
+    @property
+    def writes_to_file(self) -> bool:
+        return False
+
+    @property
+    def has_filter(self) -> bool:
+        return True
+
+    @property
+    def has_formatter(self) -> bool:
+        return True
+
+    @property
+    def needs_rulegraph(self) -> bool:
+        return False
