@@ -6,12 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 8
 
-.PHONY: all test check report bench clean-venv
+.PHONY: all test check report paper bench clean-venv
 
 all: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)
 
 test: $(VENV)/.installed
+	@scripts/ensure_tex.sh
 	$(BIN)/pytest
 
 # Regenerate everything from scratch in a clean copy; fail naming each file
@@ -23,6 +24,11 @@ check: $(VENV)/.installed
 report: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)
 	$(BIN)/snakemake --report report.html
+
+# The paper's results section (paper/main.tex) built from the published artifacts:
+# paper/main.pdf. Needs pdflatex (texlive-latex-base, -recommended, -extra).
+paper: $(VENV)/.installed
+	$(BIN)/snakemake --cores $(CORES) paper/main.pdf
 
 # Speed and memory at scale: prints the tables and writes benchmarks/RESULTS.md.
 # About 5 minutes, plus about 5 on first use to generate ~2.5 GB of synthetic

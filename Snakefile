@@ -22,6 +22,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/tokens.smk"
 include: "workflow/rules/optimization.smk"
 include: "workflow/rules/routing.smk"
+include: "workflow/rules/paper.smk"
 
 
 rule all:

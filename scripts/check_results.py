@@ -23,7 +23,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 #: What a copy of the repository needs to run the workflow (results/ excluded).
-WORKFLOW_FILES = ["Snakefile", "config.yaml", "environment.yml", "profiles", "workflow", "scripts", "data"]
+WORKFLOW_FILES = ["Snakefile", "config.yaml", "environment.yml", "profiles", "workflow", "scripts", "data",
+                  "paper/main.tex"]
 
 
 def copy_workflow(target: Path, source: Path = REPO) -> Path:
@@ -34,8 +35,10 @@ def copy_workflow(target: Path, source: Path = REPO) -> Path:
         if path.is_symlink():
             (target / name).symlink_to(path.readlink())
         elif path.is_dir():
-            shutil.copytree(path, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(path, target / name, ignore=shutil.ignore_patterns("__pycache__", "build",
+                                                                               "*.egg-info"))
         else:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target / name)
     return target
 

@@ -77,18 +77,27 @@ def rerun_copy(pipeline_run, tmp_path) -> Path:
     return target
 
 
-INSTALL_TEX = ("apt-get install --no-install-recommends texlive-latex-base texlive-latex-recommended "
-               "texlive-latex-extra (`make test` does this itself where it can)")
+INSTALL_TEX = ("sudo apt-get install --no-install-recommends texlive-latex-base texlive-latex-recommended "
+               "texlive-latex-extra poppler-utils (`make test` does this itself where it can)")
 
 
-@pytest.fixture(scope="session")
-def pdflatex() -> str:
-    """The pdflatex command; skipped with the install command where TeX is missing, except
-    under CI (CI=true), where a missing pdflatex is a failure."""
-    path = shutil.which("pdflatex")
+def tex_tool(name: str) -> str:
+    """A TeX tool's path; skipped with the install command where it is missing, except under
+    CI (CI=true), where a missing tool is a failure."""
+    path = shutil.which(name)
     if path is None:
-        message = f"pdflatex is not installed: {INSTALL_TEX}"
+        message = f"{name} is not installed: {INSTALL_TEX}"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def pdflatex() -> str:
+    return tex_tool("pdflatex")
+
+
+@pytest.fixture(scope="session")
+def pdftotext() -> str:
+    return tex_tool("pdftotext")

@@ -245,9 +245,12 @@ def naive_metrics(s: list, p: list, p_slm: float, p_llm: float, min_share: float
     running = [max(y for _, y in hull[:i + 1]) for i in range(len(hull))]
     aiq = sum((hull[i + 1][0] - hull[i][0]) * (running[i] + running[i + 1]) / 2 for i in range(len(hull) - 1))
     five = [100 * (np.interp(x, s, g) / x - 1) for x in (0.1, 0.3, 0.5, 0.7, 0.9)]
-    best = max(100 * (g[i] / s[i] - 1) for i in range(len(s)) if s[i] >= min_share)
+    eligible = [(s[i], 100 * (g[i] / s[i] - 1)) for i in range(len(s)) if s[i] >= min_share]
+    best = max(delta for _, delta in eligible)
+    # where: the smallest share whose delta_IBC is the best (ties up to rounding)
+    share = min(x for x, delta in eligible if delta >= best - tolerance("delta_IBC"))
     return {"AIQ": aiq, "APGR": apgr, "CPT_20": cpt(0.2), "CPT_50": cpt(0.5), "CPT_80": cpt(0.8),
-            "delta_IBC_5": sum(five) / 5, "best_delta_IBC": best}
+            "delta_IBC_5": sum(five) / 5, "best_delta_IBC": best, "best_delta_IBC_share": share}
 
 
 def naive_held_out(frame: pd.DataFrame, router: str, min_share: float, splits: int, fraction: float,
@@ -294,6 +297,7 @@ def test_every_metric_equals_the_naive_implementation(dataset):
         expected = naive_metrics(s, p, p_slm, p_llm, 0.05)
         for metric, estimate in entry["metrics"].items():
             assert estimate["value"] == pytest.approx(expected[metric], abs=tolerance(metric), rel=0), (name, metric)
+        assert entry["best_delta_IBC_routed_share"] == expected["best_delta_IBC_share"], name
         grid = np.interp(rr.PGR_GRID, s, [(v - p_slm) / (p_llm - p_slm) for v in p])
         np.testing.assert_allclose(entry["pgr_band"]["value"], grid, rtol=0, atol=1e-12)
         if name != "oracle":

@@ -285,4 +285,13 @@ def curve_metrics(curves: Curves, p_slm: np.ndarray, p_llm: np.ndarray, baseline
     at_five = interpolate(curves.share, recovered, IBC_5_SHARES)
     metrics["delta_IBC_5"] = delta_ibc(IBC_5_SHARES, at_five).mean(axis=1)
     metrics["best_delta_IBC"] = np.fmax.reduce(eligible, axis=1)
+    # where the best is reached: the smallest share within rounding (1e-9 relative) of it, since
+    # points of equal PGR / s in theory (e.g. the oracle routing queries of equal gain) differ
+    # in the last bits; NaN without an eligible point
+    best = metrics["best_delta_IBC"][:, None]
+    with np.errstate(invalid="ignore"):
+        near = eligible >= best - 1e-9 * np.maximum(1.0, np.abs(best))
+    defined = near.any(axis=1)
+    metrics["best_delta_IBC_share"] = np.where(defined, curves.share[np.arange(len(near)), np.argmax(near, axis=1)],
+                                               np.nan)
     return metrics

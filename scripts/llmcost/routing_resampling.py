@@ -197,7 +197,8 @@ def dataset_metrics(frame: pd.DataFrame, min_routed_share: float, holdout: Mappi
     result["routers"] = {}
     for name, metrics in sample["curves"].items():
         boot = resampled["curves"][name]
-        entry = {"metrics": {metric: _estimate(metrics[metric][0], boot[metric]) for metric in rm.METRICS}}
+        entry = {"metrics": {metric: _estimate(metrics[metric][0], boot[metric]) for metric in rm.METRICS},
+                 "best_delta_IBC_routed_share": metrics["best_delta_IBC_share"][0]}
         if name in ROUTERS:
             entry["held_out_delta_IBC"] = _held_out(queries, name, min_routed_share, **holdout)
         else:

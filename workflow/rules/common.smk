@@ -151,4 +151,5 @@ def optimization_artifacts():
     ]
 
 
-ARTIFACTS = sorted(token_artifacts() + optimization_artifacts() + routing_artifacts())
+ARTIFACTS = sorted(token_artifacts() + optimization_artifacts() + routing_artifacts()
+                   + ["numbers.json", "numbers.tex"])

@@ -1,0 +1,62 @@
+"""Build the paper from the published artifacts: pdflatex twice, then check its log.
+
+    python scripts/build_paper.py paper/main.tex results
+
+The document reads the artifacts through ``\\resultsdir`` (defined here as the
+output folder, relative to the document). Exits 1 naming the problem when
+pdflatex is missing (with the command to install it), on a LaTeX error, an
+undefined reference or an undefined control sequence: a paper that quotes a
+number the pipeline no longer makes does not build.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+INSTALL = ("sudo apt-get install --no-install-recommends texlive-latex-base "
+           "texlive-latex-recommended texlive-latex-extra")
+#: Lines of a LaTeX log that mean the PDF is not what the source says.
+PROBLEMS = re.compile(r"^!|Undefined control sequence|Reference `[^']*' on page \d+ undefined|"
+                      r"There were undefined references|Citation `[^']*' .*undefined")
+
+
+def build(document: Path, results: Path) -> list[str]:
+    """Run pdflatex twice (references settle on the second pass); the log's problems."""
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        return [f"pdflatex is not installed, so the paper cannot be built. Install TeX: {INSTALL}"]
+    folder = document.parent
+    relative = Path(os.path.relpath(results, folder)).as_posix()
+    for _ in range(2):
+        run = subprocess.run(
+            [pdflatex, "-interaction=nonstopmode", "-halt-on-error", f"-jobname={document.stem}",
+             rf"\def\resultsdir{{{relative}}}\input{{{document.name}}}"],
+            cwd=folder, capture_output=True, text=True, errors="replace")
+        if run.returncode != 0:
+            break
+    log = (folder / f"{document.stem}.log").read_text(errors="replace").splitlines()
+    problems = [line for line in log if PROBLEMS.search(line)]
+    if run.returncode != 0 and not problems:
+        problems = [f"pdflatex exited with {run.returncode}; the end of its log:", *log[-15:]]
+    return problems
+
+
+def main() -> int:
+    document, results = Path(sys.argv[1]), Path(sys.argv[2])
+    problems = build(document, results)
+    if problems:
+        print(f"paper: {document} does not build cleanly from {results}/:", file=sys.stderr)
+        for line in problems:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    print(f"paper: {document.with_suffix('.pdf')} built from {results}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""The numbers a paper quotes, as LaTeX macros made from the artifacts.
+
+``numbers.json`` holds the headline numbers, unrounded, under nested keys
+that follow the artifacts they come from (``tokens``, ``optimization``,
+``routing``), each leaf a number in the unit its key names (``_pct``:
+percent, ``_millions``: millions of tokens, ``_hours``, ``_count``) or null.
+``numbers.tex`` defines one macro per leaf, formatted as the paper prints it.
+
+**Naming rule.** A macro's name is its key path, each part split into words
+at every character that is not a letter, every digit spelled out as a word
+(``5`` -> ``Five``), each word's first letter capitalised, all joined:
+``routing.cnli_short.logits.cpt_50_pct`` -> ``\\RoutingCnliShortLogitsCptFiveZeroPct``,
+``tokens.downstream_share_by_dataset_pct.CAPO.sst-5`` ->
+``\\TokensDownstreamShareByDatasetPctCAPOSstFive``. Two keys that give one name
+are an error naming both. A missing value is ``\\NumberMissing`` (a visible
+marker), never an undefined macro.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Mapping
+
+import pandas as pd
+
+from .errors import InputError
+
+DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
+MISSING = r"\NumberMissing"
+#: key suffix -> decimals shown (anything else: three decimals)
+DECIMALS = {"_pct": 1, "_millions": 2, "_hours": 1, "_count": 0}
+
+
+def macro_name(path) -> str:
+    """The macro name of a key path (see the module's naming rule)."""
+    words = []
+    for part in path:
+        spelled = re.sub(r"\d", lambda digit: f" {DIGITS[int(digit.group())]} ", str(part))
+        words += [word[0].upper() + word[1:] for word in re.split(r"[^A-Za-z]+", spelled) if word]
+    return "".join(words)
+
+
+def leaves(tree: Mapping, path=()):
+    """(key path, value) of every leaf of a nested mapping, in order."""
+    for key, value in tree.items():
+        if isinstance(value, Mapping):
+            yield from leaves(value, (*path, key))
+        else:
+            yield (*path, key), value
+
+
+def shown(path, value) -> str:
+    """A value as the paper prints it; a missing one as the visible marker."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    # the unit is named by the quantity's key, which may sit above the dataset or optimizer names
+    decimals = next((d for part in reversed(path) for suffix, d in DECIMALS.items()
+                     if str(part).endswith(suffix)), 3)
+    text = f"{value:.{decimals}f}"
+    return r"\ensuremath{-}" + text[1:] if text.startswith("-") else text
+
+
+def numbers_tex(tree: Mapping) -> str:
+    """One ``\\newcommand`` per leaf, with its key path as a comment; names checked unique."""
+    lines = [r"% The paper's numbers, made by the pipeline (scripts/llmcost/numbers.py): do not edit.",
+             r"% Macro name = key path in numbers.json, split at non-letters, digits spelled, capitalised.",
+             r"\providecommand{\NumberMissing}{\textbf{[missing]}}"]
+    seen: dict[str, str] = {}
+    for path, value in leaves(tree):
+        name, key = macro_name(path), ".".join(map(str, path))
+        if name in seen:
+            raise InputError(f"numbers.json keys {seen[name]} and {key} both give the macro \\{name}. "
+                             f"Rename one of the datasets, models or optimizers involved.")
+        seen[name] = key
+        lines.append(f"\\newcommand{{\\{name}}}{{{shown(path, value)}}}% {key}")
+    return "\n".join(lines) + "\n"
+
+
+# --- The headline numbers, from the artifacts ---------------------------------------------------
+
+def _pct(fraction):
+    return None if fraction is None else 100 * fraction
+
+
+def token_numbers(summary: Mapping, runs: pd.DataFrame) -> dict:
+    """Downstream share per optimizer (overall and per dataset), tokens per run, runs."""
+    cells = pd.DataFrame(summary["cells"])
+    by_dataset = cells.groupby(["optimizer", "dataset"], sort=True)["frac_downstream_llm"].mean()
+    token_columns = [c for c in runs.columns if c.endswith("_llm")]
+    inputs = runs["input_tokens_meta_llm"] + runs["input_tokens_downstream_llm"]
+    per_optimizer = runs.assign(tokens=runs[token_columns].sum(axis=1), input=inputs).groupby("optimizer")
+    return {
+        "downstream_share_pct": {opt: _pct(v) for opt, v in summary["frac_downstream_llm_overall_mean"].items()},
+        "downstream_share_by_dataset_pct": {
+            opt: {dataset: 100 * share for (o, dataset), share in by_dataset.items() if o == opt}
+            for opt in sorted(cells["optimizer"].unique())},
+        "mean_tokens_per_run_millions": (per_optimizer["tokens"].mean() / 1e6).to_dict(),
+        "mean_input_tokens_per_run_millions": (per_optimizer["input"].mean() / 1e6).to_dict(),
+        "runs_count": per_optimizer.size().to_dict(),
+    }
+
+
+def optimization_numbers(summary: Mapping, scores: pd.DataFrame, table_budget: float) -> dict:
+    """Racing savings, test score at the table budget (mean over cells), total wall-clock."""
+    at_budget = scores[scores["budget_tokens"] == float(table_budget)]
+    return {
+        "racing_saved_pct": {opt: _pct(v) for opt, v in summary["racing_saved_ratio_overall_mean"].items()},
+        "table_budget_millions": table_budget / 1e6,
+        "score_at_table_budget_pct": at_budget.groupby("optimizer")["test_score_mean_pct"].mean().to_dict(),
+        "score_at_table_budget_by_model_pct": {
+            opt: cells.groupby("model")["test_score_mean_pct"].mean().to_dict()
+            for opt, cells in at_budget.groupby("optimizer", sort=True)},
+        "wall_clock_hours": summary["wall_clock_hours_total"],
+    }
+
+
+def _router_numbers(entry: Mapping, swept: Mapping | None) -> dict:
+    metrics = entry["metrics"]
+    best = metrics["best_delta_IBC"]
+    numbers = {
+        "best_delta_ibc_pct": best["value"],
+        "best_delta_ibc_ci_low_pct": best["ci_low"],
+        "best_delta_ibc_ci_high_pct": best["ci_high"],
+        "best_delta_ibc_routed_share_pct": _pct(entry["best_delta_IBC_routed_share"]),
+    }
+    if swept is not None:  # a router, not the oracle: held-out choice and the swept thresholds
+        held = entry["held_out_delta_IBC"]
+        best_swept = swept["best"] or {}
+        numbers |= {"heldout_delta_ibc_pct": held["mean"], "heldout_delta_ibc_std_pct": held["std"],
+                    "best_swept_delta_ibc_pct": best_swept.get("delta_IBC"),
+                    "best_swept_routed_share_pct": _pct(best_swept.get("lm2_ratio"))}
+    return numbers | {"apgr": metrics["APGR"]["value"], "cpt_50_pct": _pct(metrics["CPT_50"]["value"])}
+
+
+def routing_numbers(summary: Mapping, metrics: Mapping[str, Mapping]) -> dict:
+    """Per dataset P_SLM, P_LLM and, per router and the oracle, the best and held-out
+    delta_IBC (with routed share and interval), APGR and CPT(50 %)."""
+    return {dataset: {"P_slm": summary[dataset]["P_slm"], "P_llm": summary[dataset]["P_llm"],
+                      **{router: _router_numbers(entry, summary[dataset]["routers"].get(router))
+                         for router, entry in metrics[dataset]["routers"].items()}}
+            for dataset in summary}
+
+
+def headline_numbers(tokens: Mapping, optimization: Mapping, routing: Mapping) -> dict:
+    return {"tokens": tokens, "optimization": optimization, "routing": routing}

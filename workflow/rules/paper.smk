@@ -1,0 +1,47 @@
+# The paper's numbers as LaTeX macros (part of `all`), and the paper built from
+# the published artifacts (`paper`, outside `all`: TeX is a system dependency).
+
+
+rule numbers:
+    message:
+        "the paper's numbers as LaTeX macros"
+    input:
+        token_summary=built("tokens/summary.json"),
+        token_runs=built("tokens/runs.csv"),
+        optimization_summary=built("optimization/summary.json"),
+        optimization_scores=built("optimization/scores.csv"),
+        routing_summary=built("routing/summary.json"),
+        routing_metrics=expand(built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS),
+        code=lib("numbers"),
+    output:
+        json=report(built("numbers.json"), caption="../report/numbers_json.rst", category="Paper",
+                    subcategory="Numbers"),
+        tex=report(built("numbers.tex"), caption="../report/numbers_tex.rst", category="Paper",
+                   subcategory="Numbers"),
+    params:
+        table_budget=OPTIMIZATION["table_budget"],
+    log:
+        "logs/numbers.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/paper_numbers.py"
+
+
+rule paper:
+    message:
+        "the paper (paper/main.pdf) from the published artifacts"
+    input:
+        tex="paper/main.tex",
+        artifacts=expand("{output}/{artifact}", output=OUTPUT, artifact=ARTIFACTS),
+        code="scripts/build_paper.py",
+    output:
+        "paper/main.pdf",
+    params:
+        results=OUTPUT,
+        python=sys.executable,
+    log:
+        "logs/paper.log",
+    localrule: True
+    shell:
+        "{params.python:q} scripts/build_paper.py {input.tex:q} {params.results:q} > {log:q} 2>&1"
