@@ -4,7 +4,8 @@
 #
 #   .ci/local-slurm.sh start    install (first time), configure, start, wait
 #                               until the node is idle; fails loudly otherwise
-#   .ci/local-slurm.sh stop     cancel jobs, stop the daemons by their pid files
+#   .ci/local-slurm.sh stop     cancel jobs, stop the daemons by their pid
+#                               files, remove the slurm.conf that start wrote
 #   .ci/local-slurm.sh status   exit 0 if the cluster is up and the node usable
 #
 # Needs root (or passwordless sudo) and Debian's packages. Idempotent: `start`
@@ -46,6 +47,7 @@ die() {
       $SUDO tail -n 15 "$f" >&2 || true
     fi
   done
+  log "daemons that did start are left running for inspection; '$0 stop' stops them"
   exit 1
 }
 
@@ -74,7 +76,7 @@ install_packages() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} (apt-get update first)"
-  $SUDO apt-get update -qq || die "apt-get update failed"
+  $SUDO timeout 300 apt-get update -qq || die "apt-get update failed or took over 300 s"
   # Packages' maintainer scripts must not start daemons (no systemd here; this
   # script starts them itself). policy-rc.d exit 101 forbids that; keep any
   # existing policy.
@@ -85,7 +87,7 @@ install_packages() {
     policy_added=1
   fi
   local rc=0
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  $SUDO env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null || rc=$?
   [ -n "$policy_added" ] && $SUDO rm -f /usr/sbin/policy-rc.d
   [ "$rc" -eq 0 ] || die "apt-get install ${missing[*]} failed (exit $rc)"
@@ -184,6 +186,8 @@ start_slurmctld() {
   # previous run (job ids start again at 1).
   $SUDO rm -rf "${STATE:?}/slurmctld/"*
   $SUDO rm -f "$CTLD_PID"
+  # Keep one previous log, so the tail shown on failure is this start's.
+  [ -e "$LOGS/slurmctld.log" ] && $SUDO mv -f "$LOGS/slurmctld.log" "$LOGS/slurmctld.log.old"
   $SUDO /usr/sbin/slurmctld -i || die "slurmctld did not start"
 }
 
@@ -191,6 +195,7 @@ start_slurmd() {
   if alive_pid "$SLURMD_PID" >/dev/null; then return 0; fi
   $SUDO mkdir -p "$RUN" "$LOGS" "$STATE/slurmd"
   $SUDO rm -f "$SLURMD_PID"
+  [ -e "$LOGS/slurmd.log" ] && $SUDO mv -f "$LOGS/slurmd.log" "$LOGS/slurmd.log.old"
   $SUDO /usr/sbin/slurmd -N "$(node_name)" || die "slurmd did not start"
 }
 
@@ -257,6 +262,13 @@ cmd_stop() {
   stop_pidfile slurmd "$SLURMD_PID"
   stop_pidfile slurmctld "$CTLD_PID"
   stop_pidfile munged "$MUNGE_PID"
+  # With the executor plugin installed, every `snakemake` call (a local one
+  # too) runs `scontrol show config` while loading its plugins; with this
+  # config in place and no slurmctld, that call retries for ~10 s. Without a
+  # config it fails at once. `start` writes it again.
+  if [ -f "$CONF" ] && head -n 1 "$CONF" | grep -q '^# Written by .ci/local-slurm.sh'; then
+    $SUDO rm -f "$CONF"
+  fi
 }
 
 cmd_status() {
