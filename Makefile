@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 8
 
-.PHONY: all test check report paper bench clean-venv
+.PHONY: all test test-slurm check report paper bench clean-venv
 
 all: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)
@@ -14,6 +14,12 @@ all: $(VENV)/.installed
 test: $(VENV)/.installed
 	@scripts/ensure_tex.sh
 	$(BIN)/pytest
+
+# The bundled regeneration on a real SLURM cluster started on this machine
+# (.ci/local-slurm.sh: Debian's slurmctld, slurmd, munge; needs root or sudo)
+# equals the committed results/, and bad input fails as it does locally.
+test-slurm: $(VENV)/.installed
+	.ci/test-slurm.sh
 
 # Regenerate everything from scratch in a clean copy; fail naming each file
 # that differs from the committed results/.

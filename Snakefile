@@ -19,6 +19,7 @@ wildcard_constraints:
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/resources.smk"
 include: "workflow/rules/tokens.smk"
 include: "workflow/rules/optimization.smk"
 include: "workflow/rules/routing.smk"

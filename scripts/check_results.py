@@ -72,14 +72,15 @@ def compare_trees(made: Path, expected: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cores", default="8")
+    parser.add_argument("--profile", help="run through this profile (e.g. profiles/slurm) instead of --cores")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="llmcost-check-"))
+    how = ["--profile", args.profile] if args.profile else ["--cores", args.cores]
     try:
         workdir = copy_workflow(scratch / "repo")
-        print(f"Regenerating every artifact in {workdir} ...", flush=True)
-        run = subprocess.run([sys.executable, "-m", "snakemake", "--cores", args.cores,
-                              "--forceall", "--quiet", "all"], cwd=workdir)
+        print(f"Regenerating every artifact in {workdir} ({' '.join(how)}) ...", flush=True)
+        run = subprocess.run([sys.executable, "-m", "snakemake", *how, "--forceall", "all"], cwd=workdir)
         if run.returncode != 0:
             print("check: the pipeline failed in the clean copy (see above).", file=sys.stderr)
             return 1

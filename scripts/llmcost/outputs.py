@@ -14,8 +14,10 @@ import json
 import logging
 import math
 import os
+import resource
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -131,9 +133,12 @@ def run_rule(main: Callable[[Any], None], snakemake: Any) -> None:
     to_terminal.setFormatter(logging.Formatter(f"[{snakemake.rule}] %(levelname)s: %(message)s"))
     logger.addHandler(to_terminal)
     remove_stale_temporaries(snakemake.output)
+    started = time.perf_counter()
     try:
         main(snakemake)
     except InputError as error:
         logger.error("%s", error)
         sys.exit(1)
-    logger.info("done")
+    # what the job used, for sizing cluster requests (workflow/rules/resources.smk)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    logger.info("done: peak memory %.0f MB, %.2f s", peak_mb, time.perf_counter() - started)

@@ -23,6 +23,10 @@ rule optimization_summary:
         curve=intermediate("optimization/score_curve.parquet"),
     params:
         budgets=OPTIMIZATION["budgets"],
+    resources:
+        **RESOURCES["optimization_summary"],
+    group:
+        GROUPS["optimization_summary"]
     log:
         "logs/optimization/summary.log",
     conda:
@@ -45,6 +49,10 @@ rule optimization_tables:
                       category="Optimization", subcategory="Tables"),
     params:
         table_budget=OPTIMIZATION["table_budget"],
+    resources:
+        **RESOURCES["optimization_tables"],
+    group:
+        GROUPS["optimization_tables"]
     log:
         "logs/optimization/tables.log",
     conda:
@@ -65,6 +73,10 @@ rule score_vs_tokens_figure:
                    category="Optimization", subcategory="Figures"),
     params:
         budgets=OPTIMIZATION["budgets"],
+    resources:
+        **RESOURCES["score_vs_tokens_figure"],
+    group:
+        GROUPS["score_vs_tokens_figure"]
     log:
         "logs/optimization/score_vs_tokens.log",
     conda:

@@ -20,6 +20,8 @@ rule numbers:
                    subcategory="Numbers"),
     params:
         table_budget=OPTIMIZATION["table_budget"],
+    resources:
+        **RESOURCES["numbers"],
     log:
         "logs/numbers.log",
     conda:

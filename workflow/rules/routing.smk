@@ -33,6 +33,8 @@ rule routing_sweep:
         holdout=ROUTING["holdout"],
         bootstrap=ROUTING["bootstrap"],
         inputs=router_files_fingerprint,
+    resources:
+        **RESOURCES["routing_sweep"],
     log:
         "logs/routing/sweep_{dataset}.log",
     conda:
@@ -58,6 +60,10 @@ rule routing_summary:
                        category="Routing", subcategory="Data"),
         metrics_table=report(built("tables/routing_metrics.tex"), caption="../report/routing_metrics_table.rst",
                              category="Routing", subcategory="Tables"),
+    resources:
+        **RESOURCES["routing_summary"],
+    group:
+        GROUPS["routing_summary"]
     log:
         "logs/routing/summary.log",
     conda:
@@ -78,6 +84,10 @@ rule routing_figure:
         pdf=built("routing/datasets/{dataset}/cost_performance.pdf"),
         png=report(built("routing/datasets/{dataset}/cost_performance.png"),
                    caption="../report/routing_figure.rst", category="Routing", subcategory="Figures"),
+    resources:
+        **RESOURCES["routing_figure"],
+    group:
+        GROUPS["routing_figure"]
     log:
         "logs/routing/figure_{dataset}.log",
     conda:
@@ -99,6 +109,10 @@ rule routing_delta_ibc_figure:
         pdf=built("figures/routing_delta_ibc.pdf"),
         png=report(built("figures/routing_delta_ibc.png"), caption="../report/routing_delta_ibc.rst",
                    category="Routing", subcategory="Figures"),
+    resources:
+        **RESOURCES["routing_delta_ibc_figure"],
+    group:
+        GROUPS["routing_delta_ibc_figure"]
     log:
         "logs/routing/delta_ibc_figure.log",
     conda:
@@ -119,6 +133,10 @@ rule routing_pgr_figure:
                    category="Routing", subcategory="Figures"),
     params:
         bootstrap=ROUTING["bootstrap"],
+    resources:
+        **RESOURCES["routing_pgr_figure"],
+    group:
+        GROUPS["routing_pgr_figure"]
     log:
         "logs/routing/pgr_figure.log",
     conda:

@@ -24,6 +24,8 @@ rule read_runs:
     params:
         root=TOKENS["runs"],
         inputs=run_files_fingerprint,
+    resources:
+        **RESOURCES["read_runs"],
     log:
         "logs/read_runs/{dataset}.log",
     conda:
@@ -44,6 +46,10 @@ rule token_summary:
         summary_csv=report(built("tokens/summary.csv"), caption="../report/token_summary.rst",
                            category="Token usage", subcategory="Data"),
         summary_json=built("tokens/summary.json"),
+    resources:
+        **RESOURCES["token_summary"],
+    group:
+        GROUPS["token_summary"]
     log:
         "logs/tokens/summary.log",
     conda:
@@ -65,6 +71,10 @@ rule token_tables:
                      category="Token usage", subcategory="Tables"),
     params:
         optimizer=TOKENS["table_optimizer"],
+    resources:
+        **RESOURCES["token_tables"],
+    group:
+        GROUPS["token_tables"]
     log:
         "logs/tokens/tables.log",
     conda:
@@ -85,6 +95,10 @@ rule token_usage_figure:
                    category="Token usage", subcategory="Figures"),
     params:
         optimizer=TOKENS["table_optimizer"],
+    resources:
+        **RESOURCES["token_usage_figure"],
+    group:
+        GROUPS["token_usage_figure"]
     log:
         "logs/tokens/usage_figure.log",
     conda:
@@ -105,6 +119,10 @@ rule token_cumulative_figure:
                    category="Token usage", subcategory="Figures"),
     params:
         optimizer=TOKENS["table_optimizer"],
+    resources:
+        **RESOURCES["token_cumulative_figure"],
+    group:
+        GROUPS["token_cumulative_figure"]
     log:
         "logs/tokens/cumulative_figure.log",
     conda:

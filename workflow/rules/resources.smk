@@ -1,0 +1,68 @@
+# What each job asks a cluster for: memory (mem_mb) and wall time (runtime, in
+# minutes). Every rule is single-threaded (threads: 1, the default). Used by
+# the SLURM profile (profiles/slurm); a local run only checks mem_mb against
+# --resources if you give it.
+#
+# Measured from the peak memory and time every job writes at the end of its
+# log ("done: peak memory ... MB, ... s"; the time excludes Python's start-up,
+# about 0.7 s), on the bundled data and on the 4000-run benchmark
+# (benchmarks/synth_runs.py: 40 datasets x 5 models x 2 optimizers x 10
+# seeds, ~580 KB per run) on this project's 2-core machine:
+#
+#   rule                        bundled          4000 runs
+#   read_runs (per dataset)     227 MB  1.6 s    182 MB  3.5 s
+#   routing_sweep (per dataset) 231 MB  1.7 s    231 MB  0.8 s   (bootstrap of 1000)
+#   token_summary               163 MB  0.1 s    282 MB  0.3 s
+#   token_tables                164 MB  0.1 s    182 MB  0.1 s
+#   token_usage_figure          176 MB  0.6 s    222 MB  2.6 s
+#   token_cumulative_figure     210 MB  1.8 s    405 MB  5.3 s
+#   optimization_summary        163 MB  0.4 s    643 MB  3.0 s
+#   optimization_tables         164 MB  0.2 s    182 MB  0.2 s
+#   score_vs_tokens_figure      199 MB  1.4 s    468 MB 18.3 s
+#   routing_summary             163 MB  0.1 s    182 MB  0.1 s
+#   routing_figure (per ds.)    170 MB  1.6 s    182 MB  0.9 s
+#   routing_delta_ibc_figure    177 MB  1.0 s    182 MB  1.1 s
+#   routing_pgr_figure          163 MB  0.7 s    182 MB  0.7 s
+#   numbers                     163 MB  0.0 s    182 MB  0.0 s
+#
+# Requests: about twice the larger peak, at least 500 MB (a job's memory grows
+# with runs per dataset and panels per figure); 10 minutes, 30 times the
+# slowest job, because a shared node can be much slower than ours and a job
+# killed for time costs a resubmission. publish and paper run on the host
+# that runs Snakemake (localrule), not as cluster jobs.
+RESOURCES = {
+    "read_runs": {"mem_mb": 1000, "runtime": 10},
+    "routing_sweep": {"mem_mb": 1000, "runtime": 10},
+    "token_summary": {"mem_mb": 1000, "runtime": 10},
+    "token_tables": {"mem_mb": 500, "runtime": 10},
+    "token_usage_figure": {"mem_mb": 500, "runtime": 10},
+    "token_cumulative_figure": {"mem_mb": 1000, "runtime": 10},
+    "optimization_summary": {"mem_mb": 1500, "runtime": 10},
+    "optimization_tables": {"mem_mb": 500, "runtime": 10},
+    "score_vs_tokens_figure": {"mem_mb": 1000, "runtime": 10},
+    "routing_summary": {"mem_mb": 500, "runtime": 10},
+    "routing_figure": {"mem_mb": 500, "runtime": 10},
+    "routing_delta_ibc_figure": {"mem_mb": 500, "runtime": 10},
+    "routing_pgr_figure": {"mem_mb": 500, "runtime": 10},
+    "numbers": {"mem_mb": 500, "runtime": 10},
+}
+
+# On a cluster, the small jobs that combine the datasets run as one job per
+# stage (group:), so a run pays the cluster's per-job cost (~12 s on the test
+# cluster) a few times instead of once per small job. The per-dataset jobs
+# (read_runs, routing_sweep) stay separate jobs, side by side. The routing
+# group's members are not all connected in the DAG; profiles/slurm merges them
+# with group-components.
+GROUPS = {
+    "token_summary": "tokens",
+    "token_tables": "tokens",
+    "token_usage_figure": "tokens",
+    "token_cumulative_figure": "tokens",
+    "optimization_summary": "optimization",
+    "optimization_tables": "optimization",
+    "score_vs_tokens_figure": "optimization",
+    "routing_summary": "routing",
+    "routing_figure": "routing",
+    "routing_delta_ibc_figure": "routing",
+    "routing_pgr_figure": "routing",
+}
