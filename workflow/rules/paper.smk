@@ -35,15 +35,18 @@ rule paper:
         "the paper (paper/main.pdf) from the published artifacts"
     input:
         tex="paper/main.tex",
+        numbers=f"{OUTPUT}/numbers.tex",
         artifacts=expand("{output}/{artifact}", output=OUTPUT, artifact=ARTIFACTS),
         code="scripts/build_paper.py",
     output:
         "paper/main.pdf",
     params:
-        results=OUTPUT,
+        results=lambda wildcards, input: os.path.dirname(input.numbers),  # the output folder
         python=sys.executable,
     log:
         "logs/paper.log",
     localrule: True
+    conda:
+        "../../environment.yml"  # Python for the build script; pdflatex comes from the system (TeX Live)
     shell:
         "{params.python:q} scripts/build_paper.py {input.tex:q} {params.results:q} > {log:q} 2>&1"
