@@ -8,6 +8,7 @@ and the optimization stage's per-step scores (``optimization_logs``).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .discovery import RUN_KEYS, Run, racing_log
@@ -23,8 +24,8 @@ def _identify(table: pd.DataFrame, run: Run) -> pd.DataFrame:
 
 
 def run_steps(run: Run) -> pd.DataFrame:
-    """One row per optimizer step of ``run``: its identifiers, step, four token counts and
-    the optimization stage's per-step scores.
+    """One row per optimizer step of ``run``: step, four token counts and the optimization
+    stage's per-step scores (``steps_of_runs`` adds the run's identifiers).
 
     A run's total of a token column must stay below 2**53 (exact in float64),
     like each count; otherwise an InputError names the step log and the column.
@@ -35,12 +36,17 @@ def run_steps(run: Run) -> pd.DataFrame:
             raise InputError(f"{run.log_path}: column {column} sums to more than 2^53 tokens over "
                              f"the run's steps, beyond what the totals can hold exactly. Check the "
                              f"column: it should hold the tokens spent in each step, not a running total.")
-    return _identify(steps, run)
+    return steps
 
 
 def steps_of_runs(runs: list[Run]) -> pd.DataFrame:
-    """The per-step table of several runs, in the order given."""
-    return pd.concat([run_steps(run) for run in runs], ignore_index=True)
+    """The per-step table of several runs, in the order given, with each run's identifiers."""
+    per_run = [run_steps(run) for run in runs]
+    steps = pd.concat(per_run, ignore_index=True)
+    lengths = [len(table) for table in per_run]
+    for position, key in enumerate(RUN_KEYS):  # one column each, not one per run (text is costly)
+        steps.insert(position, key, np.repeat([getattr(run, key) for run in runs], lengths))
+    return steps
 
 
 def racing_of_runs(runs: list[Run]) -> pd.DataFrame:

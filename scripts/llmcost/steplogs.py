@@ -117,6 +117,12 @@ def _bad_value(path: str, name: str, raw: np.ndarray, bad: np.ndarray, what: str
 
 def _counts(path: str, name: str, column: pa.ChunkedArray) -> np.ndarray:
     """A step or token column as int64: whole numbers in [0, 2**53), else an InputError."""
+    if pa.types.is_integer(column.type) and column.null_count == 0:  # Arrow parsed it: bounds only
+        values = column.to_numpy()
+        bad = (values < 0) | (values >= MAX_COUNT)
+        if bad.any():
+            raise _bad_value(path, name, values, bad, "a whole number of tokens between 0 and 2^53")
+        return values.astype("int64", copy=False)
     raw = column.to_numpy(zero_copy_only=False)
     values = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy("float64", na_value=np.nan)
     with np.errstate(invalid="ignore"):
@@ -130,6 +136,8 @@ def _counts(path: str, name: str, column: pa.ChunkedArray) -> np.ndarray:
 
 def _scores(path: str, name: str, column: pa.ChunkedArray) -> np.ndarray:
     """A score or time column as float64 (empty cells NaN); text is an InputError."""
+    if pa.types.is_floating(column.type) or pa.types.is_integer(column.type) or pa.types.is_null(column.type):
+        return column.cast(pa.float64()).to_numpy(zero_copy_only=False)  # Arrow parsed it: nulls are NaN
     raw = column.to_numpy(zero_copy_only=False)
     values = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy("float64", na_value=np.nan)
     given = pd.Series(raw).notna().to_numpy() & (pd.Series(raw).astype(str).str.strip() != "").to_numpy()
