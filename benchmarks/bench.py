@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench_routing  # noqa: E402
+import bench_routing_metrics  # noqa: E402
 import bench_tokens  # noqa: E402
 
 
@@ -46,6 +47,8 @@ def main() -> None:
     routing = bench_routing.run([1_000, 100_000] if args.quick else [1_000, 100_000, 1_000_000],
                                 loop_max=1_000 if args.quick else 100_000)
     print(routing)
+    metrics = bench_routing_metrics.run(10_000 if args.quick else 100_000, 1000)
+    print(metrics)
     text = "\n".join([
         "# Benchmark results",
         "",
@@ -53,13 +56,14 @@ def main() -> None:
         f"Command: `make bench` (`python benchmarks/bench.py{' --quick' if args.quick else ''}`), "
         f"{time.perf_counter() - start:.0f} s in all.",
         "",
-        "## Token stage",
+        "## The pipeline at scale",
         "",
         "Synthetic run trees (`benchmarks/synth_runs.py`: real layout and columns, 10 prompt rows x "
-        "70 steps, ~580 KB per run). Floor: one Python process reading the same files' five "
-        "columns with pyarrow and summing them. Full: `snakemake --cores 2 --forceall` of the token "
-        "artifacts; peak memory is the largest process. New seed: one seed folder added, then "
-        "`snakemake --cores 2`. Jobs exclude the target rule.",
+        "70 steps, ~580 KB per run, racing logs for CAPO) and the bundled router data. Floor: one "
+        "Python process reading the columns the stages use (step, tokens, scores, time, prompt) and "
+        "the racing logs with pyarrow. Full: `snakemake --cores 2 --forceall` of every artifact; peak "
+        "memory is the largest process; lines printed is the whole terminal output. New seed: one "
+        "seed folder added, then `snakemake --cores 2`. Jobs exclude the target rule.",
         "",
         tokens,
         "",
@@ -70,6 +74,14 @@ def main() -> None:
         "log-probability and entropy thresholds; speed-up = row loop / default sweep.",
         "",
         routing,
+        "",
+        "## Routing metrics",
+        "",
+        "Held-out threshold choice (10 splits) and bootstrap intervals (B = 1000) of AIQ, APGR, "
+        "CPT, delta_IBC_5 and the best delta_IBC for three routers and the oracle "
+        "(`benchmarks/bench_routing_metrics.py`).",
+        "",
+        metrics,
         "",
     ])
     if not args.quick:

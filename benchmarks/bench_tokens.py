@@ -1,10 +1,12 @@
-"""Benchmark of the token stage on synthetic run trees of ~400 and ~4000 runs.
+"""Benchmark of the pipeline on synthetic run trees of ~400 and ~4000 runs.
 
-For each tree, in one session and on the same machine: the token stage's full
-regeneration (``--forceall``: wall time and peak memory of the largest process),
-a no-op rerun, one new seed added (time and jobs run), the DAG building time
-(a dry run), and the floor: one Python process that reads the same files'
-token columns with pyarrow and sums them.
+For each tree, in one session and on the same machine: the full regeneration
+of every artifact (``--forceall``: wall time, peak memory of the largest
+process, and how many lines it prints), a no-op rerun, one new seed added
+(time and jobs run), the DAG building time (a dry run), and the floor: one
+Python process that reads the same files' columns that the stages use (step,
+tokens, scores, time, prompt, and the racing logs) with pyarrow. Router data
+is the bundled one (its own benchmark: bench_routing.py).
 
     python benchmarks/bench_tokens.py [--sizes 400 4000]
 """
@@ -32,9 +34,6 @@ import numpy as np  # noqa: E402
 WORK = HERE / "work"
 #: run-tree shapes: datasets x models x optimizers x seeds
 SHAPES = {400: (10, 4, 1, 10), 4000: (40, 5, 2, 10)}
-TARGETS = ["results/tokens/summary.json", "results/tables/token_fraction.tex",
-           "results/tables/token_usage.tex", "results/figures/token_usage.png",
-           "results/figures/token_cumulative.png"]
 TARGET = {"full_over_floor": 4.0, "full_plus_s": 5.0, "noop_s": 3.0, "new_seed_s": 6.0,
           "peak_mb": 1024.0}
 
@@ -52,14 +51,17 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "rc": done.retu
 
 FLOOR = """
 import sys, glob
-import pyarrow as pa, pyarrow.csv as pc
+import pyarrow as pa, pyarrow.csv as pc, pyarrow.parquet as pq
 columns = ["step", "input_tokens_meta_llm", "output_tokens_meta_llm",
-           "input_tokens_downstream_llm", "output_tokens_downstream_llm"]
+           "input_tokens_downstream_llm", "output_tokens_downstream_llm",
+           "score", "test_score", "time_elapsed", "prompt"]
 total = 0
 for path in sorted(glob.glob(sys.argv[1] + "/*/*/*/seed*/*/*/step_results_eval.csv")):
     table = pc.read_csv(path, parse_options=pc.ParseOptions(newlines_in_values=True),
                         convert_options=pc.ConvertOptions(include_columns=columns))
-    total += sum(table.column(c).to_numpy().sum() for c in columns[1:])
+    total += sum(table.column(c).to_numpy().sum() for c in columns[1:5])
+for path in sorted(glob.glob(sys.argv[1] + "/*/*/*/seed*/*/*/prompt_scores.parquet")):
+    total += pq.read_table(path).num_rows
 print(total)
 """
 
@@ -74,8 +76,8 @@ def measure(command: list[str], cwd: Path) -> dict:
 
 
 def jobs_run(output: str) -> int:
-    """Jobs Snakemake ran (not counting the `all`-like target rule)."""
-    return len(re.findall(r"^\s*(?:local)?rule (?!all:)\w+:", output, flags=re.M))
+    """Jobs Snakemake ran: the brief logger's job lines ("[3/26] rule ..."; none for `all`)."""
+    return len(re.findall(r"^\[\d+/\d+\] \w+", output, flags=re.M))
 
 
 def snakemake(*args: str) -> list[str]:
@@ -93,7 +95,7 @@ def bench_size(n_runs: int) -> dict:
     repo = WORK / f"repo_{n_runs}"
     shutil.rmtree(repo, ignore_errors=True)
     copy_workflow(repo)
-    config = ["--config", f"tokens={{'runs': '{runs_root}'}}"]
+    config = ["--config", "output=out", f"tokens={{'runs': '{runs_root}'}}"]
     row = {"runs": datasets * models * optimizers * seeds,
            "shape": f"{datasets}x{models}x{optimizers}x{seeds}"}
 
@@ -101,15 +103,16 @@ def bench_size(n_runs: int) -> dict:
     # neither side of the comparison is the one paying for a cold file cache
     floor = measure([sys.executable, "-c", FLOOR, str(runs_root)], repo)
     row["floor_s"] = floor["seconds"]
-    dag = measure(snakemake("-n", "--forceall", *TARGETS, *config), repo)
+    dag = measure(snakemake("-n", "--forceall", *config), repo)
     row["dag_s"] = dag["seconds"]
-    full = measure(snakemake("--forceall", *TARGETS, *config), repo)
+    full = measure(snakemake("--forceall", *config), repo)
     row["full_s"], row["peak_mb"], row["full_jobs"] = full["seconds"], full["peak_mb"], jobs_run(full["output"])
+    row["full_lines"] = len(full["output"].splitlines())
     row["floor_s"] = min(row["floor_s"], measure([sys.executable, "-c", FLOOR, str(runs_root)], repo)["seconds"])
-    noop = measure(snakemake(*TARGETS, *config), repo)
+    noop = measure(snakemake(*config), repo)
     row["noop_s"], row["noop_jobs"] = noop["seconds"], jobs_run(noop["output"])
     write_run(runs_root, "dataset00", "model0", "CAPO", 99, np.random.default_rng(99))
-    new_seed = measure(snakemake(*TARGETS, *config), repo)
+    new_seed = measure(snakemake(*config), repo)
     row["new_seed_s"], row["new_seed_jobs"] = new_seed["seconds"], jobs_run(new_seed["output"])
     shutil.rmtree(extra)
     return row
@@ -126,13 +129,15 @@ def verdicts(row: dict) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| runs (DxMxOxS) | floor: 1 process | full regeneration | peak memory | no-op rerun | one new seed | DAG (dry run) |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| runs (DxMxOxS) | floor: 1 process | full regeneration | peak memory | lines printed | "
+             "no-op rerun | one new seed | DAG (dry run) |",
+             "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         v = verdicts(row)
         lines.append(
             f"| {row['runs']} ({row['shape']}) | {row['floor_s']:.1f} s | {row['full_s']:.1f} s, "
             f"{row['full_jobs']} jobs: {v['full']} | {row['peak_mb']:.0f} MB: {v['peak']} | "
+            f"{row['full_lines']} | "
             f"{row['noop_s']:.1f} s, {row['noop_jobs']} jobs: {v['noop']} | "
             f"{row['new_seed_s']:.1f} s, {row['new_seed_jobs']} jobs: {v['new_seed']} | "
             f"{row['dag_s']:.1f} s |")
@@ -151,7 +156,7 @@ def run(sizes: list[int]) -> str:
     WORK.mkdir(exist_ok=True)
     rows = []
     for n in sizes:
-        print(f"token stage, {n} runs:", flush=True)
+        print(f"pipeline, {n} runs:", flush=True)
         rows.append(bench_size(n))
     return table(rows)
 
