@@ -111,8 +111,9 @@ def racing_savings_table(cells: pd.DataFrame) -> str:
 
 
 def racing_savings_cells(cells: pd.DataFrame, m) -> tuple[pd.DataFrame, list[str]]:
-    """The cells of ``racing_savings_table`` written in markup ``m`` (``cells`` not empty),
-    and its notes."""
+    """The cells of ``racing_savings_table`` written in markup ``m``, and its notes."""
+    if cells.empty:
+        return pd.DataFrame({"": [f"No run has a racing log ({m.text('prompt_scores.parquet')})."]}), []
     datasets, models = sorted(cells["dataset"].unique()), sorted(cells["model"].unique())
     notes = Notes(m, {"a": f"{m.note_mark('a')} no racing log ({m.text('prompt_scores.parquet')}) for "
                            "this dataset and model",

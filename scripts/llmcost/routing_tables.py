@@ -172,7 +172,7 @@ def routing_metrics_table(by_dataset: Mapping[str, Mapping]) -> str:
     return text.replace("\\bottomrule\n", "\\bottomrule\n" + footer + "\n")
 
 
-def routing_metrics_html_frame(by_dataset: Mapping[str, Mapping], m) -> tuple[pd.DataFrame, list[str]]:
+def routing_metrics_frame(by_dataset: Mapping[str, Mapping], m) -> tuple[pd.DataFrame, list[str]]:
     """The cells of ``routing_metrics_table`` in markup ``m``, a row per dataset and router
     (the interval under the value in each cell), and its notes."""
     blocks, notes = routing_metrics_cells(by_dataset, m)
