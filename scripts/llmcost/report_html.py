@@ -159,15 +159,20 @@ def _scalars(values: list) -> str:
 
 
 def _flat(value: Any, prefix: str = "") -> dict[str, str]:
-    """A record flattened to ``a.b`` keys; lists of scalars joined, other lists as JSON."""
+    """A record flattened to ``a.b`` keys; a list of scalars joined by commas, a list of
+    records as "key: value" pairs, records separated by semicolons."""
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
             out.update(_flat(item, f"{prefix}.{key}" if prefix else str(key)))
         return out
     if isinstance(value, list):
-        shown = _scalars(value) if all(map(_is_scalar, value)) else html.escape(json.dumps(value))
-        return {prefix: shown}
+        if all(map(_is_scalar, value)):
+            return {prefix: _scalars(value)}
+        if all(isinstance(item, dict) for item in value):
+            return {prefix: "; ".join(", ".join(f"{key}: {cell}" for key, cell in _flat(item).items())
+                                      for item in value)}
+        return {prefix: html.escape(json.dumps(value))}
     return {prefix: _scalar(value)}
 
 

@@ -71,9 +71,8 @@ rule score_vs_tokens_figure:
         code=lib("plotting", "optimization_figures"),
     output:
         pdf=shown("figures/score_vs_tokens.pdf", "../report/score_vs_tokens.rst", "Optimization",
-                  "Figures (PDF)"),
-        png=report(built("figures/score_vs_tokens.png"), caption="../report/score_vs_tokens.rst",
-                   category="Optimization", subcategory="Figures"),
+                  "Figures"),
+        png=shown("figures/score_vs_tokens.png", "../report/score_vs_tokens.rst", "Optimization", "Figures"),
     params:
         budgets=OPTIMIZATION["budgets"],
     log:

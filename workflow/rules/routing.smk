@@ -98,9 +98,9 @@ rule routing_figure:
         code=lib("latex", "routing_model", "routing", "routing_metrics", "plotting", "routing_figures"),
     output:
         pdf=shown("routing/datasets/{dataset}/cost_performance.pdf", "../report/routing_figure.rst", "Routing",
-                  "Figures (PDF)"),
-        png=report(built("routing/datasets/{dataset}/cost_performance.png"),
-                   caption="../report/routing_figure.rst", category="Routing", subcategory="Figures"),
+                  "Figures"),
+        png=shown("routing/datasets/{dataset}/cost_performance.png", "../report/routing_figure.rst",
+                  "Routing", "Figures"),
     log:
         "logs/routing/figure_{dataset}.log",
     conda:
@@ -119,9 +119,8 @@ rule routing_delta_ibc_figure:
         summaries=expand(intermediate("routing/{dataset}.json"), dataset=ROUTING_DATASETS),
         code=lib("latex", "routing_model", "routing", "routing_metrics", "plotting", "routing_figures"),
     output:
-        pdf=shown("figures/routing_delta_ibc.pdf", "../report/routing_delta_ibc.rst", "Routing", "Figures (PDF)"),
-        png=report(built("figures/routing_delta_ibc.png"), caption="../report/routing_delta_ibc.rst",
-                   category="Routing", subcategory="Figures"),
+        pdf=shown("figures/routing_delta_ibc.pdf", "../report/routing_delta_ibc.rst", "Routing", "Figures"),
+        png=shown("figures/routing_delta_ibc.png", "../report/routing_delta_ibc.rst", "Routing", "Figures"),
     log:
         "logs/routing/delta_ibc_figure.log",
     conda:
@@ -137,9 +136,8 @@ rule routing_pgr_figure:
         metrics=expand(built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS),
         code=lib("routing_model", "routing", "plotting", "routing_metric_figures"),
     output:
-        pdf=shown("figures/routing_pgr.pdf", "../report/routing_pgr.rst", "Routing", "Figures (PDF)"),
-        png=report(built("figures/routing_pgr.png"), caption="../report/routing_pgr.rst",
-                   category="Routing", subcategory="Figures"),
+        pdf=shown("figures/routing_pgr.pdf", "../report/routing_pgr.rst", "Routing", "Figures"),
+        png=shown("figures/routing_pgr.png", "../report/routing_pgr.rst", "Routing", "Figures"),
     params:
         bootstrap=ROUTING["bootstrap"],
     log:

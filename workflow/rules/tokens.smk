@@ -87,9 +87,8 @@ rule token_usage_figure:
         summary=built("tokens/summary.csv"),
         code=lib("discovery", "steplogs", "tokens", "latex", "plotting", "token_figures"),
     output:
-        pdf=shown("figures/token_usage.pdf", "../report/token_usage_figure.rst", "Token usage", "Figures (PDF)"),
-        png=report(built("figures/token_usage.png"), caption="../report/token_usage_figure.rst",
-                   category="Token usage", subcategory="Figures"),
+        pdf=shown("figures/token_usage.pdf", "../report/token_usage_figure.rst", "Token usage", "Figures"),
+        png=shown("figures/token_usage.png", "../report/token_usage_figure.rst", "Token usage", "Figures"),
     params:
         optimizer=TOKENS["table_optimizer"],
     log:
@@ -107,9 +106,8 @@ rule token_cumulative_figure:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         code=lib("discovery", "steplogs", "tokens", "latex", "plotting", "token_figures"),
     output:
-        pdf=shown("figures/token_cumulative.pdf", "../report/token_cumulative.rst", "Token usage", "Figures (PDF)"),
-        png=report(built("figures/token_cumulative.png"), caption="../report/token_cumulative.rst",
-                   category="Token usage", subcategory="Figures"),
+        pdf=shown("figures/token_cumulative.pdf", "../report/token_cumulative.rst", "Token usage", "Figures"),
+        png=shown("figures/token_cumulative.png", "../report/token_cumulative.rst", "Token usage", "Figures"),
     params:
         optimizer=TOKENS["table_optimizer"],
     log:
