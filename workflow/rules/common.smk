@@ -174,4 +174,4 @@ ARTIFACTS = sorted(token_artifacts() + optimization_artifacts() + routing_artifa
 # Every table and data artifact has a view in the report, except the exact curves
 # (a row per distinct threshold: up to one per query, shown as figures instead).
 VIEWS = [intermediate(f"report/{artifact}.html") for artifact in ARTIFACTS
-         if artifact.endswith((".tex", ".csv", ".json")) and not artifact.endswith("/curve.csv")]
+         if Path(artifact).suffix in (".tex", ".csv", ".json") and Path(artifact).name != "curve.csv"]
