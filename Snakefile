@@ -29,6 +29,7 @@ include: "workflow/rules/paper.smk"
 rule all:
     input:
         expand("{output}/{artifact}", output=OUTPUT, artifact=ARTIFACTS),
+        VIEWS,  # the report's readable copies of tables and data (never published)
     default_target: True
 
 

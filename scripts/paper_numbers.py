@@ -3,9 +3,12 @@
 import json
 from pathlib import Path
 
-from llmcost.numbers import (headline_numbers, numbers_tex, optimization_numbers, routing_numbers,
-                             token_numbers)
+import pandas as pd
+
+from llmcost.numbers import (headline_numbers, leaves, macro_name, numbers_tex, optimization_numbers,
+                             routing_numbers, shown, token_numbers)
 from llmcost.outputs import read_csv, run_rule, write_json, write_text
+from llmcost.report_html import artifact_of, table_page, write_data_views
 
 
 def read_json(path):
@@ -23,6 +26,10 @@ def main(snakemake):
         routing_numbers(read_json(inputs.routing_summary), metrics))
     write_text(snakemake.output.tex, numbers_tex(numbers))  # checks that names are unique
     write_json(snakemake.output.json, numbers)
+    write_data_views(snakemake)  # numbers.json, readable in the report
+    macros = pd.DataFrame([(f"\\{macro_name(path)}", shown(path, value), ".".join(map(str, path)))
+                           for path, value in leaves(numbers)], columns=["macro", "prints", "key"])
+    write_text(snakemake.output.tex_view, table_page(artifact_of(snakemake.output.tex_view), macros))
 
 
 run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)

@@ -4,6 +4,7 @@ curve metrics with bootstrap intervals and held-out threshold choice."""
 import logging
 
 from llmcost.outputs import run_rule, write_csv, write_json
+from llmcost.report_html import write_data_views
 from llmcost.routing_data import load_dataset
 from llmcost.routing_resampling import dataset_metrics
 from llmcost.routing import (baseline, cost_model, dataset_summary, exact_curves, keep_orders, records,
@@ -31,6 +32,7 @@ def main(snakemake):
         snakemake.wildcards.dataset, frame, merge, costs, swept, params.min_routed_share))
     write_json(snakemake.output.metrics, dataset_metrics(frame, params.min_routed_share, params.holdout,
                                                          params.bootstrap))
+    write_data_views(snakemake)
 
 
 run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)

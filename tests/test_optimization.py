@@ -459,13 +459,13 @@ def test_racing_table_has_percent_cells_means_and_the_overall_mean(bundled):
     assert r"\multicolumn" not in text
 
 
-def test_racing_table_marks_a_dataset_and_model_without_racing_logs():
+def test_racing_table_marks_a_dataset_and_model_without_racing_logs_and_partial_means():
     cells = pd.DataFrame({"dataset": ["d", "d", "e"], "model": ["m", "n", "m"], "optimizer": "o",
                           "saved_ratio": [0.5, 0.25, 0.1]})
     text = racing_savings_table(cells)
-    assert r" & e & 10.0 & --\textsuperscript{a} & 10.0 \\" in text
-    assert " & Mean & 30.0 & 25.0 & 28.3 \\\\" in text  # corner: mean over the three cells
-    assert "no racing log" in text
+    assert r" & e & 10.0 & --\textsuperscript{a} & 10.0 (1/2) \\" in text
+    assert " & Mean & 30.0 & 25.0 (1/2) & 28.3 (3/4) \\\\" in text  # corner: mean over the three cells
+    assert "no racing log" in text and "(k/N): the mean over the k of N cells" in text
 
 
 def test_racing_table_without_any_racing_log_says_so():

@@ -10,7 +10,7 @@ import hashlib
 import os
 import re
 import string
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -279,3 +279,17 @@ def discover_routing_datasets(logits_pattern: str, router_pattern: str, datasets
         chosen = sorted(with_logits.keys() & with_router.keys())
     return {dataset: (_one_file(dataset, with_logits[dataset], "logits"),
                       _one_file(dataset, with_router[dataset], "router")) for dataset in chosen}
+
+
+def runs_found(runs: list[Run], optimizer: str | None = None) -> dict:
+    """What discovery found, for the report's captions: the number of runs (of ``optimizer``
+    if given), the names of their datasets, models, optimizers and seeds, and the fewest
+    and most seeds of a (dataset, model, optimizer) cell."""
+    chosen = [run for run in runs if optimizer is None or run.optimizer == optimizer]
+    per_cell = Counter((run.dataset, run.model, run.optimizer) for run in chosen).values()
+    return {
+        "runs": len(chosen),
+        **{f"{key}s": sorted({getattr(run, key) for run in chosen})
+           for key in ("dataset", "model", "optimizer", "seed")},
+        "seeds_per_cell": [min(per_cell, default=0), max(per_cell, default=0)],
+    }

@@ -2,6 +2,11 @@
 
 Each function returns the text of a ``tabular`` (no ``table`` float), so the
 paper ``\\input``s it inside its own float with its own caption.
+
+The table modules write each table's cells once, through a markup (``LATEX``
+here, ``report_html.HTML`` for the report's readable copy), so the ``.tex`` and
+the HTML show the same numbers. The marks and notes the tables share (a
+missing cell, one seed, fewer seeds, a mean over fewer cells) are defined here.
 """
 
 from __future__ import annotations
@@ -79,3 +84,101 @@ def fmt_pm(mean: float, std: float, digits: int) -> str:
     if std is None or math.isnan(std):
         return f"${mean:.{digits}f}$"
     return f"${mean:.{digits}f} \\pm {std:.{digits}f}$"
+
+
+def with_notes(text: str, notes: list[str], columns: int) -> str:
+    """Each note as a row of its own under the bottom rule."""
+    rows = [rf"\multicolumn{{{columns}}}{{l}}{{\footnotesize {note}}} \\" for note in notes]
+    return text.replace("\\end{tabular}", "\n".join([*rows, "\\end{tabular}"]))
+
+
+def rules_between_blocks(text: str) -> str:
+    r"""A ``\midrule`` above each ``\multirow`` block but the first."""
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith(r"\multirow")]
+    for i in reversed(starts[1:]):
+        lines.insert(i, r"\midrule")
+    return "\n".join(lines) + "\n"
+
+
+class Latex:
+    """How a table's cells and notes are written in the ``.tex`` artifacts."""
+
+    missing = MISSING
+
+    def text(self, name) -> str:
+        return escape(str(name))
+
+    def number(self, value: float, digits: int) -> str:
+        return signed(fmt_number(value, digits))
+
+    def pm(self, mean: float, std: float | None, digits: int, bold: bool = False) -> str:
+        """``mean ± std`` (``std`` None or NaN: the mean alone), bold on request."""
+        text = fmt_pm(mean, std, digits)
+        return f"{{\\boldmath{text}}}" if bold and text != MISSING else text
+
+    def mark(self, letter: str) -> str:
+        """A cell's footnote mark: a superscript letter."""
+        return f"\\textsuperscript{{{letter}}}"
+
+    def note_mark(self, letter: str) -> str:
+        """The same mark at the start of its note."""
+        return f"$^{{{letter}}}$"
+
+    def math(self, text: str) -> str:
+        return f"${text}$"
+
+    def small(self, text: str) -> str:
+        return f"{{\\scriptsize {text}}}"
+
+    #: symbols and math the tables' headers and notes use, by name
+    symbols = {
+        "dagger": r"$^\dagger$", "ddagger": r"$^\ddagger$", "section": r"$^\S$",
+        "P_SLM": r"$P_\mathrm{SLM}$", "P_LLM": r"$P_\mathrm{LLM}$",
+        "gap": r"$P_\mathrm{LLM} - P_\mathrm{SLM}$",
+        "delta_IBC": r"$\Delta_\mathrm{IBC}$", "delta_IBC_5": r"$\Delta_\mathrm{IBC,5}$",
+        "CPT_50": r"CPT$_{50}$", "pct": r"\%", "thin_pct": r"\,\%", "pm": r"$\pm$",
+        "pm_thin": r"$\pm$\,", "quad": r"\quad ",
+    }
+
+
+LATEX = Latex()
+
+
+class Notes:
+    """The footnote marks a table uses and the notes under it, in the order defined.
+
+    ``definitions`` maps a key to its note (a function of the markup's note
+    mark); ``mark(key)`` returns the cell's mark and records that the note is
+    needed; ``use(key)`` records a note without a mark (e.g. "(k/N)").
+    """
+
+    def __init__(self, markup, definitions: dict[str, str]):
+        self.markup, self.definitions, self.used = markup, definitions, set()
+
+    def mark(self, key: str) -> str:
+        self.used.add(key)
+        return self.markup.mark(key)
+
+    def use(self, key: str) -> None:
+        self.used.add(key)
+
+    def __iter__(self):
+        return (note for key, note in self.definitions.items() if key in self.used)
+
+
+def seed_mark(n_seeds: int, most: int) -> str:
+    """The mark of a cell over ``n_seeds``: "b" for one seed (no ± part), "c" for fewer
+    seeds than the table's most, "" otherwise."""
+    return "b" if n_seeds == 1 else "c" if n_seeds < most else ""
+
+
+def fewer_seeds_note(markup, counts, most: int) -> str:
+    """Note "c": which smaller numbers of seeds occur, and the table's most."""
+    lowered = " or ".join(map(str, sorted(set(counts))))
+    return f"{markup.note_mark('c')} over fewer seeds ({lowered}) than the table's other cells (up to {most})"
+
+
+def partial(text: str, count: int, total: int) -> str:
+    """A mean's cell, labelled "(k/N)" where it averages only k of its N cells."""
+    return text if count == total else f"{text} ({count}/{total})"

@@ -12,7 +12,8 @@ import math
 import pandas as pd
 
 from .errors import InputError
-from .latex import booktabs, escape
+from .latex import (LATEX, Notes, booktabs, fewer_seeds_note, partial, rules_between_blocks,
+                    seed_mark, with_notes)
 from .optimization import budget_label
 
 
@@ -27,6 +28,14 @@ def optimizer_scores_table(scores: pd.DataFrame, budget: float) -> str:
     a contributing seed is "--" (a), a single seed has no ± part (b), fewer
     seeds than the table's most (c).
     """
+    frame, notes = optimizer_scores_cells(scores, budget, LATEX)
+    text = rules_between_blocks(booktabs(frame, column_format="ll" + "r" * len(frame.columns),
+                                         multirow=True))
+    return with_notes(text, notes, len(frame.columns) + 2)
+
+
+def optimizer_scores_cells(scores: pd.DataFrame, budget: float, m) -> tuple[pd.DataFrame, list[str]]:
+    """The cells of ``optimizer_scores_table`` written in markup ``m``, and its notes."""
     at = scores[scores["budget_tokens"] == float(budget)]
     if at.empty:
         found = ", ".join(budget_label(b) for b in sorted(scores["budget_tokens"].unique()))
@@ -39,20 +48,20 @@ def optimizer_scores_table(scores: pd.DataFrame, budget: float) -> str:
     means = cells["test_score_mean_pct"].where(n_runs > 0)
     most = int(n_runs.max())
     best = means.groupby(["model", "dataset"]).transform("max")
-    marks = set()
+    lowered = n_runs[(n_runs > 1) & (n_runs < most)]
+    notes = Notes(m, {
+        "a": f"{m.note_mark('a')} no seed has a test score from a step below {_tokens(budget)} input tokens",
+        "b": f"{m.note_mark('b')} one seed: no standard deviation",
+        "c": fewer_seeds_note(m, lowered, most),
+        "k": "(k/N): the average over the k of N datasets that have a score",
+    })
 
     def shown(key) -> str:
         n, mean, std = n_runs[key], means[key], cells["test_score_std_pct"][key]
         if n == 0:
-            marks.add("a")
-            return r"--\textsuperscript{a}"
-        text = f"{mean:.2f}" if n == 1 else f"{mean:.2f} \\pm {std:.2f}"
-        text = f"{{\\boldmath${text}$}}" if mean == best[key] else f"${text}$"
-        mark = "b" if n == 1 else "c" if n < most else ""
-        if mark:
-            marks.add(mark)
-            text += f"\\textsuperscript{{{mark}}}"
-        return text
+            return m.missing + notes.mark("a")
+        mark = seed_mark(n, most)
+        return m.pm(mean, std if n > 1 else None, 2, bold=mean == best[key]) + (notes.mark(mark) if mark else "")
 
     average = means.groupby(["model", "optimizer"]).agg(["mean", "count"])
     # comparable only when all of a model's optimizers average the same (all) datasets
@@ -61,33 +70,20 @@ def optimizer_scores_table(scores: pd.DataFrame, budget: float) -> str:
     rows = {}
     for model in models:
         for optimizer in optimizers:
-            row = {escape(str(d)): shown((model, optimizer, d)) for d in datasets}
+            row = {m.text(d): shown((model, optimizer, d)) for d in datasets}
             mean, count = average.loc[(model, optimizer), "mean"], average.loc[(model, optimizer), "count"]
             if count == 0:
-                marks.add("a")
-                text = r"--\textsuperscript{a}"
+                text = m.missing + notes.mark("a")
             else:
-                bold = mean == best_average[(model, optimizer)]
-                text = f"{{\\boldmath${mean:.2f}$}}" if bold else f"${mean:.2f}$"
+                text = partial(m.pm(mean, None, 2, bold=mean == best_average[(model, optimizer)]),
+                               count, len(datasets))
                 if count < len(datasets):
-                    text += f" ({count}/{len(datasets)})"
-                    marks.add("k")
+                    notes.use("k")
             row["Average"] = text
-            rows[(escape(str(model)), escape(str(optimizer)))] = row
+            rows[(m.text(model), m.text(optimizer))] = row
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.names = ["Model", "Optimizer"]
-    text = _rules_between_blocks(booktabs(frame, column_format="ll" + "r" * len(frame.columns),
-                                          multirow=True))
-    lowered = sorted(set(n_runs[(n_runs > 1) & (n_runs < most)]))
-    notes = {
-        "a": f"$^{{a}}$ no seed has a test score from a step below {_tokens(budget)} input tokens",
-        "b": "$^{b}$ one seed: no standard deviation",
-        "c": f"$^{{c}}$ over fewer seeds ({' or '.join(map(str, lowered))}) than the table's "
-             f"other cells (up to {most})",
-        "k": "(k/N): the average over the k of N datasets that have a score",
-    }
-    return _with_notes(text, [notes[mark] for mark in ("a", "b", "c", "k") if mark in marks],
-                       len(frame.columns) + 2)
+    return frame, list(notes)
 
 
 def racing_savings_table(cells: pd.DataFrame) -> str:
@@ -96,53 +92,57 @@ def racing_savings_table(cells: pd.DataFrame) -> str:
     ``cells`` is ``optimization.racing_savings``' table. The last column is
     each dataset's mean over models, each optimizer's last row the models'
     means over datasets, and its corner the overall mean over all its cells
-    (all from the unrounded ratios). A (dataset, model) without racing logs
-    is "--" (a). Without any racing log the tabular says so.
+    (all from the unrounded ratios); a mean over fewer than all its cells
+    says "(k/N)". A (dataset, model) without racing logs is "--" (a). Without
+    any racing log the tabular says so.
     """
     if cells.empty:
         return ("\\begin{tabular}{l}\n\\toprule\nNo run has a racing log (prompt\\_scores.parquet).\\\\\n"
                 "\\bottomrule\n\\end{tabular}\n")
-    datasets, models = sorted(cells["dataset"].unique()), sorted(cells["model"].unique())
-    blocks = []
-    marks = set()
-    for optimizer, group in cells.groupby("optimizer", sort=True):
-        pct = group.pivot(index="dataset", columns="model", values="saved_ratio").reindex(
-            index=datasets, columns=models) * 100
-        table = pct.copy()
-        table["Mean"] = pct.mean(axis=1)
-        table.loc["Mean"] = list(pct.mean(axis=0)) + [group["saved_ratio"].mean() * 100]
-        shown = table.map(lambda v: r"--\textsuperscript{a}" if math.isnan(v) else f"{v:.1f}")
-        marks.update("a" for v in table.to_numpy().ravel() if math.isnan(v))
-        shown.index = pd.MultiIndex.from_product([[escape(str(optimizer))],
-                                                  [escape(str(d)) for d in shown.index]])
-        blocks.append(shown)
-    frame = pd.concat(blocks)
-    frame.columns = [escape(str(model)) for model in frame.columns]
-    frame.index.names = ["Optimizer", "Dataset"]
-    text = _rules_between_blocks(booktabs(frame, column_format="ll" + "r" * len(frame.columns),
-                                          multirow=True))
+    frame, notes = racing_savings_cells(cells, LATEX)
+    text = rules_between_blocks(booktabs(frame, column_format="ll" + "r" * len(frame.columns),
+                                         multirow=True))
     lines = text.splitlines()
     for i in reversed(range(len(lines))):  # a rule above each optimizer's Mean row
         if lines[i].split(" & ")[1:2] == ["Mean"]:
             lines.insert(i, rf"\cmidrule(l){{2-{len(frame.columns) + 2}}}")
     text = "\n".join(lines) + "\n"
-    notes = ["$^{a}$ no racing log (prompt\\_scores.parquet) for this dataset and model"] if marks else []
-    return _with_notes(text, notes, len(frame.columns) + 2)
+    return with_notes(text, notes, len(frame.columns) + 2)
 
 
-def _rules_between_blocks(text: str) -> str:
-    r"""A ``\midrule`` above each ``\multirow`` block but the first."""
-    lines = text.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.startswith(r"\multirow")]
-    for i in reversed(starts[1:]):
-        lines.insert(i, r"\midrule")
-    return "\n".join(lines) + "\n"
+def racing_savings_cells(cells: pd.DataFrame, m) -> tuple[pd.DataFrame, list[str]]:
+    """The cells of ``racing_savings_table`` written in markup ``m``, and its notes."""
+    if cells.empty:
+        return pd.DataFrame({"": [f"No run has a racing log ({m.text('prompt_scores.parquet')})."]}), []
+    datasets, models = sorted(cells["dataset"].unique()), sorted(cells["model"].unique())
+    notes = Notes(m, {"a": f"{m.note_mark('a')} no racing log ({m.text('prompt_scores.parquet')}) for "
+                           "this dataset and model",
+                      "k": "(k/N): the mean over the k of N cells that have a racing log"})
 
+    def shown(value: float, count: int, total: int) -> str:
+        if math.isnan(value):
+            return m.missing + notes.mark("a")
+        if count < total:
+            notes.use("k")
+        return partial(f"{value:.1f}", count, total)
 
-def _with_notes(text: str, notes: list[str], columns: int) -> str:
-    """Each note as a row of its own under the bottom rule."""
-    rows = [rf"\multicolumn{{{columns}}}{{l}}{{\footnotesize {note}}} \\" for note in notes]
-    return text.replace("\\end{tabular}", "\n".join([*rows, "\\end{tabular}"]))
+    blocks = []
+    for optimizer, group in cells.groupby("optimizer", sort=True):
+        pct = group.pivot(index="dataset", columns="model", values="saved_ratio").reindex(
+            index=datasets, columns=models) * 100
+        present = pct.notna()
+        rows = [[shown(pct.loc[d, model], 1, 1) for model in models]
+                + [shown(pct.loc[d].mean(), present.loc[d].sum(), len(models))] for d in datasets]
+        rows.append([shown(pct[model].mean(), present[model].sum(), len(datasets)) for model in models]
+                    + [shown(group["saved_ratio"].mean() * 100, len(group), len(datasets) * len(models))])
+        shown_block = pd.DataFrame(rows, columns=[*models, "Mean"])
+        shown_block.index = pd.MultiIndex.from_product([[m.text(optimizer)],
+                                                        [*(m.text(d) for d in datasets), "Mean"]])
+        blocks.append(shown_block)
+    frame = pd.concat(blocks)
+    frame.columns = [*(m.text(model) for model in models), "Mean"]
+    frame.index.names = ["Optimizer", "Dataset"]
+    return frame, list(notes)
 
 
 def _tokens(budget: float) -> str:

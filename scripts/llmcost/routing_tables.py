@@ -17,13 +17,13 @@ from typing import Mapping
 
 import pandas as pd
 
-from .latex import MISSING, booktabs, escape, fmt_number, signed
+from .latex import LATEX, booktabs, escape, fmt_number
 
 TABLE_LABELS = {"logits": "Log-prob.", "entropy": "Entropy", "confidence": "Self-verif."}
 
 
-def _pct(share: float) -> str:
-    return f"{100 * share:.1f}".rstrip("0").rstrip(".") + r"\,\%"
+def _pct(share: float, m=LATEX) -> str:
+    return f"{100 * share:.1f}".rstrip("0").rstrip(".") + m.symbols["thin_pct"]
 
 
 def routing_table(combined: Mapping[str, dict]) -> str:
@@ -34,40 +34,49 @@ def routing_table(combined: Mapping[str, dict]) -> str:
     lists each excluded value. A dataset without an IBC baseline (the large
     model is not better) shows a dash, marked and explained by a note.
     """
-    rows, unstable_notes, no_baseline = [], [], []
-    for dataset, summary in combined.items():
-        if summary["no_baseline"]:
-            no_baseline.append(escape(dataset))
-        for router, result in summary["routers"].items():
-            best = result["best"] or {"lm2_ratio": math.nan, "delta_IBC": math.nan}
-            delta = signed(fmt_number(best["delta_IBC"], 1))
-            if summary["no_baseline"]:
-                delta += r"$^\ddagger$"
-            if result["unstable"]:
-                top = max(result["unstable"], key=lambda p: p["delta_IBC"])
-                delta += r"$^\dagger$"
-                unstable_notes.append(f"{escape(dataset)}, {TABLE_LABELS[router].lower()}: "
-                                      f"{fmt_number(top['delta_IBC'], 1)}\\,\\% at {_pct(top['lm2_ratio'])} routed")
-            rows.append((escape(dataset), fmt_number(summary["P_slm"], 3), fmt_number(summary["P_llm"], 3),
-                         TABLE_LABELS[router], signed(fmt_number(100 * best["lm2_ratio"], 1)), delta))
-    columns = ["Dataset", r"$P_\mathrm{SLM}$", r"$P_\mathrm{LLM}$", "Router",
-               r"Routed (\%)", r"Best $\Delta_\mathrm{IBC}$ (\%)"]
-    frame = pd.DataFrame(rows, columns=columns).set_index(columns[:4])
+    frame, notes = routing_table_cells(combined, LATEX)
     text = booktabs(frame, column_format="lrrlrr")
-    notes = []
-    if unstable_notes:
-        shares = {_pct(s["min_routed_share"]) for s in combined.values()}
-        notes.append(r"$^\dagger$ Higher $\Delta_\mathrm{IBC}$ excluded as unstable (under "
-                     + " / ".join(sorted(shares)) + r" of queries routed):")
-        notes += [r"\quad " + note for note in unstable_notes]
-    if no_baseline:
-        notes.append(r"$^\ddagger$ No IBC baseline for " + ", ".join(no_baseline)
-                     + r": $P_\mathrm{LLM}$ is not above $P_\mathrm{SLM}$ by more than one query's "
-                       r"swing, so $\Delta_\mathrm{IBC}$ is undefined.")
     if notes:
         text = text.replace("\\bottomrule\n", "\\bottomrule\n" + "\n".join(
             r"\multicolumn{6}{@{}l}{\footnotesize " + note + r"}\\" for note in notes) + "\n")
     return _space_between_datasets(text)
+
+
+def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, list[str]]:
+    """The cells of ``routing_table`` written in markup ``m`` (the first four columns as the
+    index), and its notes."""
+    s = m.symbols
+    rows, unstable_notes, no_baseline = [], [], []
+    for dataset, summary in combined.items():
+        if summary["no_baseline"]:
+            no_baseline.append(m.text(dataset))
+        for router, result in summary["routers"].items():
+            best = result["best"] or {"lm2_ratio": math.nan, "delta_IBC": math.nan}
+            delta = m.number(best["delta_IBC"], 1)
+            if summary["no_baseline"]:
+                delta += s["ddagger"]
+            if result["unstable"]:
+                top = max(result["unstable"], key=lambda p: p["delta_IBC"])
+                delta += s["dagger"]
+                unstable_notes.append(f"{m.text(dataset)}, {TABLE_LABELS[router].lower()}: "
+                                      f"{fmt_number(top['delta_IBC'], 1)}{s['thin_pct']} at "
+                                      f"{_pct(top['lm2_ratio'], m)} routed")
+            rows.append((m.text(dataset), m.number(summary["P_slm"], 3), m.number(summary["P_llm"], 3),
+                         TABLE_LABELS[router], m.number(100 * best["lm2_ratio"], 1), delta))
+    columns = ["Dataset", s["P_SLM"], s["P_LLM"], "Router",
+               f"Routed ({s['pct']})", f"Best {s['delta_IBC']} ({s['pct']})"]
+    frame = pd.DataFrame(rows, columns=columns).set_index(columns[:4])
+    notes = []
+    if unstable_notes:
+        shares = {_pct(summary["min_routed_share"], m) for summary in combined.values()}
+        notes.append(f"{s['dagger']} Higher {s['delta_IBC']} excluded as unstable (under "
+                     + " / ".join(sorted(shares)) + " of queries routed):")
+        notes += [s["quad"] + note for note in unstable_notes]
+    if no_baseline:
+        notes.append(f"{s['ddagger']} No IBC baseline for " + ", ".join(no_baseline)
+                     + f": {s['P_LLM']} is not above {s['P_SLM']} by more than one query's "
+                       f"swing, so {s['delta_IBC']} is undefined.")
+    return frame, notes
 
 
 def _space_between_datasets(text: str) -> str:
@@ -82,52 +91,62 @@ def _space_between_datasets(text: str) -> str:
 
 
 LABELS = {**TABLE_LABELS, "oracle": "Oracle"}
-NO_BASELINE, NOT_APPLICABLE, NO_SPLIT = r"$^\dagger$", r"$^\ddagger$", r"$^\S$"
-#: metric -> (column header, multiplier, decimals)
+NO_BASELINE, NOT_APPLICABLE, NO_SPLIT = "dagger", "ddagger", "section"
+#: metric -> (column header (a symbol's name or text), multiplier, decimals)
 COLUMNS = {
     "AIQ": ("AIQ", 1, 3),
     "APGR": ("APGR", 1, 3),
-    "CPT_50": (r"CPT$_{50}$", 100, 1),
-    "delta_IBC_5": (r"$\Delta_\mathrm{IBC,5}$", 1, 1),
-    "best_delta_IBC": (r"Best $\Delta_\mathrm{IBC}$", 1, 1),
+    "CPT_50": ("CPT_50", 100, 1),
+    "delta_IBC_5": ("delta_IBC_5", 1, 1),
+    "best_delta_IBC": ("Best delta_IBC", 1, 1),
 }
 HELD_OUT = "Held-out"  # delta_IBC, mean over splits; small type: +- std
+
+
+def _header(name: str, m) -> str:
+    """A column header: symbols by name, "Best delta_IBC" as "Best " and the symbol."""
+    words = name.split(" ")
+    return " ".join(m.symbols.get(word, word) for word in words)
 
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _interval(low, high, scale: float, digits: int) -> str:
+def _interval(low, high, scale: float, digits: int, m) -> str:
     """The interval in small type, a digit less precise than a value of three decimals."""
     if _missing(low) or _missing(high):
         return ""
     digits = min(digits, 2)
-    return rf"{{\scriptsize $[{scale * low:.{digits}f}, {scale * high:.{digits}f}]$}}"
+    return m.small(m.math(f"[{scale * low:.{digits}f}, {scale * high:.{digits}f}]"))
 
 
-def _rows(result: Mapping) -> list[tuple]:
+def _rows(result: Mapping, m, marks: set) -> list[tuple]:
+    """Per router: its label, each metric's value and each one's interval (small type)."""
+    s = m.symbols
     rows = []
     for name, entry in result["routers"].items():
         values, intervals = [], []
         for metric, (_, scale, digits) in COLUMNS.items():
             estimate = entry["metrics"][metric]
             missing = _missing(estimate["value"])
-            values.append(MISSING + NO_BASELINE if missing else signed(fmt_number(scale * estimate["value"], digits)))
-            intervals.append("" if missing else _interval(estimate["ci_low"], estimate["ci_high"], scale, digits))
+            if missing:
+                marks.add(NO_BASELINE)
+            values.append(m.missing + s[NO_BASELINE] if missing else m.number(scale * estimate["value"], digits))
+            intervals.append("" if missing else _interval(estimate["ci_low"], estimate["ci_high"], scale, digits, m))
         held = entry["held_out_delta_IBC"]
         if name == "oracle":
-            values.append(MISSING + NOT_APPLICABLE)
+            values.append(m.missing + s[NOT_APPLICABLE])
             intervals.append("")
         else:
             mark = "" if held["n_defined"] else NO_BASELINE if not result["has_baseline"] else NO_SPLIT
-            values.append(signed(fmt_number(held["mean"], 1)) + mark)
-            spread = "" if _missing(held["std"]) else rf"$\pm$\,{held['std']:.1f}"
+            marks.add(mark)
+            values.append(m.number(held["mean"], 1) + (s[mark] if mark else ""))
+            spread = "" if _missing(held["std"]) else f"{s['pm_thin']}{held['std']:.1f}"
             partial = 0 < held["n_defined"] < held["splits"]
             spread += f" ({held['n_defined']} of {held['splits']} splits)" if partial else ""
-            intervals.append(rf"{{\scriptsize {spread.strip()}}}" if spread else "")
-        rows.append((LABELS[name], *values))
-        rows.append(("", *intervals))
+            intervals.append(m.small(spread.strip()) if spread else "")
+        rows.append((LABELS[name], values, intervals))
     return rows
 
 
@@ -136,28 +155,52 @@ def routing_metrics_table(by_dataset: Mapping[str, Mapping]) -> str:
     held-out delta_IBC (mean +- std over splits), per dataset and router, oracle last.
 
     ``by_dataset`` maps a dataset to its ``routing_resampling.dataset_metrics``
-    (plain or through ``to_jsonable``).
+    (plain or through ``to_jsonable``). Each router takes two lines: its values,
+    then their intervals in small type.
     """
-    rows = {dataset: _rows(result) for dataset, result in by_dataset.items()}
-    columns = ["Router", *(header for header, _, _ in COLUMNS.values()), HELD_OUT]
+    blocks, notes = routing_metrics_cells(by_dataset, LATEX)
+    rows = {dataset: [row for label, values, intervals in block
+                      for row in ((label, *values), ("", *intervals))] for dataset, block in blocks.items()}
+    columns = ["Router", *(_header(header, LATEX) for header, _, _ in COLUMNS.values()), HELD_OUT]
     frame = pd.DataFrame([row for block in rows.values() for row in block], columns=columns).set_index("Router")
     # 5 pt between columns instead of 12, short headers and notes of a line each:
     # the table fits a plain article's text width
     text = booktabs(frame, column_format="l" + r"@{\hspace{5pt}}r" * (len(columns) - 1))
-    resamples = sorted({result["bootstrap"]["resamples"] for result in by_dataset.values()})
-    notes = [rf"Small type: 95\,\% bootstrap interval ({' / '.join(map(str, resamples))} resamples).",
-             r"CPT$_{50}$: routed share (\%) where PGR reaches 50\,\%. $\Delta_\mathrm{IBC}$ in \%.",
-             r"Held-out: $\Delta_\mathrm{IBC}$ of a threshold chosen on",
-             r"\quad calibration queries, on the others; mean $\pm$ std over splits."]
-    if NO_BASELINE in text:
-        notes.append(NO_BASELINE + r" No baseline: $P_\mathrm{LLM} - P_\mathrm{SLM}$ at most one query's swing.")
-    if NO_SPLIT in text:
-        notes.append(NO_SPLIT + r" No split gave a held-out value.")
-    notes.append(NOT_APPLICABLE + r" Not applicable: the oracle knows each query's performance.")
     width = len(columns)
     footer = "\n".join(rf"\multicolumn{{{width}}}{{@{{}}l}}{{\footnotesize {note}}}\\" for note in notes)
     text = _dataset_headings(text, {dataset: len(block) for dataset, block in rows.items()}, width)
     return text.replace("\\bottomrule\n", "\\bottomrule\n" + footer + "\n")
+
+
+def routing_metrics_frame(by_dataset: Mapping[str, Mapping], m) -> tuple[pd.DataFrame, list[str]]:
+    """The cells of ``routing_metrics_table`` in markup ``m``, a row per dataset and router
+    (the interval under the value in each cell), and its notes."""
+    blocks, notes = routing_metrics_cells(by_dataset, m)
+    rows = {(m.text(dataset), label): [f"{value}<br>{interval}" if interval else value
+                                       for value, interval in zip(values, intervals)]
+            for dataset, block in blocks.items() for label, values, intervals in block}
+    columns = [*(_header(header, m) for header, _, _ in COLUMNS.values()), HELD_OUT]
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+    frame.index = pd.MultiIndex.from_tuples(frame.index, names=["Dataset", "Router"])
+    return frame, notes
+
+
+def routing_metrics_cells(by_dataset: Mapping[str, Mapping], m) -> tuple[dict, list[str]]:
+    """Per dataset its routers' (label, values, intervals) in markup ``m``, and the notes."""
+    s, marks = m.symbols, set()
+    blocks = {dataset: _rows(result, m, marks) for dataset, result in by_dataset.items()}
+    resamples = sorted({result["bootstrap"]["resamples"] for result in by_dataset.values()})
+    notes = [f"Small type: 95{s['thin_pct']} bootstrap interval ({' / '.join(map(str, resamples))} resamples).",
+             f"{s['CPT_50']}: routed share ({s['pct']}) where PGR reaches 50{s['thin_pct']}. "
+             f"{s['delta_IBC']} in {s['pct']}.",
+             f"Held-out: {s['delta_IBC']} of a threshold chosen on",
+             f"{s['quad']}calibration queries, on the others; mean {s['pm']} std over splits."]
+    if NO_BASELINE in marks:
+        notes.append(s[NO_BASELINE] + f" No baseline: {s['gap']} at most one query's swing.")
+    if NO_SPLIT in marks:
+        notes.append(s[NO_SPLIT] + " No split gave a held-out value.")
+    notes.append(s[NOT_APPLICABLE] + " Not applicable: the oracle knows each query's performance.")
+    return blocks, notes
 
 
 def _dataset_headings(text: str, row_counts: Mapping[str, int], width: int) -> str:

@@ -9,11 +9,13 @@ seeds, and ``frac_downstream_llm`` = mean downstream input / (mean meta input
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from .discovery import CELL_KEYS, RUN_KEYS
 from .errors import InputError
-from .latex import booktabs, escape, fmt_number, fmt_pm
+from .latex import LATEX, Notes, booktabs, fewer_seeds_note, partial, seed_mark, with_notes
 from .steplogs import TOKEN_COLUMNS
 
 
@@ -94,19 +96,42 @@ def token_fraction_table(summary: pd.DataFrame, optimizer: str) -> str:
 
     The last column is each dataset's mean over models, the last row each
     model's mean over datasets, and their corner the overall mean over all
-    cells (all computed from the unrounded fractions).
+    cells (all computed from the unrounded fractions). A cell without a value
+    is "--" (a); a mean over only k of its N cells says "(k/N)".
     """
+    frame, notes = token_fraction_cells(summary, optimizer, LATEX)
+    text = booktabs(frame, column_format="l" + "r" * len(frame.columns), midrule_before="Mean")
+    return with_notes(text, notes, len(frame.columns) + 1)
+
+
+def token_fraction_cells(summary: pd.DataFrame, optimizer: str, m) -> tuple[pd.DataFrame, list[str]]:
+    """The cells of ``token_fraction_table`` written in markup ``m``, and its notes."""
     cells = rows_of_optimizer(summary, optimizer)
-    pct = cells.pivot(index="dataset", columns="model", values="frac_downstream_llm") * 100
-    table = pct.copy()
-    table["Mean"] = pct.mean(axis=1)
-    table.loc["Mean"] = list(pct.mean(axis=0)) + [cells["frac_downstream_llm"].mean() * 100]
-    shown = table.map(lambda v: fmt_number(v, 1))
-    shown.index = [escape(name) for name in shown.index]
-    shown.columns = [escape(name) for name in shown.columns]
-    shown.index.name = None
-    shown.columns.name = None
-    return booktabs(shown, column_format="l" + "r" * len(shown.columns), midrule_before="Mean")
+    datasets, models = sorted(summary["dataset"].unique()), sorted(summary["model"].unique())
+    pct = cells.pivot(index="dataset", columns="model", values="frac_downstream_llm").reindex(
+        index=datasets, columns=models) * 100
+    present = pct.notna()
+    notes = Notes(m, {
+        "a": f"{m.note_mark('a')} no run of {m.text(optimizer)} on this dataset and model, "
+             "or no input tokens in its runs",
+        "k": "(k/N): the mean over the k of N cells that have a value",
+    })
+
+    def shown(value: float, count: int = 1, total: int = 1) -> str:
+        if count == 0 or math.isnan(value):
+            return m.missing + notes.mark("a")
+        if count < total:
+            notes.use("k")
+        return partial(m.number(value, 1), count, total)
+
+    rows = [[shown(pct.loc[d, model]) for model in models]
+            + [shown(pct.loc[d].mean(), present.loc[d].sum(), len(models))] for d in datasets]
+    rows.append([shown(pct[model].mean(), present[model].sum(), len(datasets)) for model in models]
+                + [shown(cells["frac_downstream_llm"].mean() * 100, cells["frac_downstream_llm"].notna().sum(),
+                         len(datasets) * len(models))])
+    frame = pd.DataFrame(rows, index=[*(m.text(d) for d in datasets), "Mean"],
+                         columns=[*(m.text(model) for model in models), "Mean"])
+    return frame, list(notes)
 
 
 TOKEN_LABELS = {
@@ -118,13 +143,41 @@ TOKEN_LABELS = {
 
 
 def token_usage_table(summary: pd.DataFrame, optimizer: str) -> str:
-    """Mean +- std over seeds of the four token totals, in millions, per dataset and model."""
-    cells = rows_of_optimizer(summary, optimizer)
-    shown = pd.DataFrame({
-        label: [fmt_pm(m / 1e6, s / 1e6, 3) for m, s in
-                zip(cells[f"{column}_mean"], cells[f"{column}_std"])]
+    """Mean +- std over seeds of the four token totals, in millions, per dataset and model.
+
+    A dataset and model without a run of ``optimizer`` is a row of "--" (a);
+    a single seed's totals have no ± part (b); fewer seeds than the table's
+    most are marked (c).
+    """
+    frame, notes = token_usage_cells(summary, optimizer, LATEX)
+    text = booktabs(frame, column_format="ll" + "r" * len(TOKEN_LABELS), multirow=True)
+    return with_notes(text, notes, len(frame.columns) + 2)
+
+
+def token_usage_cells(summary: pd.DataFrame, optimizer: str, m) -> tuple[pd.DataFrame, list[str]]:
+    """The cells of ``token_usage_table`` written in markup ``m``, and its notes."""
+    cells = rows_of_optimizer(summary, optimizer).set_index(["dataset", "model"])
+    grid = pd.MultiIndex.from_product([sorted(summary["dataset"].unique()), sorted(summary["model"].unique())])
+    cells = cells.reindex(grid)
+    n_seeds = cells["n_seeds"].fillna(0).astype(int)
+    most = int(n_seeds.max())
+    notes = Notes(m, {
+        "a": f"{m.note_mark('a')} no run of {m.text(optimizer)} on this dataset and model",
+        "b": f"{m.note_mark('b')} one seed: no standard deviation",
+        "c": fewer_seeds_note(m, n_seeds[(n_seeds > 1) & (n_seeds < most)], most),
+    })
+
+    def shown(n: int, mean: float, std: float) -> str:
+        if n == 0:
+            return m.missing + notes.mark("a")
+        mark = seed_mark(n, most)
+        return m.pm(mean / 1e6, std / 1e6, 3) + (notes.mark(mark) if mark else "")
+
+    frame = pd.DataFrame({
+        label: [shown(n, mean, std) for n, mean, std in
+                zip(n_seeds, cells[f"{column}_mean"], cells[f"{column}_std"])]
         for column, label in TOKEN_LABELS.items()
     })
-    shown.index = pd.MultiIndex.from_arrays(
-        [cells["dataset"].map(escape), cells["model"].map(escape)], names=["Dataset", "Model"])
-    return booktabs(shown, column_format="ll" + "r" * len(TOKEN_LABELS), multirow=True)
+    frame.index = pd.MultiIndex.from_arrays(
+        [grid.get_level_values(0).map(m.text), grid.get_level_values(1).map(m.text)], names=["Dataset", "Model"])
+    return frame, list(notes)

@@ -11,7 +11,7 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from llmcost.config import load_schema, schema_error_message, with_numbers  # noqa: E402
 from llmcost.discovery import (discover_routing_datasets, discover_runs, fingerprint,  # noqa: E402
-                               racing_log, runs_by_dataset)
+                               racing_log, runs_by_dataset, runs_found)
 from llmcost.errors import InputError  # noqa: E402
 from llmcost.publish import build_area, check_output_folder, publish  # noqa: E402
 from llmcost.routing_model import ROUTERS as ROUTER_SCORES, cost_model  # noqa: E402
@@ -56,6 +56,22 @@ def intermediate(path):
     return f"{BUILD}/intermediate/{path}"
 
 
+# The report (snakemake --report) lists each artifact by its published path. It
+# shows images and HTML inside the page but offers .tex, .csv and .json only as
+# downloads, so each table and data artifact also gets a readable HTML copy (a
+# "view", llmcost/report_html.py) that the report shows and publish never copies.
+def shown(artifact, caption, category, subcategory):
+    """A published artifact, marked for the report under its published path."""
+    return report(built(artifact), caption=caption, category=category, subcategory=subcategory,
+                  labels={"artifact": artifact})
+
+
+def view(artifact, caption, category, subcategory):
+    """The report's readable HTML copy of an artifact (made beside it, never published)."""
+    return report(intermediate(f"report/{artifact}.html"), caption=caption, category=category,
+                  subcategory=subcategory, labels={"artifact": f"{artifact} (table)"})
+
+
 TOKENS = config["tokens"]
 RUNS = _parse_time(
     discover_runs,
@@ -68,6 +84,7 @@ RUNS = _parse_time(
 )
 RUNS_BY_DATASET = runs_by_dataset(RUNS)
 TOKEN_DATASETS = sorted(RUNS_BY_DATASET)
+RUNS_FOUND = runs_found(RUNS)  # counts and names, a param of the jobs whose captions state them
 
 OPTIMIZATION = config["optimization"]
 if OPTIMIZATION["table_budget"] not in OPTIMIZATION["budgets"]:
@@ -153,3 +170,9 @@ def optimization_artifacts():
 
 ARTIFACTS = sorted(token_artifacts() + optimization_artifacts() + routing_artifacts()
                    + ["numbers.json", "numbers.tex"])
+
+
+# Every table and data artifact has a view in the report, except the exact curves
+# (a row per distinct threshold: up to one per query, shown as figures instead).
+VIEWS = [intermediate(f"report/{artifact}.html") for artifact in ARTIFACTS
+         if Path(artifact).suffix in (".tex", ".csv", ".json") and Path(artifact).name != "curve.csv"]

@@ -12,17 +12,22 @@ rule optimization_summary:
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         racing=expand(intermediate("racing/{dataset}.parquet"), dataset=TOKEN_DATASETS),
-        code=lib("discovery", "optimization"),
+        code=lib("discovery", "optimization", "latex", "report_html"),
     output:
-        runs=report(built("optimization/runs.csv"), caption="../report/optimization_runs.rst",
-                    category="Optimization", subcategory="Data"),
-        scores=report(built("optimization/scores.csv"), caption="../report/optimization_scores.rst",
-                      category="Optimization", subcategory="Data"),
-        summary=report(built("optimization/summary.json"), caption="../report/optimization_summary.rst",
-                       category="Optimization", subcategory="Data"),
+        runs=shown("optimization/runs.csv", "../report/optimization_runs.rst", "Optimization", "Data"),
+        runs_view=view("optimization/runs.csv", "../report/optimization_runs.rst", "Optimization", "Data"),
+        scores=shown("optimization/scores.csv", "../report/optimization_scores.rst", "Optimization", "Data"),
+        scores_view=view("optimization/scores.csv", "../report/optimization_scores.rst", "Optimization",
+                         "Data"),
+        summary=shown("optimization/summary.json", "../report/optimization_summary.rst", "Optimization",
+                      "Data"),
+        summary_view=view("optimization/summary.json", "../report/optimization_summary.rst", "Optimization",
+                          "Data"),
         curve=intermediate("optimization/score_curve.parquet"),
     params:
         budgets=OPTIMIZATION["budgets"],
+        found=RUNS_FOUND,
+        root=TOKENS["runs"],
     resources:
         **RESOURCES["optimization_summary"],
     group:
@@ -41,14 +46,19 @@ rule optimization_tables:
     input:
         runs=built("optimization/runs.csv"),
         scores=built("optimization/scores.csv"),
-        code=lib("discovery", "optimization", "optimization_tables", "latex"),
+        code=lib("discovery", "optimization", "optimization_tables", "latex", "report_html"),
     output:
-        scores=report(built("tables/optimizer_scores.tex"), caption="../report/optimizer_scores_table.rst",
-                      category="Optimization", subcategory="Tables"),
-        racing=report(built("tables/racing_savings.tex"), caption="../report/racing_savings_table.rst",
-                      category="Optimization", subcategory="Tables"),
+        scores=shown("tables/optimizer_scores.tex", "../report/optimizer_scores_table.rst", "Optimization",
+                     "Tables"),
+        scores_view=view("tables/optimizer_scores.tex", "../report/optimizer_scores_table.rst", "Optimization",
+                         "Tables"),
+        racing=shown("tables/racing_savings.tex", "../report/racing_savings_table.rst", "Optimization",
+                     "Tables"),
+        racing_view=view("tables/racing_savings.tex", "../report/racing_savings_table.rst", "Optimization",
+                         "Tables"),
     params:
         table_budget=OPTIMIZATION["table_budget"],
+        found=RUNS_FOUND,
     resources:
         **RESOURCES["optimization_tables"],
     group:
@@ -68,9 +78,9 @@ rule score_vs_tokens_figure:
         curve=intermediate("optimization/score_curve.parquet"),
         code=lib("plotting", "optimization_figures"),
     output:
-        pdf=built("figures/score_vs_tokens.pdf"),
-        png=report(built("figures/score_vs_tokens.png"), caption="../report/score_vs_tokens.rst",
-                   category="Optimization", subcategory="Figures"),
+        pdf=shown("figures/score_vs_tokens.pdf", "../report/score_vs_tokens.rst", "Optimization",
+                  "Figures"),
+        png=shown("figures/score_vs_tokens.png", "../report/score_vs_tokens.rst", "Optimization", "Figures"),
     params:
         budgets=OPTIMIZATION["budgets"],
     resources:

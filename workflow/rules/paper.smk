@@ -12,12 +12,12 @@ rule numbers:
         optimization_scores=built("optimization/scores.csv"),
         routing_summary=built("routing/summary.json"),
         routing_metrics=expand(built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS),
-        code=lib("numbers"),
+        code=lib("numbers", "report_html"),
     output:
-        json=report(built("numbers.json"), caption="../report/numbers_json.rst", category="Paper",
-                    subcategory="Numbers"),
-        tex=report(built("numbers.tex"), caption="../report/numbers_tex.rst", category="Paper",
-                   subcategory="Numbers"),
+        json=shown("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),
+        json_view=view("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),
+        tex=shown("numbers.tex", "../report/numbers_tex.rst", "Paper", "Numbers"),
+        tex_view=view("numbers.tex", "../report/numbers_tex.rst", "Paper", "Numbers"),
     params:
         table_budget=OPTIMIZATION["table_budget"],
     resources:

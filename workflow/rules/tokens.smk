@@ -39,13 +39,18 @@ rule token_summary:
         "token totals per run and their means over seeds"
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
-        code=lib("discovery", "steplogs", "tokens", "latex"),
+        code=lib("discovery", "steplogs", "tokens", "latex", "report_html"),
     output:
-        runs=report(built("tokens/runs.csv"), caption="../report/token_runs.rst",
-                    category="Token usage", subcategory="Data"),
-        summary_csv=report(built("tokens/summary.csv"), caption="../report/token_summary.rst",
-                           category="Token usage", subcategory="Data"),
-        summary_json=built("tokens/summary.json"),
+        runs=shown("tokens/runs.csv", "../report/token_runs.rst", "Token usage", "Data"),
+        runs_view=view("tokens/runs.csv", "../report/token_runs.rst", "Token usage", "Data"),
+        summary_csv=shown("tokens/summary.csv", "../report/token_summary.rst", "Token usage", "Data"),
+        summary_csv_view=view("tokens/summary.csv", "../report/token_summary.rst", "Token usage", "Data"),
+        summary_json=shown("tokens/summary.json", "../report/token_summary_json.rst", "Token usage", "Data"),
+        summary_json_view=view("tokens/summary.json", "../report/token_summary_json.rst", "Token usage",
+                               "Data"),
+    params:
+        found=RUNS_FOUND,
+        root=TOKENS["runs"],
     resources:
         **RESOURCES["token_summary"],
     group:
@@ -63,14 +68,16 @@ rule token_tables:
         "the token-usage LaTeX tables"
     input:
         summary=built("tokens/summary.csv"),
-        code=lib("discovery", "steplogs", "tokens", "latex"),
+        code=lib("discovery", "steplogs", "tokens", "latex", "report_html"),
     output:
-        fraction=report(built("tables/token_fraction.tex"), caption="../report/token_fraction.rst",
-                        category="Token usage", subcategory="Tables"),
-        usage=report(built("tables/token_usage.tex"), caption="../report/token_usage_table.rst",
-                     category="Token usage", subcategory="Tables"),
+        fraction=shown("tables/token_fraction.tex", "../report/token_fraction.rst", "Token usage", "Tables"),
+        fraction_view=view("tables/token_fraction.tex", "../report/token_fraction.rst", "Token usage",
+                           "Tables"),
+        usage=shown("tables/token_usage.tex", "../report/token_usage_table.rst", "Token usage", "Tables"),
+        usage_view=view("tables/token_usage.tex", "../report/token_usage_table.rst", "Token usage", "Tables"),
     params:
         optimizer=TOKENS["table_optimizer"],
+        found=runs_found(RUNS, TOKENS["table_optimizer"]),
     resources:
         **RESOURCES["token_tables"],
     group:
@@ -90,9 +97,8 @@ rule token_usage_figure:
         summary=built("tokens/summary.csv"),
         code=lib("discovery", "steplogs", "tokens", "latex", "plotting", "token_figures"),
     output:
-        pdf=built("figures/token_usage.pdf"),
-        png=report(built("figures/token_usage.png"), caption="../report/token_usage_figure.rst",
-                   category="Token usage", subcategory="Figures"),
+        pdf=shown("figures/token_usage.pdf", "../report/token_usage_figure.rst", "Token usage", "Figures"),
+        png=shown("figures/token_usage.png", "../report/token_usage_figure.rst", "Token usage", "Figures"),
     params:
         optimizer=TOKENS["table_optimizer"],
     resources:
@@ -114,9 +120,8 @@ rule token_cumulative_figure:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         code=lib("discovery", "steplogs", "tokens", "latex", "plotting", "token_figures"),
     output:
-        pdf=built("figures/token_cumulative.pdf"),
-        png=report(built("figures/token_cumulative.png"), caption="../report/token_cumulative.rst",
-                   category="Token usage", subcategory="Figures"),
+        pdf=shown("figures/token_cumulative.pdf", "../report/token_cumulative.rst", "Token usage", "Figures"),
+        png=shown("figures/token_cumulative.png", "../report/token_cumulative.rst", "Token usage", "Figures"),
     params:
         optimizer=TOKENS["table_optimizer"],
     resources:

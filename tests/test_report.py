@@ -1,0 +1,256 @@
+"""The HTML report (`snakemake --report`): every published artifact is in it, and every table's
+and data file's numbers can be read in it, not only downloaded.
+
+Snakemake embeds each result as a data URI in a JSON object of the page (``var results``) and
+shows images and HTML inside the page; other files are download links. So each artifact must be
+an entry labelled with its published path whose bytes are the published file's, and each table
+and data file (but the exact curves) must have a "(table)" entry, an HTML page holding its
+numbers. The last test opens the report in headless Chromium and checks that every figure
+displays and every table's page is painted; it is skipped, saying so, where Chromium is absent.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import snakemake
+
+VIEWED = (".tex", ".csv", ".json")
+
+
+@pytest.fixture(scope="module")
+def report(pipeline_run, tmp_path_factory) -> Path:
+    """The report of the shared pipeline run, built on a copy of it."""
+    workdir = tmp_path_factory.mktemp("report") / "run"
+    shutil.copytree(pipeline_run, workdir, symlinks=True)
+    snakemake(workdir, "--report", "report.html")
+    return workdir
+
+
+def page_variable(html: str, name: str):
+    """A JSON value the report page assigns to ``var name`` in its own script element."""
+    match = re.search(rf'<script id="[a-z-]+">\s*var {name} = (.*?);\n\s*</script>', html, re.S)
+    assert match, f"no `var {name}` in the report"
+    return json.loads(match.group(1))
+
+
+def data(entry) -> bytes:
+    return base64.b64decode(entry["data_uri"].split("base64,", 1)[1])
+
+
+@pytest.fixture(scope="module")
+def entries(report) -> dict[str, dict]:
+    """The report's entries by their label (the published path, "(table)" for the readable copy)."""
+    results = page_variable((report / "report.html").read_text(encoding="utf-8"), "results")
+    return {entry["labels"]["artifact"]: {**entry, "path": path}
+            for path, entry in results.items() if entry["labels"]}
+
+
+def published(report) -> list[str]:
+    root = report / "results"
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+class Text(HTMLParser):
+    """The text of a page, and its table cells row by row."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.text, self.rows, self._cell = [], [], None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, value):
+        self.text.append(value)
+        if self._cell is not None:
+            self._cell.append(value)
+
+    def __str__(self):
+        return " ".join(self.text)
+
+
+def test_every_published_artifact_is_in_the_report_with_its_bytes(report, entries):
+    artifacts = published(report)
+    assert len(artifacts) > 40 and not [a for a in artifacts if a.endswith(".html")]  # views stay out
+    for artifact in artifacts:
+        assert artifact in entries, f"{artifact} is not in the report"
+        assert data(entries[artifact]) == (report / "results" / artifact).read_bytes(), artifact
+        assert entries[artifact]["caption"].strip(), f"{artifact} has no caption"
+
+
+def test_every_table_and_data_file_has_a_readable_copy(report, entries):
+    for artifact in published(report):
+        if not artifact.endswith(VIEWED) or artifact.endswith("/curve.csv"):
+            continue
+        view = entries.get(f"{artifact} (table)")
+        assert view is not None, f"{artifact} has no readable copy in the report"
+        assert view["mime_type"] == "text/html"  # shown in the page, not downloaded
+        assert view["caption"] == entries[artifact]["caption"]
+
+
+def numbers(text: str) -> set[str]:
+    return set(re.findall(r"-?\d+\.\d+", text))
+
+
+def test_every_number_of_every_table_is_in_its_readable_copy(report, entries):
+    tables = [a for a in published(report) if a.endswith(".tex")]
+    assert len(tables) == 6
+    for artifact in tables:
+        tex = (report / "results" / artifact).read_text()
+        shown = Text(data(entries[f"{artifact} (table)"]).decode())
+        missing = numbers(tex) - numbers(str(shown))
+        assert not missing, f"{artifact}: {sorted(missing)[:5]} not in its readable copy"
+        assert numbers(tex), artifact
+        assert "\\" not in str(shown) and "$" not in str(shown), f"{artifact}: LaTeX markup shown"
+
+
+def test_every_csv_cell_is_in_its_readable_copy(report, entries):
+    for artifact in [a for a in published(report) if a.endswith(".csv") and not a.endswith("/curve.csv")]:
+        rows = list(csv.reader(io.StringIO((report / "results" / artifact).read_text())))
+        shown = [row for row in Text(data(entries[f"{artifact} (table)"]).decode()).rows if row]
+        assert shown == rows, artifact  # header and every row, cell for cell, as the file has them
+
+
+def leaves(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from leaves(item)
+    else:
+        yield value
+
+
+def test_every_json_number_is_in_its_readable_copy(report, entries):
+    for artifact in [a for a in published(report) if a.endswith(".json")]:
+        document = json.loads((report / "results" / artifact).read_text())
+        shown = set(re.split(r"[\s,;]+", str(Text(data(entries[f"{artifact} (table)"]).decode()))))
+        expected = {json.dumps(leaf) for leaf in leaves(document)
+                    if isinstance(leaf, (int, float)) and not isinstance(leaf, bool)}
+        assert expected and not expected - shown, f"{artifact}: {sorted(expected - shown)[:5]}"
+
+
+def test_captions_of_tables_and_data_state_values_not_config_keys(report, entries):
+    for artifact, entry in entries.items():
+        caption = entry["caption"]
+        if artifact.startswith("figures/") or artifact.endswith((".png", ".pdf")):
+            continue  # the figures' captions are checked with the figures
+        assert "{{" not in caption and "{%" not in caption and "{dataset}" not in caption, artifact
+        assert not re.search(r"\b(tokens|routing|optimization)\.[a-z_]+\b(?!\.)", re.sub(
+            r"<tt.*?</tt>", "", caption)), f"{artifact} names a config key: {caption}"
+    caption = {artifact: " ".join(entry["caption"].split()) for artifact, entry in entries.items()}
+    assert "optimizer <strong>CAPO</strong> (45 runs, 3 seeds per cell)" in caption["tables/token_fraction.tex"]
+    assert "(45 runs, 3 seeds per cell)" in caption["tables/token_usage.tex"]
+    assert "5,000,000 cumulative input tokens" in caption["tables/optimizer_scores.tex"]
+    assert "at least 5 % of queries" in caption["tables/routing_ibc.tex"]
+    assert "large model 20, verifier 4: keeping costs 5 per query, routing 25" in caption["routing/summary.json"]
+    assert "95 % bootstrap intervals over 1000 resamples" in caption["tables/routing_metrics.tex"]
+    assert "<strong>qasper_short</strong>" in caption["routing/datasets/qasper_short/metrics.json"]
+    assert "90 runs found under" in caption["tokens/runs.csv"]
+
+
+def test_landing_page_states_the_inputs_used(report):
+    page = page_variable((report / "report.html").read_text(encoding="utf-8"), "workflow_desc")
+    assert "90 runs of\n5 datasets (agnews, copa, gsm8k, sst-5, subj)" in page
+    assert "4 datasets (cnli_short, coqa_short, narrative_qa_short, qasper_short)" in page
+    assert "data/capo/main_results" in page and "<strong>CAPO</strong>" in page
+
+
+# --- in a browser --------------------------------------------------------------------------------
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+#: Shows every entry as the report's own view manager does (what the eye button does), waits
+#: for it, and records per entry what is displayed: an image's natural width, or the iframe's
+#: size and source; then shows the entry named in the page's #hash for a screenshot.
+HARNESS = """
+<script>
+window.addEventListener("load", async () => {
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  while (!app) await sleep(50);  // the report's App sets it when React first renders it
+  const manager = new ToggleViewManager(app);
+  const shown = {};
+  for (const [path, entry] of Object.entries(results)) {
+    if (!entry.mime_type.startsWith("image/") && entry.mime_type !== "text/html") continue;
+    manager.handleSelectedResult(path);
+    await sleep(100);
+    const img = document.querySelector("img[src='" + entry.data_uri + "']");
+    const frame = document.querySelector("iframe");
+    if (img) {
+      if (!img.complete) await new Promise((resolve) => img.addEventListener("load", resolve));
+      shown[path] = {kind: "img", width: img.naturalWidth, height: img.naturalHeight};
+    } else if (frame && frame.src === entry.data_uri) {
+      shown[path] = {kind: "iframe", width: frame.offsetWidth, height: frame.offsetHeight};
+    }
+  }
+  const target = decodeURIComponent(location.hash.slice(1));
+  if (target) manager.handleSelectedResult(target);
+  await sleep(300);
+  const out = document.createElement("pre");
+  out.id = "displayed";
+  out.textContent = JSON.stringify(shown);
+  out.style.display = "none";
+  document.body.appendChild(out);
+});
+</script>
+"""
+
+
+def chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    browser = next(filter(None, map(shutil.which, BROWSERS)))
+    return subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                           "--disable-background-networking", "--no-first-run", "--hide-scrollbars",
+                           "--window-size=1400,1000", "--virtual-time-budget=60000", *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_in_chromium_every_figure_displays_and_every_table_is_painted(report, entries, tmp_path):
+    if not any(map(shutil.which, BROWSERS)):
+        pytest.skip("Chromium is not installed (apt-get install chromium): the report was checked "
+                    "in its HTML only, not displayed in a browser")
+    page = (report / "report.html").read_text(encoding="utf-8")
+    harness = tmp_path / "report.html"
+    head, tail = page.rsplit("</body>", 1)  # the page's own end (its scripts hold the string too)
+    harness.write_text(head + HARNESS + "</body>" + tail, encoding="utf-8")
+    dom = chromium("--dump-dom", harness.as_uri(), cwd=tmp_path).stdout
+    match = re.search(r'<pre id="displayed"[^>]*>(.*?)</pre>', dom, re.S)
+    assert match, "the report did not finish rendering in Chromium"
+    displayed = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    for artifact, entry in entries.items():
+        path = entry["path"]
+        if artifact.endswith(".png"):
+            assert displayed.get(path, {}).get("width", 0) > 100, f"figure {artifact} does not display"
+        if artifact.endswith(" (table)"):
+            shown = displayed.get(path, {})
+            assert shown.get("kind") == "iframe" and shown["width"] > 300 and shown["height"] > 300, \
+                f"{artifact} is not shown in the page"
+    # each table's page is painted: dark text (its title and cells) where the report's content
+    # goes, right of the navigation bar; an empty frame would leave that area blank
+    from PIL import Image
+    for artifact in [a for a in entries if a.startswith("tables/") and a.endswith(" (table)")]:
+        shot = tmp_path / f"{artifact.split('/')[1].split('.')[0]}.png"
+        chromium(f"--screenshot={shot}", harness.as_uri() + "#" + entries[artifact]["path"], cwd=tmp_path)
+        pixels = Image.open(shot).convert("L")
+        content = np.asarray(pixels.crop((pixels.width // 5, 0, pixels.width * 3 // 5, pixels.height // 4)))
+        dark = float((content < 80).mean())
+        assert dark > 0.01, f"{artifact}: its table is not visible ({dark:.3f} of the area is text)"
