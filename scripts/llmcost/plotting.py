@@ -280,7 +280,7 @@ class Panels:
         top = 0.12 + TITLE_LINE * (self.title.count("\n") + 1) + 0.3  # the title, then the panel titles
         bottom = 0.1 + LEGEND_ROW * legend_rows + tick_room + (LABEL_ROOM if x_label else 0.05)
         height = top + bottom + rows * panel_height + (rows - 1) * gap_y
-        self.bottom, self.tick_room = bottom, tick_room
+        self.bottom, self.tick_room, self.gap_x = bottom, tick_room, gap_x
         self.boxes = [(left + (i % self.columns) * (self.panel_width + gap_x),
                        bottom + (rows - 1 - i // self.columns) * (panel_height + gap_y)) for i in range(count)]
         self.fig = plt.figure(figsize=(width, height))
@@ -327,7 +327,8 @@ class Panels:
         if yticklabels:
             for py, label in zip(ys, y.labels):
                 text(label_x, py, label, ha="right", va="center", fontsize=size)
-        if title:
+        if title:  # as wide as the panel and the gap beside it, at most
+            title = elide(title, width + self.gap_x - 0.1, STYLE["axes.titlesize"])
             text(x0 + width / 2, y0 + height + STYLE["axes.titlepad"] / 72, title, ha="center", va="bottom",
                  fontsize=STYLE["axes.titlesize"])
         if xlabel:
@@ -353,7 +354,7 @@ class Panels:
                 patch = PathPatch(compound_path(pieces, closed=True), facecolor=color, edgecolor="none",
                                   linewidth=0, **style)
             else:
-                patch = PathPatch(compound_path(pieces), facecolor="none", edgecolor=color, **style)
+                patch = PathPatch(compound_path(pieces), fill=False, edgecolor=color, **style)
             patch.set_gid("data" if kind in ("line", "fill") else kind)
             self._clip(self.canvas.add_artist(patch), index if clip else None)
         for (index, style), (xs, ys) in self._markers.items():
@@ -441,9 +442,11 @@ class Panel:
 
     def line(self, x, y, *, color, steps: bool = False, clip: bool = False, **style) -> None:
         """A polyline through (x, y), broken where a value is NaN; ``steps`` draws it as
-        matplotlib's "steps-post"."""
+        matplotlib's "steps-post" (where the steps are narrower than BAND_COLUMNS_PER_INCH
+        allows, as the polyline through them: the same picture at that resolution, with half
+        the points)."""
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        if steps and len(x) > 1:
+        if steps and 1 < len(x) <= self._columns(x):
             x, y = np.repeat(x, 2)[1:], np.repeat(y, 2)[:-1]
         points = self.points(x, y)
         finite = np.isfinite(points).all(axis=1)  # a gap where a value is undefined
@@ -459,8 +462,7 @@ class Panel:
         """The area between ``low`` and ``high`` over ``x`` (as a step function if ``steps``)."""
         x, low, high = (np.asarray(v, dtype=float) for v in (x, low, high))
         if steps and len(x) > 1:
-            x, low, high = step_envelope(x, low, high, math.ceil(BAND_COLUMNS_PER_INCH * self.panels.panel_width
-                                                                  * (x[-1] - x[0]) / (self.x.high - self.x.low)))
+            x, low, high = step_envelope(x, low, high, self._columns(x))
         outline = np.concatenate([self.points(x, high), self.points(x, low)[::-1]])
         self.panels._add(self.index, "fill", style, color, [outline], clip)
 
@@ -483,6 +485,10 @@ class Panel:
                                                  ([], []))
         xs.extend(points[:, 0])
         ys.extend(points[:, 1])
+
+    def _columns(self, x) -> int:
+        """How many columns of BAND_COLUMNS_PER_INCH the span of ``x`` covers in this panel."""
+        return math.ceil(BAND_COLUMNS_PER_INCH * self.panels.panel_width * abs(x[-1] - x[0]) / (self.x.high - self.x.low))
 
     def text(self, fx: float, fy: float, s: str, **kwargs):
         """Text at a fraction (fx, fy) of the panel's box."""

@@ -14,6 +14,7 @@ from typing import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.markers import CARETDOWN, CARETUP
 from matplotlib.patches import Patch
@@ -30,6 +31,7 @@ MARKERS = {"logits": "o", "entropy": "s", "confidence": "^"}
 ORACLE_STYLE = {"marker": "*", "color": "#D55E00", "ms": 9}
 RANDOM_STYLE = {"color": "0.5", "linewidth": 0.8, "linestyle": "--"}
 UNSTABLE_COLOR = "0.88"
+CUTOFF_STYLE = {"color": "0.4", "linewidth": 0.8, "linestyle": ":"}
 
 
 def read_sweep_outputs(curve_path, sweep_paths, summary_path):
@@ -142,7 +144,8 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
         drawn.append((y, lines, crossings))
     below = any(c["below"] for _, _, crossings in drawn for c in crossings.values())
     above = any(c["above"] for _, _, crossings in drawn for c in crossings.values())
-    handles = [Patch(color=UNSTABLE_COLOR, linewidth=0), Line2D([], [], **RANDOM_STYLE)]
+    handles = [(Patch(color=UNSTABLE_COLOR, linewidth=0), Line2D([], [], **CUTOFF_STYLE)),
+               Line2D([], [], **RANDOM_STYLE)]
     labels = [unstable, "random mixing (0%)"]
     for router in ROUTERS:
         handles.append(Line2D([], [], color=colors[router], lw=1, marker=MARKERS[router], ms=4, mfc="white",
@@ -166,7 +169,7 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
                              xlabel=SHARE_LABEL if panels.bottom_of_column(i) else "")
         panel.polygon([(0, y.low), (cutoff, y.low), (cutoff, y.high), (0, y.high)], color=UNSTABLE_COLOR,
                       zorder=0.4)
-        panel.segments([[(cutoff, y.low), (cutoff, y.high)]], color="0.4", linewidth=0.8, linestyle=":", zorder=1)
+        panel.segments([[(cutoff, y.low), (cutoff, y.high)]], zorder=1, **CUTOFF_STYLE)
         panel.segments([[(0, 0), (100, 0)]], zorder=1, **RANDOM_STYLE)
         inside = (y.low, y.high)
         for router, (share, delta, swept_share, swept_delta) in lines.items():
@@ -185,7 +188,7 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
         if summary["no_baseline"]:
             panel.text(0.5, 0.5, "no IBC baseline:\nP_LLM is not above P_SLM", ha="center", va="center",
                        color="0.3", fontsize=7)
-    return panels.finish(handles, labels)
+    return panels.finish(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)})
 
 
 def draw_hull(ax, share, perf, cost_keep: float, cost_route: float, **style):
