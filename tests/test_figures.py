@@ -161,9 +161,10 @@ def routing_inputs(router_datasets, count: int):
 # --- what every figure must satisfy -----------------------------------------------------------
 
 def drawn_texts(fig) -> list[Text]:
-    """The texts placed by the figure's code: the figure's own, each visible Axes' texts (the
-    panels' canvas holds every panel's titles, tick labels and axis labels), titles and axis
-    labels, and the legends' texts (an Axes' own tick labels are in its tight box)."""
+    """The texts placed by the figure's code: the figure's own (``plotting.Panels`` draws every
+    panel's titles, tick labels and axis labels onto the figure), each visible Axes' texts,
+    titles and axis labels, and the legends' texts (an Axes' own tick labels are in its tight
+    box)."""
     texts = [*fig.texts, *(text for legend in fig.legends for text in legend.get_texts())]
     for ax in fig.axes:
         if ax.get_visible():
@@ -255,20 +256,20 @@ def unlabelled(fig) -> list[str]:
         if (shape, colour) not in markers and not (shape in shapes and colour in colours):
             missing.append(f"marker {shape} {colour}")
 
-    for ax in fig.axes:
-        for artist in ax.lines:
+    for ax in [*fig.axes, fig]:  # panels are drawn onto the figure itself (plotting.Panels)
+        for artist in [*ax.lines, *(a for a in ax.artists if isinstance(a, Line2D))]:
             if artist.get_linestyle() not in ("None", "none", " ", ""):
                 line(_rgb(artist.get_color()), _style(artist))
             if artist.get_marker() not in ("None", "none", None, ""):
                 marker(str(artist.get_marker()), _rgb(artist.get_markeredgecolor()))
-        for artist in ax.collections:
+        for artist in getattr(ax, "collections", []):
             if isinstance(artist, LineCollection):
                 for colour in artist.get_colors():
                     line(_rgb(colour), _style(artist))
             else:  # fill_between's and bars' polygons
                 for colour in artist.get_facecolors():
                     fill(_rgb(colour))
-        for artist in ax.patches:
+        for artist in [*ax.patches, *(a for a in ax.artists if isinstance(a, Patch))]:
             if artist.get_gid() in ("frame", "grid"):
                 continue
             if artist.get_fill() and artist.get_facecolor()[3] > 0:
@@ -278,12 +279,36 @@ def unlabelled(fig) -> list[str]:
     return sorted(set(missing))
 
 
+def outside_the_panels(fig) -> list[str]:
+    """The data drawn by ``plotting.Panels`` (in inches) that is neither inside a panel's box
+    nor clipped to one (a whisker below a log axis, a curve past its limits)."""
+    boxes = np.array(fig.panel_boxes)
+    x0, y0 = boxes[:, 0], boxes[:, 1]
+    x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
+    outside = []
+    for artist in fig.artists:
+        if artist.get_gid() != "data" or artist.get_clip_box() is not None:
+            continue
+        points = (artist.get_path().vertices if isinstance(artist, PathPatch)
+                  else np.column_stack([artist.get_xdata(), artist.get_ydata()]))
+        tolerance = 1e-6
+        inside = ((points[:, :1] >= x0 - tolerance) & (points[:, :1] <= x1 + tolerance)
+                  & (points[:, 1:] >= y0 - tolerance) & (points[:, 1:] <= y1 + tolerance)).any(axis=1)
+        if not inside.all():
+            outside.append(f"{type(artist).__name__} {artist.get_label()} at {points[~inside][0]}")
+    return outside
+
+
 def check(fig, names) -> None:
-    """The fit, overlap and legend checks, and every dataset named in the figure."""
+    """The fit, overlap and legend checks, the data within its panels, and every dataset named
+    in the figure."""
     try:
         assert outside_the_figure(fig) == []
         assert overlapping_texts(fig) == []
         assert unlabelled(fig) == []
+        if hasattr(fig, "panel_boxes"):
+            assert any(artist.get_gid() == "data" for artist in fig.artists)
+            assert outside_the_panels(fig) == []
         shown = " ".join(text.get_text() for text in drawn_texts(fig))
         assert all(plotting.plain(name) in shown or "…" in shown for name in names)
     finally:
@@ -353,32 +378,11 @@ def test_delta_ibc_curves_that_leave_the_panel_are_marked_at_its_edge(router_dat
     try:
         labels = [text.get_text() for text in fig.legends[0].get_texts()]
         assert "curve leaves the panel below" in labels or "curve leaves the panel above" in labels
-        clipped = [patch for patch in fig.axes[0].patches if patch.get_gid() == "data" and patch.get_clip_on()
-                   and not patch.get_fill()]
+        clipped = [patch for patch in fig.artists if isinstance(patch, PathPatch) and patch.get_gid() == "data"
+                   and patch.get_clip_on() and not patch.get_fill()]
         assert clipped and all(patch.get_clip_box() is not None for patch in clipped)
     finally:
         plt.close(fig)
-
-
-def test_token_usage_whiskers_span_the_seeds_range_and_stay_on_the_axis():
-    runs = token_runs(2)
-    fig = token_usage_figure(runs, "CAPO")
-    try:
-        fig.canvas.draw()
-        whiskers = [patch for patch in fig.axes[0].patches if patch.get_gid() == "data" and not patch.get_fill()]
-        extent = np.vstack([patch.get_path().vertices for patch in whiskers])
-        panel_bottom = min(y for _, y in plotting_boxes(fig))
-        assert extent[:, 1].min() >= panel_bottom - 1e-9  # clipped at the axis, never below it
-    finally:
-        plt.close(fig)
-
-
-def plotting_boxes(fig):
-    """The bottom-left corners (inches) of the panels' frames (their first segments)."""
-    frame = next(patch for patch in fig.axes[0].patches if patch.get_gid() == "frame")
-    vertices, codes = frame.get_path().vertices, frame.get_path().codes
-    starts = np.flatnonzero(codes == 1)
-    return [tuple(vertices[start + 1]) for start in starts if start + 2 < len(vertices) and codes[start + 2] == 2]
 
 
 # --- the plotting helpers ---------------------------------------------------------------------

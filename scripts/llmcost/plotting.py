@@ -24,10 +24,11 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.patches import PathPatch  # noqa: E402
-from matplotlib.path import Path  # noqa: E402
 from matplotlib.font_manager import FontProperties, findfont, get_font  # noqa: E402
 from matplotlib.ft2font import LoadFlags  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import PathPatch  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from matplotlib.transforms import Bbox, TransformedBbox  # noqa: E402
 
@@ -68,8 +69,11 @@ STYLE = {
 }
 
 #: The PNG's resolution is savefig.dpi (200) unless the figure would have more
-#: pixels than this; then the largest whole dpi that stays below it.
-MAX_PNG_PIXELS = 12_000_000
+#: pixels than this; then the largest whole dpi that stays below it. Encoding
+#: and rasterizing take time in proportion to the pixels (about 0.1 s per
+#: million): 8 million keeps the 200 panels of 40 datasets x 5 models at
+#: 109 dpi (7-point labels 10 pixels high); the PDF is vector.
+MAX_PNG_PIXELS = 8_000_000
 #: zlib level of the PNG: 6 (PIL's default) takes a third longer than 3 on a
 #: figure of many panels, for files 5-10 % smaller.
 PNG_COMPRESS_LEVEL = 3
@@ -149,12 +153,19 @@ def wrap(text: str, width: float, size: float) -> str:
 
 
 def elide(text: str, width: float, size: float) -> str:
-    """``text``, or its start and end around an ellipsis, no wider than ``width`` inches."""
+    """``text``, or its start and end around an ellipsis, no wider than ``width`` inches
+    (a ``plain`` name stays plain: its ``$`` is never cut from its escape)."""
     if text_width(text, size) <= width:
         return text
-    keep = len(text)
-    while keep > 2 and text_width(text[: keep - keep // 2] + "…" + text[len(text) - keep // 2:], size) > width:
+    raw = text.replace(r"\$", "$")
+    keep = len(raw)
+    while keep > 2 and text_width(_around(raw, keep), size) > width:
         keep -= 1
+    return plain(_around(raw, keep))
+
+
+def _around(text: str, keep: int) -> str:
+    """The first and last of ``keep`` characters of ``text`` around an ellipsis."""
     return text[: keep - keep // 2] + "…" + text[len(text) - keep // 2:]
 
 
@@ -174,15 +185,15 @@ def legend_shape(labels, width: float) -> tuple[int, int]:
     return columns, math.ceil(len(labels) / columns)
 
 
-# --- panels on one canvas ---------------------------------------------------------------------
+# --- panels drawn straight onto the figure ----------------------------------------------------
 #
 # A matplotlib Axes costs about 10 ms per panel to create and draw (its axes,
 # spines, ticks and tick labels are objects of their own, made anew for each
-# panel), which was most of a figure of 40 or 200 panels. ``Panels`` lays the
-# panels out in inches and draws all of them into one Axes covering the
-# figure: frames, ticks and grids are a few line collections for the whole
-# figure, the data of one style one collection, and only the texts are
-# objects per panel.
+# panel), which was most of the time of a figure of 40 or 200 panels.
+# ``Panels`` lays the panels out in inches and draws them onto the figure
+# itself, in inches (no Axes): frames, ticks and grids are one path each for
+# the whole figure, the data one path per style and colour, and only the texts
+# are objects per panel.
 
 TICK_LENGTH = 3.5 / 72  # inches, as matplotlib's major ticks
 TICK_PAD = 3.5 / 72
@@ -284,11 +295,9 @@ class Panels:
         self.boxes = [(left + (i % self.columns) * (self.panel_width + gap_x),
                        bottom + (rows - 1 - i // self.columns) * (panel_height + gap_y)) for i in range(count)]
         self.fig = plt.figure(figsize=(width, height))
-        self.canvas = self.fig.add_axes((0, 0, 1, 1))
-        self.canvas.set_axis_off()  # and its own tick labels hidden: only the panels' are drawn
-        self.canvas.tick_params(labelbottom=False, labelleft=False)
-        self.canvas.set_xlim(0, width)
-        self.canvas.set_ylim(0, height)
+        self.inches = self.fig.dpi_scale_trans  # every artist is placed in inches from the bottom left
+        # the panels' plotting areas (x0, y0, width, height) in inches, for whoever checks the figure
+        self.fig.panel_boxes = [(x0, y0, self.panel_width, panel_height) for x0, y0 in self.boxes]
         self.fig.suptitle(self.title, y=1 - 0.1 / height, va="top")
         # (panel if clipped, else None; kind; style; colour; clipped) -> pieces, (n, 2) arrays in inches
         self._paths: dict = {}
@@ -317,7 +326,7 @@ class Panels:
         grids = [np.array([(px, y0), (px, y0 + height)]) for px in xs] if "x" in grid else []
         grids += [np.array([(x0, py), (x0 + width, py)]) for py in ys] if "y" in grid else []
         self._add(None, "grid", GRID_STYLE, GRID_COLOR, grids)
-        text = self.canvas.text
+        text = self.text
         size = STYLE["xtick.labelsize"]
         label_y = y0 - TICK_LENGTH - TICK_PAD
         if xticklabels:
@@ -343,23 +352,27 @@ class Panels:
 
     def xlabel(self, label: str) -> None:
         """One x label for every panel, centred under the bottom row's tick labels."""
-        self.canvas.text(self.fig.get_figwidth() / 2, self.bottom - self.tick_room - 0.02, label, ha="center",
-                         va="top", fontsize=STYLE["axes.labelsize"])
+        self.text(self.fig.get_figwidth() / 2, self.bottom - self.tick_room - 0.02, label, ha="center", va="top",
+                  fontsize=STYLE["axes.labelsize"])
+
+    def text(self, x: float, y: float, s: str, **kwargs):
+        """A text at (x, y) inches."""
+        return self.fig.text(x, y, s, transform=self.inches, **kwargs)
 
     def finish(self, handles, labels, **legend_kwargs):
-        """Add what was drawn to the canvas and the legend below it; returns the figure."""
+        """Add what was drawn to the figure and the legend below it; returns the figure."""
         for (index, kind, style, color, clip), pieces in self._paths.items():
             style = dict(style)
             if kind == "fill":
                 patch = PathPatch(compound_path(pieces, closed=True), facecolor=color, edgecolor="none",
-                                  linewidth=0, **style)
+                                  linewidth=0, transform=self.inches, **style)
             else:
-                patch = PathPatch(compound_path(pieces), fill=False, edgecolor=color, **style)
+                patch = PathPatch(compound_path(pieces), fill=False, edgecolor=color, transform=self.inches, **style)
             patch.set_gid("data" if kind in ("line", "fill") else kind)
-            self._clip(self.canvas.add_artist(patch), index if clip else None)
+            self._clip(self.fig.add_artist(patch), index if clip else None)
         for (index, style), (xs, ys) in self._markers.items():
-            (line,) = self.canvas.plot(xs, ys, linestyle="none", gid="data", **dict(style))
-            self._clip(line, index)
+            line = Line2D(xs, ys, linestyle="none", transform=self.inches, gid="data", **dict(style))
+            self._clip(self.fig.add_artist(line), index)
         if handles:
             height = self.fig.get_figheight()
             self.fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.06 / height),
@@ -381,7 +394,7 @@ class Panels:
             return
         x0, y0 = self.boxes[index]
         artist.set_clip_box(TransformedBbox(Bbox.from_bounds(x0, y0, self.panel_width, self.panel_height),
-                                            self.canvas.transData))
+                                            self.inches))
 
 
 def step_envelope(x, low, high, columns: int):
@@ -423,7 +436,7 @@ def compound_path(pieces, closed: bool = False) -> Path:
 
 
 class Panel:
-    """One panel of ``Panels``: draws data in its own coordinates onto the shared canvas.
+    """One panel of ``Panels``: draws data in its own coordinates onto the figure.
 
     Styles are keyword arguments of a matplotlib patch (``linestyle``,
     ``linewidth``, ``alpha``, ``zorder``) or, for markers, of ``Line2D``.
@@ -436,7 +449,7 @@ class Panel:
         self.x0, self.y0 = panels.boxes[index]
 
     def points(self, x, y) -> np.ndarray:
-        """(n, 2) canvas coordinates (inches) of data points."""
+        """(n, 2) figure coordinates (inches) of data points."""
         return np.column_stack([self.x0 + self.panels.panel_width * self.x.fraction(x),
                                 self.y0 + self.panels.panel_height * self.y.fraction(y)])
 
@@ -492,5 +505,5 @@ class Panel:
 
     def text(self, fx: float, fy: float, s: str, **kwargs):
         """Text at a fraction (fx, fy) of the panel's box."""
-        return self.panels.canvas.text(self.x0 + fx * self.panels.panel_width,
-                                       self.y0 + fy * self.panels.panel_height, s, **kwargs)
+        return self.panels.text(self.x0 + fx * self.panels.panel_width, self.y0 + fy * self.panels.panel_height, s,
+                                **kwargs)

@@ -160,13 +160,14 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
             labels.append(label)
     panels = Panels(len(datasets), title="ΔIBC against the share of queries routed to the large model; line = "
                     "every threshold, markers = swept thresholds", legend_labels=labels, panel_width=2.0,
-                    panel_height=1.55, columns=4, gap_x=0.55)
+                    panel_height=1.55, columns=4, gap_x=0.55, gap_y=0.4)
     x = linear_scale(0.0, 100.0, ticks=range(0, 101, 20))
     for i, (dataset, (y, lines, crossings)) in enumerate(zip(datasets, drawn)):
         summary = summaries[dataset]
         cutoff = 100 * summary["min_routed_share"]
+        bottom = panels.bottom_of_column(i)  # the share axis is the same in every panel: labelled below
         panel = panels.panel(i, x, y, title=plain(dataset), ylabel="ΔIBC (%)" if panels.first_column(i) else "",
-                             xlabel=SHARE_LABEL if panels.bottom_of_column(i) else "")
+                             xticklabels=bottom, xlabel=SHARE_LABEL if bottom else "")
         panel.polygon([(0, y.low), (cutoff, y.low), (cutoff, y.high), (0, y.high)], color=UNSTABLE_COLOR,
                       zorder=0.4)
         panel.segments([[(cutoff, y.low), (cutoff, y.high)]], zorder=1, **CUTOFF_STYLE)

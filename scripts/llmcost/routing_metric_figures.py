@@ -49,10 +49,11 @@ def pgr_figure(by_dataset: Mapping[str, Mapping]):
     y = linear_scale(*padded(values.min(), values.max()), nbins=5)
     x = linear_scale(0.0, 100.0, ticks=range(0, 101, 25))
     panels = Panels(len(datasets), title="Performance gap recovered (PGR)", legend_labels=labels,
-                    panel_height=1.55, gap_x=0.3)
+                    panel_height=1.55, gap_x=0.3, gap_y=0.4)
     for i, dataset in enumerate(datasets):
+        bottom = panels.bottom_of_column(i)  # one share axis and one y-range for all: labelled once
         panel = panels.panel(i, x, y, title=plain(dataset), yticklabels=panels.first_column(i),
-                             xlabel="Routed share (%)" if panels.bottom_of_column(i) else "",
+                             xticklabels=bottom, xlabel="Routed share (%)" if bottom else "",
                              ylabel="PGR" if panels.first_column(i) else "")
         panel.line([0, 100], [0, 1], zorder=1, **RANDOM_STYLE)
         for name, band in curves[dataset].items():
