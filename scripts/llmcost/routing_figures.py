@@ -138,7 +138,9 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
             swept_share, swept_delta = 100 * swept["lm2_ratio"].to_numpy(dtype=float), swept["delta_IBC"].to_numpy(dtype=float)
             shown += [delta[share >= cutoff], swept_delta[swept_share >= cutoff]]
             lines[router] = share, delta, swept_share, swept_delta
-        y = linear_scale(*_delta_ibc_limits(shown), nbins=4)
+        # without a baseline delta_IBC is undefined: an empty panel that says so
+        y = linear_scale(-1, 1, ticks=[]) if summary["no_baseline"] else linear_scale(*_delta_ibc_limits(shown),
+                                                                                        nbins=4)
         crossings = {router: _edge_crossings(share, delta, y.low, y.high)
                      for router, (share, delta, _, _) in lines.items()}
         drawn.append((y, lines, crossings))
@@ -171,6 +173,10 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
         panel.polygon([(0, y.low), (cutoff, y.low), (cutoff, y.high), (0, y.high)], color=UNSTABLE_COLOR,
                       zorder=0.4)
         panel.segments([[(cutoff, y.low), (cutoff, y.high)]], zorder=1, **CUTOFF_STYLE)
+        if summary["no_baseline"]:
+            panel.text(0.5, 0.5, "no IBC baseline:\nP_LLM is not above P_SLM", ha="center", va="center",
+                       color="0.3", fontsize=7)
+            continue
         panel.segments([[(0, 0), (100, 0)]], zorder=1, **RANDOM_STYLE)
         inside = (y.low, y.high)
         for router, (share, delta, swept_share, swept_delta) in lines.items():
@@ -178,7 +184,7 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
             keep = (swept_delta >= inside[0]) & (swept_delta <= inside[1])
             panel.markers(swept_share[keep], swept_delta[keep], marker=MARKERS[router], ms=4, mfc="white",
                           mec=colors[router], mew=1, zorder=3)
-            edge = 0.035 * (y.high - y.low)  # the triangle sits just inside the edge it points through
+            edge = 0.035 * (y.high - y.low)  # the caret sits just inside the edge it points through
             for side, marker, at in (("below", CARETDOWN, y.low + edge), ("above", CARETUP, y.high - edge)):
                 if crossings[router][side]:
                     panel.markers(crossings[router][side], [at] * len(crossings[router][side]), marker=marker, ms=5,
@@ -186,9 +192,6 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
         oracle = summary["oracle"]
         if oracle["delta_IBC"] is not None:
             panel.markers([100 * oracle["lm2_ratio"]], [oracle["delta_IBC"]], zorder=4, **ORACLE_STYLE)
-        if summary["no_baseline"]:
-            panel.text(0.5, 0.5, "no IBC baseline:\nP_LLM is not above P_SLM", ha="center", va="center",
-                       color="0.3", fontsize=7)
     return panels.finish(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)})
 
 
