@@ -35,7 +35,6 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-
 from llmcost import plotting  # noqa: E402
 from llmcost.optimization_figures import score_vs_tokens_figure  # noqa: E402
 from llmcost.outputs import read_csv  # noqa: E402
@@ -165,7 +164,8 @@ def main() -> None:
         rows = []
         for count in args.datasets:
             for name, (new, baseline) in figures(inputs, count).items():
-                before = timed(lambda: baseline(old), old["plotting"].save_figure, tmp, args.baseline_repeat)
+                before = timed(lambda make=baseline: make(old), old["plotting"].save_figure, tmp,
+                               args.baseline_repeat)
                 after = timed(new, plotting.save_figure, tmp, args.repeat)
                 rows.append((count, name, before, after))
                 print(f"  {count} datasets, {name}: {before['build'] + before['save']:.2f} s -> "

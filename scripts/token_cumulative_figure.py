@@ -1,7 +1,6 @@
 """Rule token_cumulative_figure: cumulative input tokens over optimizer steps."""
 
 import pandas as pd
-
 from llmcost.outputs import run_rule
 from llmcost.plotting import save_figure
 from llmcost.token_figures import token_cumulative_figure

@@ -15,12 +15,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.collections import LineCollection
-from matplotlib.colors import to_rgb
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, PathPatch
-from matplotlib.text import Text
-
 from llmcost import plotting
 from llmcost.optimization_figures import score_vs_tokens_figure
 from llmcost.outputs import to_jsonable
@@ -30,6 +24,11 @@ from llmcost.routing_metric_figures import pgr_figure
 from llmcost.routing_resampling import dataset_metrics
 from llmcost.token_figures import token_cumulative_figure, token_usage_figure
 from llmcost.tokens import cumulative_input
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgb
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.text import Text
 
 COUNTS = [1, 2, 5, 40]
 MODELS = ["llama", "mistral", "qwen", "gpt$4o"]
@@ -321,7 +320,8 @@ def check(fig, names) -> None:
 def test_token_usage_figure_fits(count):
     fig = token_usage_figure(token_runs(count), "CAPO")
     texts = [text.get_text() for text in drawn_texts(fig)]
-    assert "CAPO: tokens per run; bar = mean over 5 seeds (n = fewer where marked)" in fig.get_suptitle().replace("\n", " ")
+    title = fig.get_suptitle().replace("\n", " ")
+    assert "CAPO: tokens per run; bar = mean over 5 seeds (n = fewer where marked)" in title
     assert "qwen\nn=1" in texts  # a single seed
     assert ("llama\nno runs" in texts) == (count > 1)  # missing from the first dataset (in no other at 1)
     assert any(text.startswith("mistral\nn=3") for text in texts)
@@ -489,11 +489,10 @@ def render_caption(name: str, extra_params: dict) -> str:
     import types
 
     import yaml
+    from conftest import REPO
     from docutils.core import publish_parts
     from jinja2 import Environment
     from snakemake.iocontainers import Namedlist
-
-    from conftest import REPO
 
     params, inputs, wildcards = CAPTIONS[name]
     snakemake = types.SimpleNamespace(

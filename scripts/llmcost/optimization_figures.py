@@ -11,8 +11,6 @@ legend lists every optimizer of any panel.
 
 from __future__ import annotations
 
-import math
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd

@@ -312,7 +312,7 @@ class Panels:
 
     def panel(self, i: int, x: Scale, y: Scale, *, title: str = "", xlabel: str = "", ylabel: str = "",
               xticklabels: bool = True, yticklabels: bool = True, grid: str = "xy",
-              xtick_rotation: float = 0) -> "Panel":
+              xtick_rotation: float = 0) -> Panel:
         """Panel ``i``'s frame (left and bottom spines), ticks, grid (``grid``: "x", "y",
         "xy" or ""), tick labels, title and axis labels; returns it for drawing."""
         x0, y0 = self.boxes[i]
@@ -501,7 +501,8 @@ class Panel:
 
     def _columns(self, x) -> int:
         """How many columns of BAND_COLUMNS_PER_INCH the span of ``x`` covers in this panel."""
-        return math.ceil(BAND_COLUMNS_PER_INCH * self.panels.panel_width * abs(x[-1] - x[0]) / (self.x.high - self.x.low))
+        span = abs(x[-1] - x[0]) / (self.x.high - self.x.low)
+        return math.ceil(BAND_COLUMNS_PER_INCH * self.panels.panel_width * span)
 
     def text(self, fx: float, fy: float, s: str, **kwargs):
         """Text at a fraction (fx, fy) of the panel's box."""

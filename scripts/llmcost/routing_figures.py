@@ -135,7 +135,8 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
             delta = _curve_delta_ibc(points, summary)
             share = 100 * points["lm2_ratio"].to_numpy()
             swept = sweeps[dataset][router]
-            swept_share, swept_delta = 100 * swept["lm2_ratio"].to_numpy(dtype=float), swept["delta_IBC"].to_numpy(dtype=float)
+            swept_share = 100 * swept["lm2_ratio"].to_numpy(dtype=float)
+            swept_delta = swept["delta_IBC"].to_numpy(dtype=float)
             shown += [delta[share >= cutoff], swept_delta[swept_share >= cutoff]]
             lines[router] = share, delta, swept_share, swept_delta
         # without a baseline delta_IBC is undefined: an empty panel that says so

@@ -43,8 +43,9 @@ def pgr_figure(by_dataset: Mapping[str, Mapping]):
     labels = [ROUTER_LABELS[router] for router in ROUTERS] + ["Oracle", "Random routing", "95 % bootstrap band"]
     curves = {dataset: {name: {key: _values(values) for key, values in entry["pgr_band"].items()}
                         for name, entry in by_dataset[dataset]["routers"].items()} for dataset in datasets}
+    shown = {"oracle": ("value",)}  # routers: their bands too
     values = np.concatenate([[0.0, 1.0]] + [band[key] for bands in curves.values() for name, band in bands.items()
-                                            for key in (("value",) if name == "oracle" else ("value", "ci_low", "ci_high"))])
+                                            for key in shown.get(name, ("value", "ci_low", "ci_high"))])
     values = values[np.isfinite(values)]
     y = linear_scale(*padded(values.min(), values.max()), nbins=5)
     x = linear_scale(0.0, 100.0, ticks=range(0, 101, 25))

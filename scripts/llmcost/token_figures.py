@@ -16,8 +16,8 @@ from matplotlib.container import ErrorbarContainer
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .plotting import (LINE_OF_TICK_LABEL, PALETTE, TICK_LENGTH, TICK_PAD, Panels, color_map, linear_scale,
-                       log_scale, padded, plain, text_width, use_style)
+from .plotting import (LINE_OF_TICK_LABEL, PALETTE, TICK_LENGTH, TICK_PAD, Panels, Scale, color_map,
+                       linear_scale, log_scale, padded, plain, text_width, use_style)
 from .steplogs import TOKEN_COLUMNS
 from .tokens import rows_of_optimizer
 
@@ -84,9 +84,9 @@ def token_usage_figure(runs: pd.DataFrame, optimizer: str):
     for i, dataset in enumerate(datasets):
         cell = by_dataset[dataset]
         counts = dict(zip(cell["model"], cell["n_seeds"]))
-        ticks = [name if counts.get(model) == seeds else f"{name}\nn={counts[model]}" if model in counts
-                 else f"{name}\nno runs" for model, name in zip(models, names)]
-        x = linear_scale(-0.5, len(models) - 0.5, ticks=range(len(models)), formatter=lambda k: ticks[int(k)])
+        under = tuple(name if counts.get(model) == seeds else f"{name}\nn={counts[model]}" if model in counts
+                      else f"{name}\nno runs" for model, name in zip(models, names))
+        x = Scale(-0.5, len(models) - 0.5, ticks=tuple(range(len(models))), labels=under)
         panel = panels.panel(i, x, y, title=plain(dataset), ylabel="tokens per run" if panels.first_column(i) else "",
                              yticklabels=panels.first_column(i), grid="y", xtick_rotation=90 if upright else 0)
         at = cell["model"].map(slot).to_numpy()
