@@ -2,7 +2,9 @@
 
 Each function takes data (exact curves, sweeps, summaries as written by the
 sweep rule) and returns a matplotlib Figure; the rule saves it with
-``plotting.save_figure``.
+``plotting.save_figure``. The cost-performance figure is one dataset's Axes;
+the delta_IBC figure's panels are laid out and drawn by ``plotting.Panels``
+(fixed inches, any number of datasets).
 """
 
 from __future__ import annotations
@@ -115,56 +117,19 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
     is below ``min_routed_share``: points there are unstable and never a
     router's best. The y-range fits the eligible points (share >= the cutoff),
     the swept points and the oracle; where a curve leaves it (mostly in the
-    unstable band) it is clipped at the panel's edge and a triangle there in
-    the router's colour points the way it went.
+    unstable band) it is clipped at the panel's edge and a caret there in the
+    router's colour points the way it went. A dataset without a baseline has
+    an empty panel that says so.
     """
     use_style()
-    colors = color_map(ROUTERS)
     datasets = sorted(summaries)
-    cutoffs = {100 * summaries[d]["min_routed_share"] for d in datasets}
-    unstable = (f"unstable: under {cutoffs.pop():g}% routed" if len(cutoffs) == 1
-                else "unstable: under the minimum routed share")
-    drawn = []  # per dataset: y-scale, exact curves and swept points
-    for dataset in datasets:
-        summary, curve = summaries[dataset], curves[dataset]
-        cutoff = 100 * summary["min_routed_share"]
-        shown = [np.array([summary["oracle"]["delta_IBC"] or 0.0, 0.0])]
-        lines = {}
-        for router in ROUTERS:
-            points = curve[curve["router"] == router]
-            delta = _curve_delta_ibc(points, summary)
-            share = 100 * points["lm2_ratio"].to_numpy()
-            swept = sweeps[dataset][router]
-            swept_share = 100 * swept["lm2_ratio"].to_numpy(dtype=float)
-            swept_delta = swept["delta_IBC"].to_numpy(dtype=float)
-            shown += [delta[share >= cutoff], swept_delta[swept_share >= cutoff]]
-            lines[router] = share, delta, swept_share, swept_delta
-        # without a baseline delta_IBC is undefined: an empty panel that says so
-        y = linear_scale(-1, 1, ticks=[]) if summary["no_baseline"] else linear_scale(*_delta_ibc_limits(shown),
-                                                                                        nbins=4)
-        crossings = {router: _edge_crossings(share, delta, y.low, y.high)
-                     for router, (share, delta, _, _) in lines.items()}
-        drawn.append((y, lines, crossings))
-    below = any(c["below"] for _, _, crossings in drawn for c in crossings.values())
-    above = any(c["above"] for _, _, crossings in drawn for c in crossings.values())
-    handles = [(Patch(color=UNSTABLE_COLOR, linewidth=0), Line2D([], [], **CUTOFF_STYLE)),
-               Line2D([], [], **RANDOM_STYLE)]
-    labels = [unstable, "random mixing (0%)"]
-    for router in ROUTERS:
-        handles.append(Line2D([], [], color=colors[router], lw=1, marker=MARKERS[router], ms=4, mfc="white",
-                              mec=colors[router], mew=1))
-        labels.append(ROUTER_LABELS[router])
-    handles.append(Line2D([], [], ls="none", **ORACLE_STYLE))
-    labels.append("oracle")
-    for used, marker, label in ((below, CARETDOWN, "curve leaves the panel below"),
-                                (above, CARETUP, "curve leaves the panel above")):
-        if used:
-            handles.append(Line2D([], [], ls="none", marker=marker, ms=5, color="0.3"))
-            labels.append(label)
+    drawn = [_delta_ibc_panel(curves[dataset], sweeps[dataset], summaries[dataset]) for dataset in datasets]
+    handles, labels = _delta_ibc_legend([summaries[d] for d in datasets], drawn)
     panels = Panels(len(datasets), title="ΔIBC against the share of queries routed to the large model; line = "
                     "every threshold, markers = swept thresholds", legend_labels=labels, panel_width=2.0,
                     panel_height=1.55, columns=4, gap_x=0.55, gap_y=0.4)
     x = linear_scale(0.0, 100.0, ticks=range(0, 101, 20))
+    colors = color_map(ROUTERS)
     for i, (dataset, (y, lines, crossings)) in enumerate(zip(datasets, drawn)):
         summary = summaries[dataset]
         cutoff = 100 * summary["min_routed_share"]
@@ -179,21 +144,61 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
                        color="0.3", fontsize=7)
             continue
         panel.segments([[(0, 0), (100, 0)]], zorder=1, **RANDOM_STYLE)
-        inside = (y.low, y.high)
+        edge = 0.035 * (y.high - y.low)  # a caret sits just inside the edge it points through
         for router, (share, delta, swept_share, swept_delta) in lines.items():
             panel.line(share, delta, color=colors[router], linewidth=1, alpha=0.8, clip=True)
-            keep = (swept_delta >= inside[0]) & (swept_delta <= inside[1])
-            panel.markers(swept_share[keep], swept_delta[keep], marker=MARKERS[router], ms=4, mfc="white",
+            inside = (swept_delta >= y.low) & (swept_delta <= y.high)
+            panel.markers(swept_share[inside], swept_delta[inside], marker=MARKERS[router], ms=4, mfc="white",
                           mec=colors[router], mew=1, zorder=3)
-            edge = 0.035 * (y.high - y.low)  # the caret sits just inside the edge it points through
             for side, marker, at in (("below", CARETDOWN, y.low + edge), ("above", CARETUP, y.high - edge)):
-                if crossings[router][side]:
-                    panel.markers(crossings[router][side], [at] * len(crossings[router][side]), marker=marker, ms=5,
-                                  color=colors[router], zorder=4)
+                shares = crossings[router][side]
+                if shares:
+                    panel.markers(shares, [at] * len(shares), marker=marker, ms=5, color=colors[router], zorder=4)
         oracle = summary["oracle"]
         if oracle["delta_IBC"] is not None:
             panel.markers([100 * oracle["lm2_ratio"]], [oracle["delta_IBC"]], zorder=4, **ORACLE_STYLE)
     return panels.finish(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)})
+
+
+def _delta_ibc_panel(curve: pd.DataFrame, sweeps: Mapping[str, pd.DataFrame], summary: Mapping):
+    """One dataset's y-scale, per router its exact curve and swept points (share in %, delta_IBC)
+    and where the curve leaves the y-range."""
+    cutoff = 100 * summary["min_routed_share"]
+    shown = [np.array([summary["oracle"]["delta_IBC"] or 0.0, 0.0])]
+    lines = {}
+    for router in ROUTERS:
+        points = curve[curve["router"] == router]
+        delta = _curve_delta_ibc(points, summary)
+        share = 100 * points["lm2_ratio"].to_numpy()
+        swept_share = 100 * sweeps[router]["lm2_ratio"].to_numpy(dtype=float)
+        swept_delta = sweeps[router]["delta_IBC"].to_numpy(dtype=float)
+        shown += [delta[share >= cutoff], swept_delta[swept_share >= cutoff]]
+        lines[router] = share, delta, swept_share, swept_delta
+    # without a baseline delta_IBC is undefined: no range to show
+    y = linear_scale(-1, 1, ticks=[]) if summary["no_baseline"] else linear_scale(*_delta_ibc_limits(shown), nbins=4)
+    crossings = {router: _edge_crossings(share, delta, y.low, y.high) for router, (share, delta, _, _) in lines.items()}
+    return y, lines, crossings
+
+
+def _delta_ibc_legend(summaries, drawn):
+    """The legend's handles and labels: the carets only where a curve leaves a panel."""
+    colors = color_map(ROUTERS)
+    cutoffs = {100 * summary["min_routed_share"] for summary in summaries}
+    handles = [(Patch(color=UNSTABLE_COLOR, linewidth=0), Line2D([], [], **CUTOFF_STYLE)),
+               Line2D([], [], **RANDOM_STYLE)]
+    labels = [f"unstable: under {cutoffs.pop():g}% routed" if len(cutoffs) == 1
+              else "unstable: under the minimum routed share", "random mixing (0%)"]
+    for router in ROUTERS:
+        handles.append(Line2D([], [], color=colors[router], lw=1, marker=MARKERS[router], ms=4, mfc="white",
+                              mec=colors[router], mew=1))
+        labels.append(ROUTER_LABELS[router])
+    handles.append(Line2D([], [], ls="none", **ORACLE_STYLE))
+    labels.append("oracle")
+    for side, marker in (("below", CARETDOWN), ("above", CARETUP)):
+        if any(c[side] for _, _, crossings in drawn for c in crossings.values()):
+            handles.append(Line2D([], [], ls="none", marker=marker, ms=5, color="0.3"))
+            labels.append(f"curve leaves the panel {side}")
+    return handles, labels
 
 
 def draw_hull(ax, share, perf, cost_keep: float, cost_route: float, **style):
