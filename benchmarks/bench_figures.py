@@ -22,6 +22,7 @@ import argparse
 import importlib
 import io
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -156,6 +157,7 @@ def main() -> None:
     if not (args.build / "intermediate" / "steps").is_dir():
         sys.exit(f"no build of the 4000-run tree under {args.build}: run benchmarks/bench_tokens.py "
                  "(it leaves one in benchmarks/work/repo_4000/.build/results) or pass --build")
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         old = baseline_modules(args.baseline, tmp / "baseline")
@@ -171,7 +173,9 @@ def main() -> None:
                 print(f"  {count} datasets, {name}: {before['build'] + before['save']:.2f} s -> "
                       f"{after['build'] + after['save']:.2f} s", file=sys.stderr, flush=True)
     print(f"Figures at 40 datasets (4000 runs: {args.build}); baseline = scripts/llmcost at {args.baseline}; "
-          f"best of {args.repeat} (baseline: {args.baseline_repeat}), one process.\n")
+          f"best of {args.repeat} (baseline: {args.baseline_repeat}), one process; {os.cpu_count()} cores, load "
+          f"average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after (other work on the machine slows "
+          "both columns alike).\n")
     print("| datasets | figure | before: build + save = total | PNG before | after: build + save = total "
           "| PNG after | speed-up | inputs read (rule) |")
     print("|---|---|---|---|---|---|---|---|")
