@@ -1,7 +1,6 @@
 """Rule score_vs_tokens_figure: test score against cumulative input tokens, per dataset and model."""
 
 import pandas as pd
-
 from llmcost.optimization_figures import score_vs_tokens_figure
 from llmcost.outputs import run_rule
 from llmcost.plotting import save_figure

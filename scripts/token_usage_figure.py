@@ -1,4 +1,7 @@
-"""Rule token_usage_figure: mean token totals per cell, meta vs downstream, input vs output."""
+"""Rule token_usage_figure: token totals per cell (mean over seeds and the seeds' range),
+meta vs downstream, input vs output."""
+
+from pathlib import Path
 
 from llmcost.outputs import read_csv, run_rule
 from llmcost.plotting import save_figure
@@ -6,8 +9,11 @@ from llmcost.token_figures import token_usage_figure
 
 
 def main(snakemake):
-    summary = read_csv(snakemake.input.summary)
-    fig = token_usage_figure(summary, snakemake.params.optimizer)
+    # The whiskers need each run's totals (tokens/runs.csv). The rule should list it as
+    # input.runs; until it does, it is read beside summary.csv, written by the same job
+    # (token_summary), so it is never older than the summary this job depends on.
+    runs = snakemake.input.get("runs") or Path(snakemake.input.summary).with_name("runs.csv")
+    fig = token_usage_figure(read_csv(runs), snakemake.params.optimizer)
     save_figure(fig, snakemake.output.pdf, snakemake.output.png)
 
 

@@ -2,22 +2,27 @@
 
 Each function takes data (exact curves, sweeps, summaries as written by the
 sweep rule) and returns a matplotlib Figure; the rule saves it with
-``plotting.save_figure``.
+``plotting.save_figure``. The cost-performance figure is one dataset's Axes;
+the delta_IBC figure's panels are laid out and drawn by ``plotting.Panels``
+(fixed inches, any number of datasets).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.lines import Line2D
+from matplotlib.markers import CARETDOWN, CARETUP
+from matplotlib.patches import Patch
 
 from .outputs import read_csv
-from .plotting import color_map, plain, use_style
+from .plotting import Panels, color_map, elide, linear_scale, plain, use_style
 from .routing import ROUTER_LABELS, ROUTERS, Baseline, Costs, ibc
 from .routing_metrics import nondecreasing_hull
 
@@ -25,6 +30,10 @@ COST_LABEL = "Mean cost per query (cost units)"
 PERF_LABEL = "Mean performance (accuracy or token F1)"
 SHARE_LABEL = "Queries routed to the large model (%)"
 MARKERS = {"logits": "o", "entropy": "s", "confidence": "^"}
+ORACLE_STYLE = {"marker": "*", "color": "#D55E00", "ms": 9}
+RANDOM_STYLE = {"color": "0.5", "linewidth": 0.8, "linestyle": "--"}
+UNSTABLE_COLOR = "0.88"
+CUTOFF_STYLE = {"color": "0.4", "linewidth": 0.8, "linestyle": ":"}
 
 
 def read_sweep_outputs(curve_path, sweep_paths, summary_path):
@@ -72,17 +81,32 @@ def cost_performance_figure(curve: pd.DataFrame, sweeps: Mapping[str, pd.DataFra
             label="Oracle", zorder=4)
     ax.set_xlabel(COST_LABEL)
     ax.set_ylabel(PERF_LABEL)
-    ax.set_title(plain(summary["dataset"]))
+    ax.set_title(elide(plain(summary["dataset"]), 3.5, plt.rcParams["axes.titlesize"]))
     fig.legend(loc="outside right upper", frameon=False)
     return fig
 
 
 def _delta_ibc_limits(values: list[np.ndarray]) -> tuple[float, float]:
-    """A y-range that shows every eligible point; the unstable region may run off the top."""
+    """A y-range that shows every eligible point; the unstable region may run off the panel."""
     finite = np.concatenate([np.zeros(1), *(v[np.isfinite(v)] for v in values)])
     low, high = finite.min(), finite.max()
     pad = 0.08 * (high - low or 1.0)
     return low - pad, high + pad
+
+
+def _edge_crossings(share: np.ndarray, delta: np.ndarray, low: float, high: float, spacing: float = 3.0):
+    """Where a curve leaves the y-range [low, high]: the share at which each run of points
+    below (or above) it starts, thinned to one per ``spacing`` points of share.
+    Returns {"below": shares, "above": shares}."""
+    crossings = {}
+    for side, outside in (("below", delta < low), ("above", delta > high)):
+        starts = share[outside & ~np.r_[False, outside[:-1]]]
+        kept: list[float] = []
+        for x in starts:
+            if not kept or x - kept[-1] >= spacing:
+                kept.append(float(x))
+        crossings[side] = kept
+    return crossings
 
 
 def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Mapping[str, pd.DataFrame]],
@@ -92,53 +116,89 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
     Lines are the exact curves, markers the swept thresholds. The shaded band
     is below ``min_routed_share``: points there are unstable and never a
     router's best. The y-range fits the eligible points (share >= the cutoff),
-    the swept points and the oracle; the unstable band may run off the top.
+    the swept points and the oracle; where a curve leaves it (mostly in the
+    unstable band) it is clipped at the panel's edge and a caret there in the
+    router's colour points the way it went. A dataset without a baseline has
+    an empty panel that says so.
     """
     use_style()
-    colors = color_map(ROUTERS)
     datasets = sorted(summaries)
-    ncols = min(2, len(datasets))
-    nrows = math.ceil(len(datasets) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 2.5 * nrows + 0.5), squeeze=False)
-    for ax, dataset in zip(axes.flat, datasets):
-        summary, curve = summaries[dataset], curves[dataset]
+    drawn = [_delta_ibc_panel(curves[dataset], sweeps[dataset], summaries[dataset]) for dataset in datasets]
+    handles, labels = _delta_ibc_legend([summaries[d] for d in datasets], drawn)
+    panels = Panels(len(datasets), title="ΔIBC against the share of queries routed to the large model; line = "
+                    "every threshold, markers = swept thresholds", legend_labels=labels, panel_width=2.0,
+                    panel_height=1.55, columns=4, gap_x=0.55, gap_y=0.4)
+    x = linear_scale(0.0, 100.0, ticks=range(0, 101, 20))
+    colors = color_map(ROUTERS)
+    for i, (dataset, (y, lines, crossings)) in enumerate(zip(datasets, drawn)):
+        summary = summaries[dataset]
         cutoff = 100 * summary["min_routed_share"]
-        shown = [np.array([summary["oracle"]["delta_IBC"] or 0.0, 0.0])]
-        ax.axvspan(0, cutoff, color="0.85", lw=0, zorder=0,
-                   label=f"Unstable: under {cutoff:g}% routed")
-        ax.axvline(cutoff, color="0.4", lw=0.8, ls=":", zorder=1)
-        ax.axhline(0, color="0.5", lw=0.8, ls="--", zorder=1, label="Random mixing (0%)")
-        for router in ROUTERS:
-            points = curve[curve["router"] == router]
-            delta = _curve_delta_ibc(points, summary)
-            share = 100 * points["lm2_ratio"].to_numpy()
-            shown.append(delta[share >= cutoff])
-            ax.plot(share, delta, color=colors[router], lw=1, alpha=0.8, zorder=2,
-                    label=f"{ROUTER_LABELS[router]}: all thresholds")
-            swept = sweeps[dataset][router]
-            swept_eligible = swept[100 * swept["lm2_ratio"] >= cutoff]
-            shown.append(swept_eligible["delta_IBC"].to_numpy(dtype=float))
-            ax.plot(100 * swept["lm2_ratio"], swept["delta_IBC"], ls="none", marker=MARKERS[router],
-                    ms=4, mfc="white", mec=colors[router], mew=1, zorder=3,
-                    label=f"{ROUTER_LABELS[router]}: swept")
+        bottom = panels.bottom_of_column(i)  # the share axis is the same in every panel: labelled below
+        panel = panels.panel(i, x, y, title=plain(dataset), ylabel="ΔIBC (%)" if panels.first_column(i) else "",
+                             xticklabels=bottom, xlabel=SHARE_LABEL if bottom else "")
+        panel.polygon([(0, y.low), (cutoff, y.low), (cutoff, y.high), (0, y.high)], color=UNSTABLE_COLOR,
+                      zorder=0.4)
+        panel.segments([[(cutoff, y.low), (cutoff, y.high)]], zorder=1, **CUTOFF_STYLE)
+        if summary["no_baseline"]:
+            panel.text(0.5, 0.5, "no IBC baseline:\nP_LLM is not above P_SLM", ha="center", va="center",
+                       color="0.3", fontsize=7)
+            continue
+        panel.segments([[(0, 0), (100, 0)]], zorder=1, **RANDOM_STYLE)
+        edge = 0.035 * (y.high - y.low)  # a caret sits just inside the edge it points through
+        for router, (share, delta, swept_share, swept_delta) in lines.items():
+            panel.line(share, delta, color=colors[router], linewidth=1, alpha=0.8, clip=True)
+            inside = (swept_delta >= y.low) & (swept_delta <= y.high)
+            panel.markers(swept_share[inside], swept_delta[inside], marker=MARKERS[router], ms=4, mfc="white",
+                          mec=colors[router], mew=1, zorder=3)
+            for side, marker, at in (("below", CARETDOWN, y.low + edge), ("above", CARETUP, y.high - edge)):
+                shares = crossings[router][side]
+                if shares:
+                    panel.markers(shares, [at] * len(shares), marker=marker, ms=5, color=colors[router], zorder=4)
         oracle = summary["oracle"]
         if oracle["delta_IBC"] is not None:
-            ax.plot(100 * oracle["lm2_ratio"], oracle["delta_IBC"], "*", color="#D55E00", ms=9,
-                    zorder=4, label="Oracle")
-        if summary["no_baseline"]:
-            ax.text(0.5, 0.5, "no IBC baseline:\nP_LLM is not above P_SLM", transform=ax.transAxes,
-                    ha="center", va="center", color="0.3")
-        ax.set_xlim(0, 100)
-        ax.set_ylim(*_delta_ibc_limits(shown))
-        ax.set_title(plain(dataset))
-        ax.set_xlabel(SHARE_LABEL)
-        ax.set_ylabel(r"$\Delta_\mathrm{IBC}$ (%)")
-    for ax in axes.flat[len(datasets):]:
-        ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0.0))
-    fig.tight_layout(rect=(0, 0.12 if nrows > 1 else 0.22, 1, 1))
-    return fig
+            panel.markers([100 * oracle["lm2_ratio"]], [oracle["delta_IBC"]], zorder=4, **ORACLE_STYLE)
+    return panels.finish(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)})
+
+
+def _delta_ibc_panel(curve: pd.DataFrame, sweeps: Mapping[str, pd.DataFrame], summary: Mapping):
+    """One dataset's y-scale, per router its exact curve and swept points (share in %, delta_IBC)
+    and where the curve leaves the y-range."""
+    cutoff = 100 * summary["min_routed_share"]
+    shown = [np.array([summary["oracle"]["delta_IBC"] or 0.0, 0.0])]
+    lines = {}
+    for router in ROUTERS:
+        points = curve[curve["router"] == router]
+        delta = _curve_delta_ibc(points, summary)
+        share = 100 * points["lm2_ratio"].to_numpy()
+        swept_share = 100 * sweeps[router]["lm2_ratio"].to_numpy(dtype=float)
+        swept_delta = sweeps[router]["delta_IBC"].to_numpy(dtype=float)
+        shown += [delta[share >= cutoff], swept_delta[swept_share >= cutoff]]
+        lines[router] = share, delta, swept_share, swept_delta
+    # without a baseline delta_IBC is undefined: no range to show
+    y = linear_scale(-1, 1, ticks=[]) if summary["no_baseline"] else linear_scale(*_delta_ibc_limits(shown), nbins=4)
+    crossings = {router: _edge_crossings(share, delta, y.low, y.high) for router, (share, delta, _, _) in lines.items()}
+    return y, lines, crossings
+
+
+def _delta_ibc_legend(summaries, drawn):
+    """The legend's handles and labels: the carets only where a curve leaves a panel."""
+    colors = color_map(ROUTERS)
+    cutoffs = {100 * summary["min_routed_share"] for summary in summaries}
+    handles = [(Patch(color=UNSTABLE_COLOR, linewidth=0), Line2D([], [], **CUTOFF_STYLE)),
+               Line2D([], [], **RANDOM_STYLE)]
+    labels = [f"unstable: under {cutoffs.pop():g}% routed" if len(cutoffs) == 1
+              else "unstable: under the minimum routed share", "random mixing (0%)"]
+    for router in ROUTERS:
+        handles.append(Line2D([], [], color=colors[router], lw=1, marker=MARKERS[router], ms=4, mfc="white",
+                              mec=colors[router], mew=1))
+        labels.append(ROUTER_LABELS[router])
+    handles.append(Line2D([], [], ls="none", **ORACLE_STYLE))
+    labels.append("oracle")
+    for side, marker in (("below", CARETDOWN), ("above", CARETUP)):
+        if any(c[side] for _, _, crossings in drawn for c in crossings.values()):
+            handles.append(Line2D([], [], ls="none", marker=marker, ms=5, color="0.3"))
+            labels.append(f"curve leaves the panel {side}")
+    return handles, labels
 
 
 def draw_hull(ax, share, perf, cost_keep: float, cost_route: float, **style):

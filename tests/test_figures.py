@@ -1,0 +1,521 @@
+"""Every figure fits any number of datasets: drawn for 1, 2, 5 and 40 datasets of synthetic data
+shaped like the real artifacts (models missing from some datasets, a single seed, names with
+``$``, long names, a router dataset without a baseline), each text and legend lies inside the
+figure, texts do not overlap, and every line, band and marker drawn has a legend entry.
+
+Figures are built and drawn on the Agg canvas, never saved (``plotting.save_figure`` is
+checked once, for its bytes and its PNG resolution).
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from llmcost import plotting
+from llmcost.optimization_figures import score_vs_tokens_figure
+from llmcost.outputs import to_jsonable
+from llmcost.routing import cost_model, dataset_summary, exact_curves, keep_orders, sweeps
+from llmcost.routing_figures import cost_performance_figure, delta_ibc_figure
+from llmcost.routing_metric_figures import pgr_figure
+from llmcost.routing_resampling import dataset_metrics
+from llmcost.token_figures import token_cumulative_figure, token_usage_figure
+from llmcost.tokens import cumulative_input
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgb
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.text import Text
+
+COUNTS = [1, 2, 5, 40]
+MODELS = ["llama", "mistral", "qwen", "gpt$4o"]
+BUDGETS = [1e6, 3e6, 5e6]
+
+
+def dataset_names(count: int) -> list[str]:
+    """Ordinary names, one with ``$`` and one long, as the real data could have."""
+    names = [f"dataset{i:02d}" for i in range(count)]
+    if count >= 2:
+        names[1] = "cost$100"
+    if count >= 5:
+        names[4] = "a_rather_long_dataset_name_of_a_benchmark_suite"
+    return names
+
+
+def models_of(i: int) -> list[str]:
+    """Dataset 0 lacks the first model (the old legend came from the first panel only); every
+    third dataset lacks another."""
+    missing = {0: {"llama"}}.get(i, {MODELS[i % len(MODELS)]} if i % 3 == 2 else set())
+    return [model for model in MODELS if model not in missing]
+
+
+# --- synthetic data, shaped like the artifacts ------------------------------------------------
+
+def token_runs(count: int) -> pd.DataFrame:
+    """One row per run (tokens/runs.csv); meta tokens of some cells vary more than their mean
+    (as copa's do), one cell has a single seed."""
+    rng = np.random.default_rng(count)
+    rows = []
+    for i, dataset in enumerate(dataset_names(count)):
+        for model in models_of(i):
+            seeds = 1 if (i, model) == (0, "qwen") else 3 if model == "mistral" else 5
+            for optimizer in ("CAPO", "EvoPromptGA"):
+                for seed in range(seeds):
+                    meta = rng.lognormal(11, 2.0 if i % 2 else 0.3)
+                    rows.append({"dataset": dataset, "model": model, "optimizer": optimizer, "seed": 42 + seed,
+                                 "run": f"{dataset}/{model}/{optimizer}/seed{seed}", "steps": 40,
+                                 "input_tokens_meta_llm": round(meta), "output_tokens_meta_llm": round(meta / 3),
+                                 "input_tokens_downstream_llm": round(rng.normal(5e6, 2e5)),
+                                 "output_tokens_downstream_llm": round(rng.lognormal(13.5, 0.5))})
+    return pd.DataFrame(rows)
+
+
+def token_steps(count: int) -> pd.DataFrame:
+    """Per-step input tokens of runs of different lengths (intermediate/steps/*.parquet)."""
+    rng = np.random.default_rng(count)
+    frames = []
+    for i, dataset in enumerate(dataset_names(count)):
+        for model in models_of(i):
+            for seed in range(3):
+                steps = int(rng.integers(5, 60))
+                frames.append(pd.DataFrame({
+                    "dataset": dataset, "model": model, "optimizer": "CAPO", "run": f"{dataset}/{model}/{seed}",
+                    "step": np.arange(1, steps + 1),
+                    "input_tokens_meta_llm": rng.integers(500, 3000, steps),
+                    "input_tokens_downstream_llm": rng.integers(50_000, 200_000, steps)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def score_curve(count: int) -> pd.DataFrame:
+    """optimization/score_curve.parquet: per (dataset, model, optimizer) a mean score at each
+    cumulative token count; some lines start with fewer seeds, end before the last budget or
+    run past it; OPRO only in the last dataset."""
+    rng = np.random.default_rng(count)
+    rows = []
+    names = dataset_names(count)
+    for i, dataset in enumerate(names):
+        optimizers = ["CAPO", "EvoPromptGA"] + (["OPRO"] if i == len(names) - 1 else [])
+        for model in models_of(i):
+            for k, optimizer in enumerate(optimizers):
+                end = [4.2e6, 6.5e6, 5e6][k % 3]
+                tokens = np.sort(rng.uniform(2e5, end, 120))
+                score = 60 + 10 * k + np.cumsum(rng.normal(0.05, 0.4, len(tokens)))
+                n_runs = np.where(np.arange(len(tokens)) < 3, 1, 3)
+                rows.append(pd.DataFrame({"dataset": dataset, "model": model, "optimizer": optimizer,
+                                          "cumulative_input_tokens": tokens.round(), "n_runs": n_runs,
+                                          "test_score_mean_pct": score,
+                                          "test_score_std_pct": np.where(n_runs > 1, rng.uniform(0.5, 3, len(tokens)),
+                                                                         np.nan)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def router_queries(n: int, seed: int, swapped: bool = False) -> pd.DataFrame:
+    """Merged per-query columns (as benchmarks/synth_router.py): scores that track the small
+    model's errors; ``swapped``: the large model is the worse one (no baseline)."""
+    rng = np.random.default_rng(seed)
+    uncertainty = rng.gamma(1.2, 0.25, n)
+    p_correct = 1 / (1 + np.exp(4 * (uncertainty - 0.35)))
+    perf_slm = (rng.random(n) < p_correct).astype(float)
+    perf_llm = (rng.random(n) < np.clip(p_correct + 0.2, 0, 0.95)).astype(float)
+    if swapped:
+        perf_slm, perf_llm = perf_llm, perf_slm
+    return pd.DataFrame({"avg_logp": -uncertainty,
+                         "avg_entropy_nats": np.clip(1.6 * uncertainty + rng.normal(0, 0.08, n), 0, None),
+                         "slm_confidence": np.clip(np.round(4 * p_correct + rng.normal(0, 0.7, n)), 0, 3) / 4,
+                         "perf_slm": perf_slm, "perf_llm": perf_llm})
+
+
+ROUTING_COSTS = cost_model({"slm": 1, "llm": 20, "verifier": 4})
+
+
+@pytest.fixture(scope="module")
+def router_datasets():
+    """Three distinct datasets' sweep outputs (curve, sweeps, summary, metrics), the third
+    without a baseline; figures of more datasets repeat them under other names."""
+    results = []
+    for seed, swapped in ((0, False), (1, False), (2, True)):
+        frame = router_queries(300, seed, swapped)
+        orders = keep_orders(frame)
+        swept = sweeps(frame, ROUTING_COSTS, 9, "linear", [0.25, 0.5, 0.75], orders)
+        summary = dataset_summary("x", frame, {"rows": len(frame), "generated_text_equals_slm_pred": 0},
+                                  ROUTING_COSTS, swept, 0.05)
+        metrics = to_jsonable(dataset_metrics(frame, 0.05, holdout={"splits": 3},
+                                              bootstrap={"resamples": 20, "seed": 0}))
+        results.append((exact_curves(frame, ROUTING_COSTS, orders), swept, summary, metrics))
+    return results
+
+
+def routing_inputs(router_datasets, count: int):
+    chosen = {name: router_datasets[i % len(router_datasets)] for i, name in enumerate(dataset_names(count))}
+    curves = {name: value[0] for name, value in chosen.items()}
+    swept = {name: value[1] for name, value in chosen.items()}
+    summaries = {name: {**value[2], "dataset": name} for name, value in chosen.items()}
+    metrics = {name: value[3] for name, value in chosen.items()}
+    return curves, swept, summaries, metrics
+
+
+# --- what every figure must satisfy -----------------------------------------------------------
+
+def drawn_texts(fig) -> list[Text]:
+    """The texts placed by the figure's code: the figure's own (``plotting.Panels`` draws every
+    panel's titles, tick labels and axis labels onto the figure), each visible Axes' texts,
+    titles and axis labels, and the legends' texts (an Axes' own tick labels are in its tight
+    box)."""
+    texts = [*fig.texts, *(text for legend in fig.legends for text in legend.get_texts())]
+    for ax in fig.axes:
+        if ax.get_visible():
+            texts += [*ax.texts, ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+            if ax.get_legend():
+                texts += ax.get_legend().get_texts()
+    return [text for text in texts if text.get_visible() and text.get_text()]
+
+
+def outside_the_figure(fig) -> list[str]:
+    """The texts, legends and Axes (tight boxes: ticks and tick labels included) that reach
+    outside the figure (after drawing it)."""
+    fig.canvas.draw()
+    renderer, bounds = fig.canvas.get_renderer(), fig.bbox
+    boxes = [(text.get_text(), text.get_window_extent(renderer)) for text in drawn_texts(fig)]
+    boxes += [("legend", legend.get_window_extent(renderer)) for legend in fig.legends]
+    boxes += [(f"axes {ax.get_title()!r}", ax.get_tightbbox(renderer)) for ax in fig.axes if ax.get_visible()]
+    return [name for name, box in boxes
+            if box.x0 < -0.5 or box.y0 < -0.5 or box.x1 > bounds.x1 + 0.5 or box.y1 > bounds.y1 + 0.5]
+
+
+def overlapping_texts(fig) -> list[tuple[str, str]]:
+    """Pairs of texts drawn outside the legends whose boxes overlap (after drawing)."""
+    renderer = fig.canvas.get_renderer()
+    in_legends = {id(text) for legend in fig.legends for text in legend.findobj(Text)}
+    texts = [text for text in drawn_texts(fig) if id(text) not in in_legends]
+    boxes = np.array([text.get_window_extent(renderer).extents for text in texts])
+    x0, y0, x1, y1 = (boxes[:, k] for k in range(4))
+    overlap = ((np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None]) > 0.5)
+               & (np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None]) > 0.5))
+    np.fill_diagonal(overlap, False)
+    return [(texts[i].get_text(), texts[j].get_text()) for i, j in zip(*np.nonzero(np.triu(overlap)))]
+
+
+_STYLES = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
+
+
+def _style(artist) -> str:
+    style = artist.get_linestyle()
+    if isinstance(style, list):  # a collection: (offset, dashes) per member
+        style = style[0]
+    if isinstance(style, tuple):
+        return "-" if style[1] is None else str(style[1])
+    return _STYLES.get(style, style)
+
+
+def _rgb(color) -> tuple:
+    return tuple(round(c, 3) for c in to_rgb(color))
+
+
+def legend_entries(fig):
+    """What the legends show: (colour, line style) of their lines, colours of their patches,
+    (marker, colour) of their markers."""
+    lines, patches, markers = set(), set(), set()
+    for legend in fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]:
+        for artist in legend.findobj(lambda a: isinstance(a, (Line2D, LineCollection, Patch))):
+            if isinstance(artist, Line2D):
+                if artist.get_linestyle() not in ("None", "none", " ", ""):
+                    lines.add((_rgb(artist.get_color()), _style(artist)))
+                if artist.get_marker() not in ("None", "none", None, ""):
+                    markers.add((str(artist.get_marker()), _rgb(artist.get_markeredgecolor())))
+            elif isinstance(artist, LineCollection):
+                lines.update((_rgb(c), _style(artist)) for c in artist.get_colors())
+            elif artist.get_facecolor()[3] > 0 and artist is not legend.legendPatch:
+                patches.add(_rgb(artist.get_facecolor()))
+    return lines, patches, markers
+
+
+def unlabelled(fig) -> list[str]:
+    """Every line, band and marker drawn (on the panels' canvas or in an Axes) without a legend
+    entry for it. A line is covered by an entry of its colour and style, or, where the legend
+    lists colours and styles apart (a colour per model, a style per role), by one of each; a
+    marker likewise by its shape and colour; a band or bar by a patch of its colour, or by a
+    patch and a line of its colour."""
+    lines, patches, markers = legend_entries(fig)
+    colours, styles = {c for c, _ in lines} | {c for _, c in markers}, {s for _, s in lines}
+    shapes = {m for m, _ in markers}
+    missing = []
+
+    def line(colour, style, what="line"):
+        if (colour, style) not in lines and not (colour in colours and style in styles):
+            missing.append(f"{what} {colour} {style}")
+
+    def fill(colour):
+        if colour not in patches and not (patches and colour in colours):
+            missing.append(f"band {colour}")
+
+    def marker(shape, colour):
+        if (shape, colour) not in markers and not (shape in shapes and colour in colours):
+            missing.append(f"marker {shape} {colour}")
+
+    for ax in [*fig.axes, fig]:  # panels are drawn onto the figure itself (plotting.Panels)
+        for artist in [*ax.lines, *(a for a in ax.artists if isinstance(a, Line2D))]:
+            if artist.get_linestyle() not in ("None", "none", " ", ""):
+                line(_rgb(artist.get_color()), _style(artist))
+            if artist.get_marker() not in ("None", "none", None, ""):
+                marker(str(artist.get_marker()), _rgb(artist.get_markeredgecolor()))
+        for artist in getattr(ax, "collections", []):
+            if isinstance(artist, LineCollection):
+                for colour in artist.get_colors():
+                    line(_rgb(colour), _style(artist))
+            else:  # fill_between's and bars' polygons
+                for colour in artist.get_facecolors():
+                    fill(_rgb(colour))
+        for artist in [*ax.patches, *(a for a in ax.artists if isinstance(a, Patch))]:
+            if artist.get_gid() in ("frame", "grid"):
+                continue
+            if artist.get_fill() and artist.get_facecolor()[3] > 0:
+                fill(_rgb(artist.get_facecolor()))
+            elif artist.get_edgecolor()[3] > 0:
+                line(_rgb(artist.get_edgecolor()), _style(artist))
+    return sorted(set(missing))
+
+
+def outside_the_panels(fig) -> list[str]:
+    """The data drawn by ``plotting.Panels`` (in inches) that is neither inside a panel's box
+    nor clipped to one (a whisker below a log axis, a curve past its limits)."""
+    boxes = np.array(fig.panel_boxes)
+    x0, y0 = boxes[:, 0], boxes[:, 1]
+    x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
+    outside = []
+    for artist in fig.artists:
+        if artist.get_gid() != "data" or artist.get_clip_box() is not None:
+            continue
+        points = (artist.get_path().vertices if isinstance(artist, PathPatch)
+                  else np.column_stack([artist.get_xdata(), artist.get_ydata()]))
+        tolerance = 1e-6
+        inside = ((points[:, :1] >= x0 - tolerance) & (points[:, :1] <= x1 + tolerance)
+                  & (points[:, 1:] >= y0 - tolerance) & (points[:, 1:] <= y1 + tolerance)).any(axis=1)
+        if not inside.all():
+            outside.append(f"{type(artist).__name__} {artist.get_label()} at {points[~inside][0]}")
+    return outside
+
+
+def check(fig, names) -> None:
+    """The fit, overlap and legend checks, the data within its panels, and every dataset named
+    in the figure."""
+    try:
+        assert outside_the_figure(fig) == []
+        assert overlapping_texts(fig) == []
+        assert unlabelled(fig) == []
+        if hasattr(fig, "panel_boxes"):
+            assert any(artist.get_gid() == "data" for artist in fig.artists)
+            assert outside_the_panels(fig) == []
+        shown = " ".join(text.get_text() for text in drawn_texts(fig))
+        assert all(plotting.plain(name) in shown or "…" in shown for name in names)
+    finally:
+        plt.close(fig)
+
+
+# --- the six figures --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_token_usage_figure_fits(count):
+    fig = token_usage_figure(token_runs(count), "CAPO")
+    texts = [text.get_text() for text in drawn_texts(fig)]
+    title = fig.get_suptitle().replace("\n", " ")
+    assert "CAPO: tokens per run; bar = mean over 5 seeds (n = fewer where marked)" in title
+    assert "qwen\nn=1" in texts  # a single seed
+    assert ("llama\nno runs" in texts) == (count > 1)  # missing from the first dataset (in no other at 1)
+    assert any(text.startswith("mistral\nn=3") for text in texts)
+    check(fig, dataset_names(count))
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_token_cumulative_figure_fits(count):
+    fig = token_cumulative_figure(cumulative_input(token_steps(count), "CAPO"), "CAPO")
+    labels = [text.get_text() for text in fig.legends[0].get_texts()]
+    models = sorted({model for i in range(count) for model in models_of(i)})
+    assert labels[:len(models)] == [plotting.plain(model) for model in models]  # llama lacks the first panel
+    check(fig, dataset_names(count))
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_score_vs_tokens_figure_fits(count):
+    fig = score_vs_tokens_figure(score_curve(count), BUDGETS)
+    labels = [text.get_text() for text in fig.legends[0].get_texts()]
+    assert labels[:3] == ["CAPO", "EvoPromptGA", "OPRO"]  # OPRO only in the last panels
+    assert {"token budgets", "±1 std over seeds", "before every seed's first step (fewer seeds)",
+            "after the last step (final score carried)"} <= set(labels)
+    texts = [text.get_text() for text in drawn_texts(fig)]
+    assert {"1M", "3M", "5M"} <= set(texts)
+    check(fig, dataset_names(count))
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_delta_ibc_figure_fits(router_datasets, count):
+    curves, swept, summaries, _ = routing_inputs(router_datasets, count)
+    fig = delta_ibc_figure(curves, swept, summaries)
+    labels = [text.get_text() for text in fig.legends[0].get_texts()]
+    assert "unstable: under 5% routed" in labels
+    check(fig, dataset_names(count))
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_pgr_figure_fits(router_datasets, count):
+    *_, metrics = routing_inputs(router_datasets, count)
+    check(pgr_figure(metrics), dataset_names(count))
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_cost_performance_figure_fits(router_datasets, count):
+    """A figure per dataset: each of the datasets' figures fits."""
+    curves, swept, summaries, _ = routing_inputs(router_datasets, count)
+    for name in list(summaries)[-2:]:  # the last two: every kind of name at 5 datasets
+        check(cost_performance_figure(curves[name], swept[name], summaries[name]), [])
+
+
+def test_delta_ibc_curves_that_leave_the_panel_are_marked_at_its_edge(router_datasets):
+    curves, swept, summaries, _ = routing_inputs(router_datasets, 2)
+    fig = delta_ibc_figure(curves, swept, summaries)
+    try:
+        labels = [text.get_text() for text in fig.legends[0].get_texts()]
+        assert "curve leaves the panel below" in labels or "curve leaves the panel above" in labels
+        clipped = [patch for patch in fig.artists if isinstance(patch, PathPatch) and patch.get_gid() == "data"
+                   and patch.get_clip_on() and not patch.get_fill()]
+        assert clipped and all(patch.get_clip_box() is not None for patch in clipped)
+    finally:
+        plt.close(fig)
+
+
+# --- the plotting helpers ---------------------------------------------------------------------
+
+def test_text_width_is_never_narrower_than_the_rendered_text():
+    plotting.use_style()
+    fig = plt.figure()
+    renderer = fig.canvas.get_renderer()
+    try:
+        for text in ["dataset00, model0", "WWW mmm", "a_rather_long_dataset_name", "cost$100", "ΔIBC (%)", "…"]:
+            drawn = fig.text(0, 0, plotting.plain(text), fontsize=7).get_window_extent(renderer).width / fig.dpi
+            estimate = plotting.text_width(plotting.plain(text), 7)
+            assert drawn - 0.01 <= estimate <= 1.15 * drawn + 0.01
+    finally:
+        plt.close(fig)
+
+
+def test_wrap_and_elide_keep_within_the_width():
+    title = "A title that is far too long for a figure of a single small panel, with many words"
+    assert all(plotting.text_width(line, 9) <= 3.0 for line in plotting.wrap(title, 3.0, 9).split("\n"))
+    short = plotting.elide("a_rather_long_dataset_name_of_a_benchmark_suite, mistral", 1.8, 9)
+    assert "…" in short and plotting.text_width(short, 9) <= 1.8
+    assert plotting.elide("copa", 1.8, 9) == "copa"
+
+
+def test_legend_shape_fits_the_width():
+    plotting.use_style()
+    labels = ["Log-probability: all thresholds"] * 7
+    columns, rows = plotting.legend_shape(labels, 4.0)
+    assert columns * rows >= len(labels)
+    fig = plt.figure(figsize=(4.2, 2))
+    try:
+        legend = fig.legend([Line2D([], [])] * len(labels), labels, ncol=columns, frameon=False, loc="center")
+        fig.canvas.draw()
+        assert legend.get_window_extent(fig.canvas.get_renderer()).width / fig.dpi <= 4.0
+    finally:
+        plt.close(fig)
+
+
+def test_save_figure_is_byte_stable_and_keeps_the_png_under_its_pixel_budget(tmp_path):
+    plotting.use_style()
+    small = plt.figure(figsize=(2, 1))
+    small.text(0.5, 0.5, "x")
+    assert plotting.png_dpi(small) == 200
+    big = plt.figure(figsize=(11, 70))
+    assert plotting.png_dpi(big) ** 2 * 11 * 70 <= plotting.MAX_PNG_PIXELS
+    plt.close(big)
+    plt.close(small)
+    outputs = []
+    for attempt in range(2):  # a figure of panels, made and saved twice
+        fig = score_vs_tokens_figure(score_curve(2), BUDGETS)
+        plotting.save_figure(fig, tmp_path / f"{attempt}.pdf", tmp_path / f"{attempt}.png")
+        outputs.append(((tmp_path / f"{attempt}.pdf").read_bytes(), (tmp_path / f"{attempt}.png").read_bytes()))
+    assert outputs[0] == outputs[1]
+
+
+def test_step_envelope_is_exact_for_few_steps_and_covers_every_step_for_many():
+    x, low = np.arange(6.0), np.array([0, 1, 0, 2, 1, 3.0])
+    ex, elow, ehigh = plotting.step_envelope(x, low, low + 1, 10)
+    assert list(ex) == [0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5] and list(elow) == [0, 0, 1, 1, 0, 0, 2, 2, 1, 1, 3]
+    x = np.sort(np.random.default_rng(0).uniform(0, 100, 1000))
+    low = np.random.default_rng(1).normal(size=1000)
+    ex, elow, ehigh = plotting.step_envelope(x, low, low + 0.5, 50)
+    assert len(ex) == 100
+    column = np.minimum(np.searchsorted(np.linspace(x[0], x[-1], 51), x, side="right") - 1, 49)
+    assert (elow[2 * column] <= low + 1e-12).all() and (ehigh[2 * column] >= low + 0.5 - 1e-12).all()
+
+
+def test_score_figure_without_any_test_score_says_so():
+    fig = score_vs_tokens_figure(score_curve(1).iloc[:0], BUDGETS)
+    try:
+        assert [text.get_text() for text in fig.texts] == ["No run has a test score: nothing to plot."]
+    finally:
+        plt.close(fig)
+
+
+def test_a_figure_saves_as_pdf_and_png():
+    fig = token_usage_figure(token_runs(2), "CAPO")
+    pdf, png = io.BytesIO(), io.BytesIO()
+    fig.savefig(pdf, format="pdf")
+    fig.savefig(png, format="png", dpi=plotting.png_dpi(fig))
+    plt.close(fig)
+    assert pdf.getvalue().startswith(b"%PDF") and png.getvalue().startswith(b"\x89PNG")
+
+
+# --- captions ---------------------------------------------------------------------------------
+
+CAPTIONS = {  # caption: (the rule's params, input, wildcards)
+    "token_usage_figure": ({"optimizer": "CAPO"}, {"summary": "s.csv"}, {}),
+    "token_cumulative": ({"optimizer": "CAPO"}, {"steps": ["a.parquet", "b.parquet"]}, {}),
+    "score_vs_tokens": ({"budgets": [1000000, 3000000, 5000000]}, {"curve": "c.parquet"}, {}),
+    "routing_figure": ({}, {"curve": "c.csv"}, {"dataset": "qasper_short"}),
+    "routing_delta_ibc": ({}, {"summaries": ["a.json", "b.json", "c.json"]}, {}),
+    "routing_pgr": ({"bootstrap": {"resamples": 1000, "seed": 0}}, {"metrics": ["a.json", "b.json"]}, {}),
+}
+#: params the captions use once the rules give them (counts known when the workflow is read)
+RUN_PARAMS = {"n_runs": 45, "n_datasets": 5, "seeds": [42, 43, 44], "optimizers": ["CAPO", "EvoPromptGA"]}
+
+
+def render_caption(name: str, extra_params: dict) -> str:
+    """The caption as Snakemake's report renders it (Jinja with the job's ``snakemake``),
+    then as HTML by docutils, which fails on any RST error."""
+    import types
+
+    import yaml
+    from conftest import REPO
+    from docutils.core import publish_parts
+    from jinja2 import Environment
+    from snakemake.iocontainers import Namedlist
+
+    params, inputs, wildcards = CAPTIONS[name]
+    snakemake = types.SimpleNamespace(
+        params=Namedlist(fromdict={**params, **extra_params}), input=Namedlist(fromdict=inputs),
+        wildcards=Namedlist(fromdict=wildcards), config=yaml.safe_load((REPO / "config.yaml").read_text()))
+    text = Environment(trim_blocks=True, lstrip_blocks=True).from_string(
+        (REPO / "workflow" / "report" / f"{name}.rst").read_text()).render(snakemake=snakemake)
+    publish_parts(text, writer="html", settings_overrides={"halt_level": 2, "report_level": 5})
+    return text
+
+
+@pytest.mark.parametrize("name", CAPTIONS)
+@pytest.mark.parametrize("extra", [{}, RUN_PARAMS], ids=["rules-today", "with-run-counts"])
+def test_captions_state_values_not_config_keys(name, extra):
+    text = render_caption(name, extra)
+    assert "{" not in text and "}" not in text and "table_optimizer" not in text
+    assert "routing.costs" not in text and "min_routed_share" not in text
+    expected = {"token_usage_figure": ["CAPO", "minimum to their maximum"],
+                "token_cumulative": ["CAPO", "(2)", "minimum to maximum"],
+                "score_vs_tokens": ["1,000,000, 3,000,000, 5,000,000 tokens"],
+                "routing_figure": ["qasper_short", "small model 1.0", "costs 5.0", "model 25.0", "9 thresholds",
+                                   "0.25, 0.5, 0.75"],
+                "routing_delta_ibc": ["(3)", "below\n5 %", "answer 5.0", "model\n25.0"],
+                "routing_pgr": ["1000 bootstrap", "(2)"]}[name]
+    assert all(value in text for value in expected), text
+    if extra and name in ("token_usage_figure", "token_cumulative", "score_vs_tokens"):
+        assert "45 runs" in text and "42, 43, 44" in text
