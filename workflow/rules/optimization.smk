@@ -83,6 +83,7 @@ rule score_vs_tokens_figure:
         png=shown("figures/score_vs_tokens.png", "../report/score_vs_tokens.rst", "Optimization", "Figures"),
     params:
         budgets=OPTIMIZATION["budgets"],
+        found=RUNS_FOUND,
     resources:
         **RESOURCES["score_vs_tokens_figure"],
     group:

@@ -94,13 +94,14 @@ rule token_usage_figure:
     message:
         "the token-usage figure"
     input:
-        summary=built("tokens/summary.csv"),
+        runs=built("tokens/runs.csv"),
         code=lib("discovery", "steplogs", "tokens", "latex", "plotting", "token_figures"),
     output:
         pdf=shown("figures/token_usage.pdf", "../report/token_usage_figure.rst", "Token usage", "Figures"),
         png=shown("figures/token_usage.png", "../report/token_usage_figure.rst", "Token usage", "Figures"),
     params:
         optimizer=TOKENS["table_optimizer"],
+        found=runs_found(RUNS, TOKENS["table_optimizer"]),
     resources:
         **RESOURCES["token_usage_figure"],
     group:
@@ -124,6 +125,7 @@ rule token_cumulative_figure:
         png=shown("figures/token_cumulative.png", "../report/token_cumulative.rst", "Token usage", "Figures"),
     params:
         optimizer=TOKENS["table_optimizer"],
+        found=runs_found(RUNS, TOKENS["table_optimizer"]),
     resources:
         **RESOURCES["token_cumulative_figure"],
     group:
