@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .outputs import to_jsonable
+from .routing_metrics import KeepOrder, keep_order
 from .routing_model import ROUTERS, Costs, cost_model, no_baseline_reason, threshold_key  # noqa: F401
 
 ROUTER_LABELS = {"logits": "Log-probability", "entropy": "Entropy", "confidence": "Self-verification"}
@@ -92,38 +93,25 @@ def thresholds(score: np.ndarray, count: int, spacing: str = "linear") -> np.nda
     raise ValueError(f"unknown threshold spacing {spacing!r}")
 
 
-@dataclass(frozen=True)
-class _KeepOrder:
-    """Rows sorted so that every threshold keeps a prefix; cumulative performance gain."""
-
-    key: np.ndarray  # sorted ascending; a row is kept at threshold t when key <= sign * t
-    sign: float
-    gain: np.ndarray  # gain[k]: sum of (perf_slm - perf_llm) over the first k rows
-
-    def kept(self, threshold) -> np.ndarray:
-        return np.searchsorted(self.key, self.sign * np.asarray(threshold, dtype=float), side="right")
-
-
-def _keep_order(frame: pd.DataFrame, router: str) -> _KeepOrder:
+def _keep_order(frame: pd.DataFrame, router: str) -> KeepOrder:
     column, keep_when = ROUTERS[router]
-    sign = -1.0 if keep_when == ">=" else 1.0
-    key = sign * frame[column].to_numpy(dtype=float)
-    order = np.argsort(key, kind="stable")
-    gain = (frame["perf_slm"].to_numpy() - frame["perf_llm"].to_numpy())[order]
-    return _KeepOrder(key[order], sign, np.concatenate(([0.0], np.cumsum(gain))))
+    return keep_order(frame[column].to_numpy(dtype=float), keep_when)
 
 
-def keep_orders(frame: pd.DataFrame) -> dict[str, _KeepOrder]:
+def keep_orders(frame: pd.DataFrame) -> dict[str, KeepOrder]:
     """Every router's sort of the rows, to share between its sweep and its exact curve."""
     return {router: _keep_order(frame, router) for router in ROUTERS}
 
 
-def _points(order: _KeepOrder, kept: np.ndarray, frame: pd.DataFrame, base: Baseline) -> dict:
-    """Operating-point statistics of keeping ``kept`` rows (array), as the notebook names them."""
+def _points(order: KeepOrder, kept: np.ndarray, frame: pd.DataFrame, base: Baseline) -> dict:
+    """Operating-point statistics of keeping the first ``kept`` rows of the keep order (an
+    array of counts), as the notebook names them."""
     total = len(frame)
     lm2_count = total - kept
     total_cost = kept * base.costs.keep + lm2_count * base.costs.route
-    avg_perf = (frame["perf_llm"].sum() + order.gain[kept]) / total
+    # gain[k]: what keeping the first k rows adds to always routing, sum of perf_slm - perf_llm
+    gain = np.concatenate(([0.0], np.cumsum((frame["perf_slm"].to_numpy() - frame["perf_llm"].to_numpy())[order.rows])))
+    avg_perf = (frame["perf_llm"].sum() + gain[kept]) / total
     avg_cost = total_cost / total
     value, delta = ibc(avg_perf, avg_cost, lm2_count, base)
     return {"total": np.full(len(kept), total), "lm1_count": kept, "lm2_count": lm2_count,
@@ -137,7 +125,7 @@ def threshold_keys(router: str) -> list[str]:
     return ["threshold"] if router == "confidence" else ["logits_threshold", "entropy_threshold"]
 
 
-def sweep(frame: pd.DataFrame, router: str, values, costs: Costs, order: _KeepOrder | None = None
+def sweep(frame: pd.DataFrame, router: str, values, costs: Costs, order: KeepOrder | None = None
           ) -> pd.DataFrame:
     """One row per threshold in ``values``, with the notebook's fields in its order."""
     values = np.asarray(values, dtype=float)
@@ -150,7 +138,7 @@ def sweep(frame: pd.DataFrame, router: str, values, costs: Costs, order: _KeepOr
 
 
 def sweeps(frame: pd.DataFrame, costs: Costs, count: int, spacing: str, confidence_thresholds,
-           orders: Mapping[str, _KeepOrder] | None = None) -> dict[str, pd.DataFrame]:
+           orders: Mapping[str, KeepOrder] | None = None) -> dict[str, pd.DataFrame]:
     """The three routers' threshold sweeps, keyed by router."""
     orders = orders or keep_orders(frame)
     values = {router: thresholds(frame[ROUTERS[router][0]].to_numpy(), count, spacing)
@@ -164,7 +152,7 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return to_jsonable(frame.to_dict(orient="records"))
 
 
-def exact_curve(frame: pd.DataFrame, router: str, costs: Costs, order: _KeepOrder | None = None
+def exact_curve(frame: pd.DataFrame, router: str, costs: Costs, order: KeepOrder | None = None
                 ) -> pd.DataFrame:
     """Every distinct operating point of one router, from nothing routed to everything routed.
 
@@ -172,17 +160,14 @@ def exact_curve(frame: pd.DataFrame, router: str, costs: Costs, order: _KeepOrde
     next float beyond the score's range (everything routed).
     """
     order = order or _keep_order(frame, router)
-    last_of_value = np.flatnonzero(np.diff(order.key, append=np.inf) != 0)
-    kept = np.concatenate(([0], last_of_value + 1))
-    beyond = np.nextafter(order.key[0], -np.inf)  # keeps nothing
-    threshold = order.sign * np.concatenate(([beyond], order.key[last_of_value]))
+    kept = np.concatenate(([0], order.group_start[1:], [len(order.key)]))  # nothing, then each tie group
     stats = _points(order, kept, frame, baseline(frame, costs))
-    curve = pd.DataFrame({"router": router, "threshold": threshold, "lm2_ratio": stats["lm2_ratio"],
+    curve = pd.DataFrame({"router": router, "threshold": order.thresholds, "lm2_ratio": stats["lm2_ratio"],
                           "avg_cost": stats["avg_cost"], "avg_perf": stats["avg_perf"]})
     return curve.iloc[::-1].reset_index(drop=True)[CURVE_COLUMNS]
 
 
-def exact_curves(frame: pd.DataFrame, costs: Costs, orders: Mapping[str, _KeepOrder] | None = None
+def exact_curves(frame: pd.DataFrame, costs: Costs, orders: Mapping[str, KeepOrder] | None = None
                  ) -> pd.DataFrame:
     orders = orders or keep_orders(frame)
     return pd.concat([exact_curve(frame, router, costs, orders[router]) for router in ROUTERS],

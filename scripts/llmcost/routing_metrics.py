@@ -91,6 +91,10 @@ class KeepOrder:
         beyond = np.nextafter(self.key[0], -np.inf)
         return self.sign * np.concatenate(([beyond], self.key[group_end]))
 
+    def kept(self, threshold) -> np.ndarray:
+        """How many rows each threshold keeps: a prefix of the keep order."""
+        return np.searchsorted(self.key, self.sign * np.asarray(threshold, dtype=float), side="right")
+
     def keeps(self, score: np.ndarray, threshold: float) -> np.ndarray:
         """The router's keep rule: which of ``score`` keep the small model's answer at ``threshold``."""
         return self.sign * score <= self.sign * threshold
