@@ -4,7 +4,6 @@ wall-clock, tables and figure; golden racing numbers on the bundled runs."""
 import logging
 import math
 import os
-import shutil
 import subprocess
 
 import matplotlib.pyplot as plt
@@ -472,11 +471,7 @@ def test_racing_table_without_any_racing_log_says_so():
     assert "No run has a racing log" in racing_savings_table(racing_savings(empty))
 
 
-def test_tables_compile_with_pdflatex(bundled, tmp_path):
-    pdflatex = shutil.which("pdflatex")
-    if pdflatex is None:
-        pytest.skip("pdflatex not installed (apt-get install --no-install-recommends "
-                    "texlive-latex-base texlive-latex-recommended texlive-latex-extra)")
+def test_tables_compile_with_pdflatex(bundled, pdflatex, tmp_path):
     steps, racing = bundled
     results = optimization_results(steps, racing, BUDGETS)
     tables = {"scores": optimizer_scores_table(results.scores, 5e6),
