@@ -30,6 +30,7 @@ check: $(VENV)/.installed
 report: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)
 	$(BIN)/snakemake --report report.html
+	@echo "report written to report.html: open it in a browser"
 
 # The paper's results section (paper/main.tex) built from the published artifacts:
 # paper/main.pdf. Needs pdflatex (texlive-latex-base, -recommended, -extra).

@@ -36,14 +36,17 @@ rule all:
 # The only rule that writes the output folder: it runs once every artifact is
 # built, and swaps in a folder holding exactly them (llmcost/publish.py). The
 # outputs are update(): Snakemake keeps the published files while it runs and
-# restores them if it fails.
+# restores them if it fails. Its inputs are the whole build area, and whether
+# all of it exists is a param, so that a failed run is retried (common.smk).
 rule publish:
     message:
         f"publish the artifacts into {OUTPUT}/"
     input:
-        expand("{build}", build=[built(artifact) for artifact in ARTIFACTS]),
+        build_files(),
     output:
         [update(f"{OUTPUT}/{artifact}") for artifact in ARTIFACTS],
+    params:
+        complete=build_complete,
     log:
         "logs/publish.log",
     localrule: True

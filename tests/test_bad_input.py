@@ -85,11 +85,11 @@ TOKEN_CASES = {
     "missing step column": (lambda w: rewrite_csv(w, drop("step")),
                             r"step_results_eval\.csv: missing column\(s\) step;"),
     "non-numeric tokens": (lambda w: rewrite_csv(w, set_value("input_tokens_meta_llm", 3, "many")),
-                           r"column input_tokens_meta_llm, data row 4: value 'many' is not a whole"),
+                           r"column input_tokens_meta_llm, data row 4 \(line \d+\): value 'many' is not a whole"),
     "negative tokens": (lambda w: rewrite_csv(w, set_value("output_tokens_meta_llm", 0, -3)),
-                        r"column output_tokens_meta_llm, data row 1: value '-3' is not a whole"),
+                        r"column output_tokens_meta_llm, data row 1 \(line 2\): value '-3' is not a whole"),
     "infinite tokens": (lambda w: rewrite_csv(w, set_value("input_tokens_downstream_llm", 2, "inf")),
-                        r"column input_tokens_downstream_llm, data row 3: value 'inf'"),
+                        r"column input_tokens_downstream_llm, data row 3 \(line \d+\): value 'inf'"),
     "two run folders for one seed": (second_run_folder,
                                      r"seed43: 2 run folders for one seed: .*/zzzz\. Say which"),
     "seed folder not seed<digits>": (lambda w: shutil.copytree(w / CELL / "seed43", w / CELL / "seed_43b"),
@@ -133,7 +133,7 @@ ROUTING_CASES = {
                           r"\.jsonl\.gz has 999"),
     "malformed line": (edit_jsonl(ROUTER, lambda r: [json.dumps(x) for x in r[:6]] + ["{\"id\": 7,"]
                                   + [json.dumps(x) for x in r[7:]]),
-                       r"router_data_coqa_short\.jsonl\.gz, line 7: not valid JSON"),
+                       r"router_data_coqa_short\.jsonl\.gz, line 7, column \d+: not valid JSON \(Expecting"),
     "missing column": (edit_jsonl(ROUTER, dumped(lambda r: [x.pop("perf_llm") for x in r])),
                        r"router_data_coqa_short\.jsonl\.gz: missing column\(s\) perf_llm"),
     "NaN avg_logp": (edit_jsonl(LOGITS, set_field(5, "avg_logp", float("nan"))),
@@ -225,3 +225,16 @@ def test_disagreeing_rows_of_a_step_warn_and_go_on(rerun_copy):
                      r"disagree; the first row is used", output)
     # the first row is what the totals always used: every artifact is unchanged
     assert digest(rerun_copy / "results") == results_before
+
+
+def test_a_second_run_on_the_same_bad_input_fails_again(rerun_copy):
+    """A failed job's outputs are deleted, and Snakemake alone would not look past the missing
+    file to the bad input behind it ("Nothing to be done", exit 0): publish's completeness
+    param makes every run retry the job until the input is fixed."""
+    mutate, expected = TOKEN_CASES["non-numeric tokens"]
+    mutate(rerun_copy)
+    check_fails_cleanly(rerun_copy, expected)
+    output = check_fails_cleanly(rerun_copy, expected)
+    assert "Nothing to be done" not in output
+    assert re.search(r"Error in rule read_runs \(log: logs/read_runs/gsm8k\.log\):\n    ERROR: \S+step_results_eval"
+                     r"\.csv: column input_tokens_meta_llm", output), output

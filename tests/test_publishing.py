@@ -32,7 +32,7 @@ def test_a_run_that_fails_changes_nothing_and_the_next_good_run_publishes_everyt
     failed = snakemake(rerun_copy, "--cores", "2", "--configfile", "config.yaml", "cheap_llm.yaml",
                        check=False)
     assert failed.returncode != 0
-    assert "router_data_coqa_short.jsonl.gz, line 7: not valid JSON" in failed.stdout + failed.stderr
+    assert "router_data_coqa_short.jsonl.gz, line 7, column 10: not valid JSON" in failed.stdout + failed.stderr
     # before: the good datasets' figures were already redrawn with the new cost
     assert digest(rerun_copy / "results") == before
     (rerun_copy / ROUTER).write_bytes(original)

@@ -64,7 +64,20 @@ def test_non_numeric_token_value_names_column_and_row(tmp_path):
     frame["input_tokens_downstream_llm"] = frame["input_tokens_downstream_llm"].astype(object)
     frame.loc[4, "input_tokens_downstream_llm"] = "lots"
     frame.to_csv(path, index=False)
-    with pytest.raises(InputError, match="column input_tokens_downstream_llm, data row 5: value 'lots'"):
+    # each row's prompt spans two lines: data row 5 starts on line 2 + 4 x 2 = 10
+    with pytest.raises(InputError, match=r"column input_tokens_downstream_llm, data row 5 \(line 10\): value 'lots'"):
+        read_step_log(str(path))
+
+
+@pytest.mark.parametrize("cell", ["", "NA", "n/a"])
+def test_an_empty_token_cell_is_named_as_such_not_as_nan(tmp_path, cell):
+    path = write_step_log(tmp_path / "step_results_eval.csv", STEPS)
+    frame = pd.read_csv(path)
+    frame["input_tokens_meta_llm"] = frame["input_tokens_meta_llm"].astype(object)
+    frame.loc[1, "input_tokens_meta_llm"] = cell
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"column input_tokens_meta_llm, data row 2 \(line 4\): an empty or "
+                                         r"missing value \(empty, NA, n/a, null\) is not a whole number"):
         read_step_log(str(path))
 
 
@@ -74,7 +87,7 @@ def test_a_count_at_or_above_2_to_the_53_is_an_error_naming_row_and_column(tmp_p
     # 1e20 used to wrap to -9223372036854775808 and 2**62 to overflow the run's total
     steps = {1: (1, 1, 1, 1), 2: (1, 1, float(value) if value > 2**63 else value, 1)}
     path = write_step_log(tmp_path / name, steps, rows_per_step=1)
-    with pytest.raises(InputError, match=r"column input_tokens_downstream_llm, data row 2: value "
+    with pytest.raises(InputError, match=r"column input_tokens_downstream_llm, data row 2( \(line \d+\))?: value "
                                          r"'?[0-9e+.]+'? is not a whole number of tokens between 0 and 2\^53"):
         read_step_log(str(path))
 
@@ -92,5 +105,5 @@ def test_a_score_that_is_text_is_an_error_and_an_empty_one_is_missing(tmp_path):
     assert read_step_log(str(path))["test_score"].isna().tolist() == [False, True, False]
     frame["test_score"] = ["0.5", "high", "0.7"]
     frame.to_csv(path, index=False)
-    with pytest.raises(InputError, match="column test_score, data row 2: value 'high' is not a number"):
+    with pytest.raises(InputError, match=r"column test_score, data row 2 \(line 4\): value 'high' is not a number"):
         read_step_log(str(path))

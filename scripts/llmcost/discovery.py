@@ -87,7 +87,8 @@ def _check_filter(kind: str, wanted: list, found: set, root: str) -> None:
         raise InputError(
             f"{root}: config tokens.{kind} lists {', '.join(map(str, missing))}, "
             f"which no run under this folder has; found: {', '.join(map(str, sorted(found))) or 'none'}. "
-            f"Fix the list in config.yaml (an empty list takes every one found)."
+            f"Fix the list in your config (config.yaml, --configfile or --config; an empty list "
+            f"takes every one found)."
         )
 
 
@@ -129,7 +130,7 @@ def discover_runs(root: str, datasets=(), models=(), optimizers=(), seeds=(),
     if not runs:
         raise InputError(f"{root}: no runs found (expected {{dataset}}/{{model}}/{{optimizer}}/"
                          f"seed<N>/{{experiment}}/{{run_id}}/ with a step log). Check tokens.runs "
-                         f"and the filters in config.yaml.")
+                         f"and the filters in your config.")
     return runs
 
 
@@ -171,7 +172,7 @@ def _the_run(root, dataset, model, optimizer, seed_name, seed, run_choice) -> Ru
     if len(run_dirs) > 1:
         raise InputError(
             f"{seed_dir}: {len(run_dirs)} run folders for one seed: {', '.join(run_dirs)}. "
-            f"Say which to take in config.yaml, e.g. tokens.run_choice: "
+            f"Say which to take in your config, e.g. tokens.run_choice: "
             f"{{'{seed_rel}': '{run_dirs[-1]}'}}, or remove the others.")
     run_dir = os.path.join(seed_dir, run_dirs[0])
     log_path = _step_log(run_dir)

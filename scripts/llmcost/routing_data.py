@@ -62,8 +62,8 @@ def _read_jsonl_by_line(data: bytes, path: str) -> pd.DataFrame:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise InputError(f"{path}, line {number}: not valid JSON ({error.msg}, column "
-                             f"{error.colno}). Each line must hold one JSON object.") from None
+            raise InputError(f"{path}, line {number}, column {error.colno}: not valid JSON ({error.msg}). "
+                             f"Each line must hold one JSON object.") from None
         if not isinstance(record, dict):
             raise InputError(f"{path}, line {number}: a JSON {type(record).__name__}, not an "
                              f"object. Each line must hold one JSON object.")

@@ -111,8 +111,31 @@ def _first_line(error: Exception) -> str:
 
 def _bad_value(path: str, name: str, raw: np.ndarray, bad: np.ndarray, what: str) -> InputError:
     row = int(np.flatnonzero(bad)[0])
-    return InputError(f"{path}: column {name}, data row {row + 1}: value {str(raw[row])!r} is not "
+    value = raw[row]
+    shown = ("an empty or missing value (empty, NA, n/a, null)" if value is None or
+             (isinstance(value, float) and np.isnan(value)) else f"value {str(value)!r}")
+    return InputError(f"{path}: column {name}, data row {row + 1}{_line_of_row(path, row)}: {shown} is not "
                       f"{what}. Fix or remove that row.")
+
+
+def _line_of_row(path: str, row: int) -> str:
+    """`` (line N)``: where data row ``row`` (0-based) starts in a CSV file, whose quoted
+    prompts may span several lines; empty for parquet or an unreadable file."""
+    if path.endswith(".parquet"):
+        return ""
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader)  # the header
+            start = reader.line_num + 1
+            for index, _ in enumerate(reader):
+                if index == row:
+                    return f" (line {start})"
+                start = reader.line_num + 1
+    except Exception:  # noqa: BLE001 (a best-effort pointer; the caller reports the error)
+        return ""
+    return ""
 
 
 def _counts(path: str, name: str, column: pa.ChunkedArray) -> np.ndarray:

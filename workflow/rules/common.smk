@@ -176,3 +176,24 @@ ARTIFACTS = sorted(token_artifacts() + optimization_artifacts() + routing_artifa
 # (a row per distinct threshold: up to one per query, shown as figures instead).
 VIEWS = [intermediate(f"report/{artifact}.html") for artifact in ARTIFACTS
          if Path(artifact).suffix in (".tex", ".csv", ".json") and Path(artifact).name != "curve.csv"]
+
+# The files jobs pass to each other.
+INTERMEDIATES = [
+    *expand(intermediate("{kind}/{dataset}.parquet"), kind=["steps", "racing"], dataset=TOKEN_DATASETS),
+    intermediate("optimization/score_curve.parquet"),
+    *expand(intermediate("routing/{dataset}.json"), dataset=ROUTING_DATASETS),
+]
+
+
+def build_files():
+    """Every file the jobs build: the artifacts, the files they pass each other, the report's views."""
+    return [built(artifact) for artifact in ARTIFACTS] + INTERMEDIATES + VIEWS
+
+
+def build_complete(wildcards):
+    """Whether every file of the build area exists. A failed job's outputs are deleted, and
+    Snakemake does not look past a missing intermediate file to the changed input behind it: it
+    would say "Nothing to be done" while the bad input is still there. As a param of publish,
+    this flips after such a failure, so the next run reruns publish and, with it, every job
+    whose files are missing: the failing job runs (and fails) again."""
+    return all(os.path.exists(path) for path in build_files())

@@ -2,10 +2,14 @@
 
 Per job one line: the progress so far, the rule (and its wildcards), what the
 job makes (the rule's ``message:``) and why it runs (Snakemake's reason,
-shortened to its kinds). Warnings, errors and failed jobs' logs are printed in
-full with Snakemake's own formatter; so is everything in a dry run
-(``snakemake -n``), which is where the details (inputs, outputs, reasons with
-file names) belong. At 4000 runs a full run prints about one line per job.
+shortened to its kinds). A failed job: one line naming its rule and log, then
+the log's error lines (the message naming the bad file; the whole tail where a
+job crashed), which also reach the terminal when the job ran elsewhere (a
+cluster node); Snakemake's restatements of it (the exception of the job's
+process, the final "did not complete") are left out. Warnings and other errors
+are printed in full with Snakemake's own formatter; so is everything in a dry
+run (``snakemake -n``), which is where the details (inputs, outputs, reasons
+with file names) belong. At 4000 runs a full run prints about one line per job.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from snakemake_interface_logger_plugins.settings import LogHandlerSettingsBase
 #: Snakemake's reasons (the text before the file list), shortened.
 REASONS = {
     "Missing output files": "not built yet",
-    "Incomplete output files": "was interrupted",
+    "Incomplete output files": "failed or interrupted before",
     "Updated input files": "input changed",
     "Input files updated by another job": "input remade",
     "Code has changed since last execution": "code changed",
@@ -32,6 +36,9 @@ REASONS = {
 }
 #: Plain messages worth a line of their own; the rest (host, cores, shell, ...) only in --verbose.
 SHOWN = ("Building DAG of jobs", "Nothing to be done", "Complete log")
+#: Errors that only restate a failed job's error, which its own lines have shown.
+RESTATED = ("RuleException", "WorkflowError:\nAt least one job did not complete successfully")
+TAIL = 15  # lines of a failed job's log shown when it has no ERROR line (a crash: its traceback)
 
 
 @dataclass
@@ -48,6 +55,23 @@ def why(reason: str) -> str:
         if kind and kind not in kinds:
             kinds.append(kind)
     return ", ".join(kinds)
+
+
+def error_lines(record) -> list[str]:
+    """A failed job: its rule and log, then the log's ERROR lines (or its tail)."""
+    logs = list(getattr(record, "log", None) or [])
+    lines = [f"Error in rule {record.rule_name}" + (f" (log: {', '.join(logs)}):" if logs else ":")]
+    for path in logs:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                content = handle.read().splitlines()
+        except OSError:
+            lines.append(f"    (no log at {path})")
+            continue
+        errors = [line for line in content if line.startswith("ERROR:")]
+        lines += ["    " + line for line in (errors or content[-TAIL:])]
+    lines += [f"    {name}: {value}" for name, value in (getattr(record, "aux", None) or {}).items()]
+    return lines
 
 
 def job_line(record, done: int, total: int | None) -> str:
@@ -86,7 +110,8 @@ class LogHandler(LogHandlerBase):
             return self.full.format(record)
         if event == LogEvent.RUN_INFO:
             self.total = (getattr(record, "stats", None) or {}).get("total")
-            return f"{self.total} jobs to run (snakemake -n lists them with their reasons)" if self.total else None
+            plural = "s" if self.total != 1 else ""
+            return f"{self.total} job{plural} to run (snakemake -n lists them with their reasons)" if self.total else None
         if event == LogEvent.JOB_INFO:  # the target rule (all) makes nothing: no line
             return job_line(record, self.done, self.total) if record.rule_name != "all" else None
         if event == LogEvent.PROGRESS:
@@ -94,8 +119,11 @@ class LogHandler(LogHandlerBase):
             return f"{self.done} of {self.total} jobs done" if self.done == self.total else None
         if event in (LogEvent.JOB_FINISHED, LogEvent.SHELLCMD, LogEvent.RESOURCES_INFO, LogEvent.JOB_STARTED):
             return None
-        if record.levelno >= logging.WARNING or event in (LogEvent.JOB_ERROR, LogEvent.GROUP_ERROR,
-                                                          LogEvent.ERROR):
+        if event == LogEvent.JOB_ERROR:
+            return "\n".join(error_lines(record))
+        if record.levelno >= logging.ERROR and str(record.msg).lstrip().startswith(RESTATED):
+            return None
+        if record.levelno >= logging.WARNING or event in (LogEvent.GROUP_ERROR, LogEvent.ERROR):
             return self.full.format(record)
         message = self.full.format(record)
         return message if message.lstrip().startswith(SHOWN) else None
