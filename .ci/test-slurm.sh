@@ -46,5 +46,7 @@ cat run.log | tail -25
 [ "$status" -ne 0 ] && [ "$status" -ne 124 ] || { echo "FAIL: exit status $status, expected a failure"; exit 1; }
 grep -q "step_results_eval.csv: missing column(s) output_tokens_downstream_llm" run.log \
   || { echo "FAIL: the bad-input message did not reach the terminal"; exit 1; }
+! grep -q "^ *input: " run.log \
+  || { echo "FAIL: the failed job's block shows the job step's whole output, not its error"; exit 1; }
 [ "$before" = "$after" ] || { echo "FAIL: results/ changed after a failed run"; exit 1; }
-echo "== SLURM: byte-identical regeneration; bad input: exit $status, message shown, results/ unchanged"
+echo "== SLURM: byte-identical regeneration; bad input: exit $status, message shown alone, results/ unchanged"

@@ -123,3 +123,22 @@ def test_a_run_prints_one_line_per_job(rerun_copy):
     assert "publish: publish the artifacts into results/" in jobs[-1]
     assert len(lines) <= len(jobs) + 6, "\n".join(lines)
     assert not any(line.lstrip().startswith(("input:", "output:", "Shell command")) for line in lines)
+
+
+def test_a_failed_cluster_job_shows_the_error_not_the_job_step_output(tmp_path):
+    """On SLURM the executor adds its job log (the whole inner Snakemake output) to the
+    failed job's logs: the block shows the rule log's ERROR line, not that log's tail."""
+    from types import SimpleNamespace
+
+    from snakemake_logger_plugin_brief import error_lines
+
+    rule_log, slurm_log = tmp_path / "rule.log", tmp_path / "22.log"
+    rule_log.write_text("reading 18 runs\nERROR: runs/a.csv: missing column(s) step\n")
+    slurm_log.write_text("\n".join(f"    input: run{i}.csv" for i in range(40)) + "\n")
+    record = SimpleNamespace(rule_name="read_runs", log=[str(rule_log), str(slurm_log)], aux={})
+    assert error_lines(record) == [f"Error in rule read_runs (log: {rule_log}, {slurm_log}):",
+                                   "    ERROR: runs/a.csv: missing column(s) step"]
+    rule_log.write_text("Traceback (most recent call last):\nKeyError: 'step'\n")  # a crash: the tails
+    shown = error_lines(record)
+    assert shown[1:3] == ["    Traceback (most recent call last):", "    KeyError: 'step'"]
+    assert len(shown) == 1 + 2 + 15

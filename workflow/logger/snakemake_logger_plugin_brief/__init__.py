@@ -58,18 +58,23 @@ def why(reason: str) -> str:
 
 
 def error_lines(record) -> list[str]:
-    """A failed job: its rule and log, then the log's ERROR lines (or its tail)."""
+    """A failed job: its rule and logs, then the logs' ERROR lines (or, if none has one, their tails).
+
+    On a cluster the executor adds its own job log (the job step's whole output);
+    its tail is shown only when no log names the error.
+    """
     logs = list(getattr(record, "log", None) or [])
     lines = [f"Error in rule {record.rule_name}" + (f" (log: {', '.join(logs)}):" if logs else ":")]
+    contents, missing = {}, []
     for path in logs:
         try:
             with open(path, encoding="utf-8", errors="replace") as handle:
-                content = handle.read().splitlines()
+                contents[path] = handle.read().splitlines()
         except OSError:
-            lines.append(f"    (no log at {path})")
-            continue
-        errors = [line for line in content if line.startswith("ERROR:")]
-        lines += ["    " + line for line in (errors or content[-TAIL:])]
+            missing.append(f"    (no log at {path})")
+    errors = [line for content in contents.values() for line in content if line.startswith("ERROR:")]
+    shown = errors or [line for content in contents.values() for line in content[-TAIL:]]
+    lines += ["    " + line for line in shown] + missing
     lines += [f"    {name}: {value}" for name, value in (getattr(record, "aux", None) or {}).items()]
     return lines
 
