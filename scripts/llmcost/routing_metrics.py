@@ -178,13 +178,6 @@ def router_curve(frame: pd.DataFrame, router: str) -> pd.DataFrame:
                          "threshold": order.thresholds[::-1]})
 
 
-def oracle_curve(frame: pd.DataFrame) -> pd.DataFrame:
-    """The oracle's curve on the whole data: ``share`` k / n and ``perf`` for k = 0..n routed."""
-    perf_slm, perf_llm = performance(frame)
-    curves = oracle_curves(oracle_order(perf_slm, perf_llm), np.arange(len(frame))[None], perf_slm, perf_llm)
-    return pd.DataFrame({"share": curves.share[0], "perf": curves.perf[0]})
-
-
 def performance(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The columns ``perf_slm`` and ``perf_llm`` as float arrays."""
     return frame["perf_slm"].to_numpy(dtype=float), frame["perf_llm"].to_numpy(dtype=float)
