@@ -81,16 +81,20 @@ INSTALL_TEX = ("sudo apt-get install --no-install-recommends texlive-latex-base 
                "texlive-latex-extra poppler-utils (`make test` does this itself where it can)")
 
 
-def tex_tool(name: str) -> str:
-    """A TeX tool's path; skipped with the install command where it is missing, except under
-    CI (CI=true), where a missing tool is a failure."""
-    path = shutil.which(name)
+def system_tool(names: tuple[str, ...], install: str) -> str:
+    """The path of the first of ``names`` installed (a Debian package, not a pip one); skipped
+    with the install command where none is, except under CI (CI=true), where that is a failure."""
+    path = next(filter(None, map(shutil.which, names)), None)
     if path is None:
-        message = f"{name} is not installed: {INSTALL_TEX}"
+        message = f"{' or '.join(names)} is not installed: {install}"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def tex_tool(name: str) -> str:
+    return system_tool((name,), INSTALL_TEX)
 
 
 @pytest.fixture(scope="session")
