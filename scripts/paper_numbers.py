@@ -1,19 +1,13 @@
 """Rule numbers: the headline numbers of every stage, as numbers.json and LaTeX macros."""
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from llmcost.numbers import (headline_numbers, leaves, macro_name, numbers_tex, optimization_numbers,
                              routing_numbers, shown, token_numbers)
-from llmcost.outputs import read_csv, run_rule, write_json, write_text
+from llmcost.outputs import read_csv, read_json, run_rule, write_json, write_text
 from llmcost.report_html import artifact_of, table_page, write_data_views
-
-
-def read_json(path):
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
 
 
 def main(snakemake):

@@ -1,19 +1,13 @@
 """Rule routing_summary: the per-dataset summaries and metrics combined, and the LaTeX tables."""
 
-import json
 from pathlib import Path
 
-from llmcost.outputs import run_rule, write_csv, write_json, write_text
+from llmcost.outputs import read_json, run_rule, write_csv, write_json, write_text
 from llmcost.report_html import HTML, write_data_views, write_table_view
 from llmcost.routing import combine_summaries
 from llmcost.routing_resampling import metrics_long
 from llmcost.routing_tables import (routing_metrics_frame, routing_metrics_table, routing_table,
                                     routing_table_cells)
-
-
-def read_json(path):
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
 
 
 def main(snakemake):

@@ -104,6 +104,12 @@ def read_csv(path: str | os.PathLike) -> pd.DataFrame:
                        keep_default_na=False, na_values=[""])
 
 
+def read_json(path: str | os.PathLike) -> Any:
+    """A JSON file written by ``write_json``."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
 def remove_stale_temporaries(outputs) -> None:
     """Delete temporary files that a killed earlier attempt left beside these outputs."""
     for output in outputs:

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from .latex import fmt_number, fmt_pm
-from .outputs import write_text
+from .outputs import read_json, write_text
 
 #: a dash for a missing value
 MISSING = "–"
@@ -228,8 +228,7 @@ def _json(value: Any, path: str, depth: int) -> str:
 
 def json_page(path: str | os.PathLike, title: str) -> str:
     """A JSON document as nested sections of tables, numbers as the file writes them."""
-    with open(path, encoding="utf-8") as handle:
-        return page(title, _json(json.load(handle), "", 0))
+    return page(title, _json(read_json(path), "", 0))
 
 
 # --- writing the views ---------------------------------------------------------------------------

@@ -9,7 +9,6 @@ the delta_IBC figure's panels are laid out and drawn by ``plotting.Panels``
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Mapping
 
@@ -21,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.markers import CARETDOWN, CARETUP
 from matplotlib.patches import Patch
 
-from .outputs import read_csv
+from .outputs import read_csv, read_json
 from .plotting import Panels, color_map, elide, linear_scale, plain, use_style
 from .routing import ROUTER_LABELS, ROUTERS, Baseline, Costs, ibc
 from .routing_metrics import nondecreasing_hull
@@ -38,14 +37,9 @@ CUTOFF_STYLE = {"color": "0.4", "linewidth": 0.8, "linestyle": ":"}
 
 def read_sweep_outputs(curve_path, sweep_paths, summary_path):
     """One dataset's exact curves, sweeps (keyed by router, from ``{router}_sweep.json``) and summary."""
-    sweeps = {}
-    for path in sweep_paths:
-        with open(path, encoding="utf-8") as handle:
-            sweeps[Path(path).name.removesuffix("_sweep.json")] = pd.DataFrame(json.load(handle)).apply(
-                pd.to_numeric)
-    with open(summary_path, encoding="utf-8") as handle:
-        summary = json.load(handle)
-    return read_csv(curve_path), sweeps, summary
+    sweeps = {Path(path).name.removesuffix("_sweep.json"): pd.DataFrame(read_json(path)).apply(pd.to_numeric)
+              for path in sweep_paths}
+    return read_csv(curve_path), sweeps, read_json(summary_path)
 
 
 def _curve_delta_ibc(curve: pd.DataFrame, summary: Mapping) -> np.ndarray:

@@ -112,7 +112,7 @@ def step_logs(wildcards):
 
 
 def racing_logs(wildcards):
-    """The dataset's racing logs (prompt_scores.parquet, CAPO's runs); found once, at parse time."""
+    """The dataset's racing logs (prompt_scores.parquet, CAPO's runs), beside its step logs."""
     return [path for path in map(racing_log, step_logs(wildcards)) if path]
 
 
