@@ -5,11 +5,19 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 8
+# Settings for `make`, `make report` and `make paper` alike, as Snakemake's --config
+# takes them (shell words: quote nested values), e.g.
+#   make report CONFIG="output=my_results 'tokens={\"runs\": \"/path/to/runs\"}'"
+CONFIG ?=
+OUTPUT := $(or $(patsubst output=%,%,$(filter output=%,$(CONFIG))),results)
+SNAKEMAKE_CONFIG := $(if $(CONFIG),--config $(CONFIG))
 
 .PHONY: all test test-slurm check report paper bench clean-venv
 
 all: $(VENV)/.installed
-	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_CONFIG)
+	@echo "The artifacts are in $(OUTPUT)/ (tables/, figures/, numbers.tex; docs/artifacts.md says what each is)."
+	@echo "make report writes report.html, every figure and table with its caption: open it in a browser."
 
 test: $(VENV)/.installed
 	@scripts/ensure_tex.sh
@@ -28,14 +36,15 @@ check: $(VENV)/.installed
 
 # One HTML page with every figure and table, with captions, grouped by stage.
 report: $(VENV)/.installed
-	$(BIN)/snakemake --cores $(CORES)
-	$(BIN)/snakemake --report report.html
-	@echo "report written to report.html: open it in a browser"
+	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_CONFIG)
+	$(BIN)/snakemake --report report.html $(SNAKEMAKE_CONFIG)
+	@echo "report of $(OUTPUT)/ written to report.html: open it in a browser"
 
 # The paper's results section (paper/main.tex) built from the published artifacts:
 # paper/main.pdf. Needs pdflatex (texlive-latex-base, -recommended, -extra).
 paper: $(VENV)/.installed
-	$(BIN)/snakemake --cores $(CORES) paper/main.pdf
+	$(BIN)/snakemake --cores $(CORES) paper/main.pdf $(SNAKEMAKE_CONFIG)
+	@echo "paper of $(OUTPUT)/ written to paper/main.pdf"
 
 # Speed and memory at scale: prints the tables and writes benchmarks/RESULTS.md.
 # About 5 minutes, plus about 5 on first use to generate ~2.5 GB of synthetic
