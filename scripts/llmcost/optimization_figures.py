@@ -147,8 +147,8 @@ def _millions(value: float) -> str:
 
 
 #: verdict -> (legend label, colour); the order of the legend
-VERDICT_STYLE = {
-    "better": ("X better: interval above 0.5", PALETTE[0]),
+VERDICT_STYLE = {  # comparison.csv's verdicts (optimizer_comparison, not imported: the figures' rules list
+    "better": ("X better: interval above 0.5", PALETTE[0]),  # only plotting and this module)
     "worse": ("X worse: interval below 0.5", PALETTE[3]),
     "not distinguishable": ("not distinguishable", "0.45"),
 }

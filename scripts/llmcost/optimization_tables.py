@@ -15,6 +15,7 @@ from .errors import InputError
 from .latex import (LATEX, Notes, booktabs, fewer_seeds_note, partial, rules_between_blocks,
                     seed_mark, with_notes)
 from .optimization import budget_label
+from .optimizer_comparison import BETTER, WORSE
 
 
 def optimizer_scores_table(scores: pd.DataFrame, budget: float) -> str:
@@ -222,7 +223,8 @@ def optimizer_comparison_cells(comparison: pd.DataFrame, optimizers, resamples: 
              f"averaged over the same tasks.",
         "ci": f"Small type: 95{s['thin_pct']} stratified bootstrap interval, percentiles over {resamples} "
               f"resamples of each task's runs.",
-        "seed": f"Seed {seed}: resample {c['r']} draws from {m.text('numpy.random.default_rng')}([{seed}, 2, {c['r']}]).",
+        "seed": f"Seed {seed}: resample {c['r']} draws from "
+                f"{m.text('numpy.random.default_rng')}([{seed}, 2, {c['r']}]).",
         "b": f"{m.note_mark('b')} {c['X']} better: the interval of {c['P']} lies above 0.5.",
         "w": f"{m.note_mark('w')} {c['X']} worse: the interval of {c['P']} lies below 0.5. "
              f"Unmarked: not distinguishable.",
@@ -240,7 +242,7 @@ def optimizer_comparison_cells(comparison: pd.DataFrame, optimizers, resamples: 
             if row["tasks"] == 0:
                 cells += ["0", m.missing + notes.mark("a"), m.missing]
                 continue
-            mark = {"better": "b", "worse": "w"}.get(row["verdict"], "")
+            mark = {BETTER: "b", WORSE: "w"}.get(row["verdict"], "")
             p = m.pm(row["p_improvement"], None, 2, bold=bool(mark)) + (notes.mark(mark) if mark else "")
             cells += [str(int(row["tasks"])),
                       p + INTERVAL + _interval(row["p_ci_low"], row["p_ci_high"], 2, m),

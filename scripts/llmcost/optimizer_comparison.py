@@ -108,8 +108,7 @@ class _Tasks:
 
     def every_run_once(self) -> tuple[np.ndarray, np.ndarray]:
         """The counts of the data itself (each run drawn once), as one resample."""
-        ones = lambda n, width: (np.arange(width) < n[:, None]).astype(np.int64)[None]  # noqa: E731
-        return ones(self.n_x, self.x.shape[1]), ones(self.n_y, self.y.shape[1])
+        return (_once(self.n_x, self.x.shape[1]), _once(self.n_y, self.y.shape[1]))
 
     def counts(self, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """How often each resample (row of ``draws``) drew each run: (resamples, tasks, runs) per side."""
@@ -121,6 +120,11 @@ class _Tasks:
             flat = (np.arange(rows)[:, None] * cells + base[None, :] + picked).ravel()
             counts.append(np.bincount(flat, minlength=rows * cells).reshape(rows, self.count, width))
         return counts[0], counts[1]
+
+
+def _once(n: np.ndarray, width: int) -> np.ndarray:
+    """Counts of 1 for each task's n runs, 0 where padded, as one resample: (1, tasks, width)."""
+    return (np.arange(width) < n[:, None]).astype(np.int64)[None]
 
 
 def _padded(values: list[np.ndarray], width: int) -> np.ndarray:
@@ -162,7 +166,8 @@ def bootstrap(pairs: list[_Tasks], resamples: int, seed: int) -> list[tuple[np.n
     """P and Δ of every resample for each of ``pairs`` (all with the same ``sizes()``, so the
     same draws): the draws are made once, in chunks of resamples."""
     tasks = pairs[0]
-    chunk = max(1, CHUNK_CELLS // max(1, len(tasks.bounds), tasks.count * max(tasks.x.shape[1], tasks.y.shape[1])))
+    widest = max(1, len(tasks.bounds), tasks.count * max(tasks.x.shape[1], tasks.y.shape[1]))
+    chunk = max(1, CHUNK_CELLS // widest)
     parts: list[list] = [[] for _ in pairs]
     for first in range(0, resamples, chunk):
         draws = resample_draws(tasks.bounds, first, min(first + chunk, resamples), seed)
