@@ -19,7 +19,7 @@ from llmcost.optimization_tables import optimizer_comparison_cells, optimizer_co
 from llmcost.optimizer_comparison import (COLUMNS, cell_values, optimizer_comparison, pair_tasks,
                                           probability_of_improvement, score_difference, verdict)
 from llmcost.outputs import read_csv
-from llmcost.report_html import HTML
+from llmcost.report_html import HTML, table_page
 
 BUDGETS = [1e6, 3e6, 5e6]
 VALUES = ["p_improvement", "p_ci_low", "p_ci_high", "delta_pct_points", "delta_ci_low", "delta_ci_high"]
@@ -197,6 +197,7 @@ def test_one_optimizer_gives_no_row_a_table_that_says_so_and_no_numbers():
     assert "One optimizer (CAPO): no pair of optimizers to compare." in text and "\\bottomrule" in text
     frame, notes = optimizer_comparison_cells(table, ["CAPO"], 100, 0, HTML)
     assert frame.shape == (1, 1) and notes
+    assert "no pair of optimizers" in table_page("tables/optimizer_comparison.tex", frame, notes)
     assert comparison_numbers(table, 1e6) == {}
 
 

@@ -212,7 +212,8 @@ def optimizer_comparison_cells(comparison: pd.DataFrame, optimizers, resamples: 
     optimizers = sorted(optimizers)
     if len(optimizers) < 2:
         names = ", ".join(m.text(name) for name in optimizers) or "none"
-        return (pd.DataFrame({"": [f"One optimizer ({names}): no pair of optimizers to compare."]}),
+        message = f"One optimizer ({names}): no pair of optimizers to compare."
+        return (pd.DataFrame({"Comparison": [message]}, index=pd.Index([names], name="Optimizers")),
                 ["With two or more optimizers, this table compares each pair at each budget."])
     notes = Notes(m, {
         "p": f"{c['P']}: the probability that a run of {c['X']} scores higher than a run of {c['Y']} "
