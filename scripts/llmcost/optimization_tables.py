@@ -1,4 +1,5 @@
-"""LaTeX tables of the optimization stage: optimizer scores at a token budget, racing savings.
+"""LaTeX tables of the optimization stage: optimizer scores at a token budget, racing savings,
+the optimizers compared pair by pair (probability of improvement, score difference, intervals).
 
 Each function returns a booktabs ``tabular`` whose notes (what ``--`` and the
 marks mean) are rows under ``\\bottomrule``, present only when used; it
