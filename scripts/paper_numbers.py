@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from llmcost.numbers import (headline_numbers, leaves, macro_name, numbers_tex, optimization_numbers,
-                             routing_numbers, shown, token_numbers)
+from llmcost.numbers import (comparison_numbers, headline_numbers, leaves, macro_name, numbers_tex,
+                             optimization_numbers, routing_numbers, shown, token_numbers)
 from llmcost.outputs import read_csv, read_json, run_rule, write_json, write_text
 from llmcost.report_html import artifact_of, table_page, write_data_views
 
@@ -13,11 +13,12 @@ from llmcost.report_html import artifact_of, table_page, write_data_views
 def main(snakemake):
     inputs = snakemake.input
     metrics = {Path(path).parent.name: read_json(path) for path in inputs.routing_metrics}  # datasets/{dataset}/
-    numbers = headline_numbers(
-        token_numbers(read_json(inputs.token_summary), read_csv(inputs.token_runs)),
-        optimization_numbers(read_json(inputs.optimization_summary), read_csv(inputs.optimization_scores),
-                             snakemake.params.table_budget),
-        routing_numbers(read_json(inputs.routing_summary), metrics))
+    optimization = optimization_numbers(read_json(inputs.optimization_summary),
+                                        read_csv(inputs.optimization_scores), snakemake.params.table_budget)
+    optimization["comparison"] = comparison_numbers(read_csv(inputs.optimization_comparison),
+                                                    snakemake.params.table_budget)
+    numbers = headline_numbers(token_numbers(read_json(inputs.token_summary), read_csv(inputs.token_runs)),
+                               optimization, routing_numbers(read_json(inputs.routing_summary), metrics))
     write_text(snakemake.output.tex, numbers_tex(numbers))  # checks that names are unique
     write_json(snakemake.output.json, numbers)
     write_data_views(snakemake)  # numbers.json, readable in the report

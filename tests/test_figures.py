@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from llmcost import plotting
-from llmcost.optimization_figures import score_vs_tokens_figure
+from llmcost.optimization_figures import optimizer_comparison_figure, score_vs_tokens_figure
+from llmcost.optimizer_comparison import optimizer_comparison
 from llmcost.outputs import to_jsonable
 from llmcost.routing import cost_model, dataset_summary, exact_curves, keep_orders, sweeps
 from llmcost.routing_figures import cost_performance_figure, delta_ibc_figure
@@ -459,6 +460,49 @@ def test_score_figure_without_any_test_score_says_so():
         plt.close(fig)
 
 
+OPTIMIZER_NAMES = ["CAPO", "EvoPromptGA", "OPRO", "PromptWizard", "cost$100", "a_rather_long_optimizer_name_of_a_suite"]
+
+
+def comparison_runs(optimizers: int) -> pd.DataFrame:
+    """runs.csv's score columns for ``optimizers`` optimizers on 4 datasets x 3 models x 3 seeds;
+    the last optimizer has no score at the smallest budget (no common task there)."""
+    rng = np.random.default_rng(optimizers)
+    rows = []
+    for k, optimizer in enumerate(OPTIMIZER_NAMES[:optimizers]):
+        for dataset in range(4):
+            for model in range(3):
+                for seed in range(3):
+                    scores = {f"test_score_pct_at_{b:.0f}": round(60 + 2 * k + rng.normal(0, 3), 1) for b in BUDGETS}
+                    if k == optimizers - 1 and optimizers > 2:
+                        scores["test_score_pct_at_1000000"] = np.nan
+                    rows.append({"dataset": f"d{dataset}", "model": f"m{model}", "optimizer": optimizer, "seed": seed,
+                                 **scores})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("optimizers", [2, 3, 6])
+def test_optimizer_comparison_figure_fits(optimizers):
+    runs = comparison_runs(optimizers)
+    comparison = optimizer_comparison(runs, BUDGETS, 100, 0)
+    fig = optimizer_comparison_figure(comparison, sorted(runs["optimizer"].unique()))
+    texts = [text.get_text() for text in drawn_texts(fig)]
+    pairs = optimizers * (optimizers - 1) // 2
+    assert sum(" vs " in text for text in texts) == pairs  # one label per row, on the first panel only
+    assert texts.count("no common task") == (optimizers - 1 if optimizers > 2 else 0)
+    assert len(fig.panel_boxes) == len(BUDGETS)
+    labels = [text.get_text() for text in fig.legends[0].get_texts()]
+    assert labels[-1] == "0.5: no difference"
+    check(fig, [])
+
+
+def test_optimizer_comparison_figure_with_one_optimizer_says_so():
+    fig = optimizer_comparison_figure(optimizer_comparison(comparison_runs(1), BUDGETS, 10, 0), ["CAPO"])
+    try:
+        assert [text.get_text() for text in fig.texts] == ["One optimizer (CAPO): no pair of optimizers to compare."]
+    finally:
+        plt.close(fig)
+
+
 def test_a_figure_saves_as_pdf_and_png():
     fig = token_usage_figure(token_runs(2), "CAPO")
     pdf, png = io.BytesIO(), io.BytesIO()
@@ -477,6 +521,7 @@ CAPTIONS = {  # caption: (the rule's params, input, wildcards)
     "routing_figure": ({}, {"curve": "c.csv"}, {"dataset": "qasper_short"}),
     "routing_delta_ibc": ({}, {"summaries": ["a.json", "b.json", "c.json"]}, {}),
     "routing_pgr": ({"bootstrap": {"resamples": 1000, "seed": 0}}, {"metrics": ["a.json", "b.json"]}, {}),
+    "optimizer_comparison_figure": ({"comparison": {"resamples": 2000, "seed": 0}}, {"comparison": "c.csv"}, {}),
 }
 #: what discovery found (discovery.runs_found), a param of the token and optimization rules
 FOUND = {"found": {"runs": 45, "datasets": ["agnews", "copa", "gsm8k", "sst-5", "subj"],
@@ -516,7 +561,8 @@ def test_captions_state_values_not_config_keys(name):
                 "routing_figure": ["qasper_short", "small model 1.0", "costs 5.0", "model 25.0", "9 thresholds",
                                    "0.25, 0.5, 0.75"],
                 "routing_delta_ibc": ["(3)", "below\n5 %", "answer 5.0", "model\n25.0"],
-                "routing_pgr": ["1000 bootstrap", "(2)"]}[name]
+                "routing_pgr": ["1000 bootstrap", "(2)"],
+                "optimizer_comparison_figure": ["CAPO, EvoPromptGA", "2000 resamples", "seed 0"]}[name]
     assert all(value in text for value in expected), text
     if name in ("token_usage_figure", "token_cumulative", "score_vs_tokens"):
         assert "45 runs" in text and "42, 43, 44" in text

@@ -5,7 +5,8 @@ import shutil
 from conftest import planned_jobs
 
 TOKEN_DOWNSTREAM = {"token_summary", "token_tables", "token_usage_figure", "token_cumulative_figure"}
-OPTIMIZATION_DOWNSTREAM = {"optimization_summary", "optimization_tables", "score_vs_tokens_figure"}
+OPTIMIZATION_DOWNSTREAM = {"optimization_summary", "optimization_tables", "score_vs_tokens_figure",
+                           "optimizer_comparison_figure"}
 ROUTING_COMBINERS = {"routing_summary": 1, "routing_delta_ibc_figure": 1, "routing_pgr_figure": 1}
 # every change to a stage's data also remakes the paper's numbers, then publishes
 AFTER = {"numbers": 1, "publish": 1, "all": 1}
@@ -82,3 +83,8 @@ def test_a_router_file_changed_with_an_older_time_reruns_its_sweep(rerun_copy):
     rewrite_keeping_an_older_time(router, lambda data: data + b"\n")
     jobs = planned_jobs(rerun_copy)
     assert jobs == {"routing_sweep": 1, "routing_figure": 1, **ROUTING_COMBINERS, **AFTER}
+
+
+def test_other_comparison_resamples_rerun_the_comparison_not_the_summary(rerun_copy):
+    jobs = planned_jobs(rerun_copy, "--config", "optimization={'comparison': {'resamples': 500}}")
+    assert jobs == {"optimization_tables": 1, "optimizer_comparison_figure": 1, **AFTER}

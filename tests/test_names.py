@@ -77,3 +77,13 @@ def test_a_dataset_without_baseline_warns_once_and_shows_a_dash(named_run):
     assert summary["IBC_base"] is None and "not above" in summary["no_baseline"]
     table = (out / "tables/routing_ibc.tex").read_text()
     assert r"No IBC baseline for worse" in table
+
+
+def test_one_optimizer_has_no_pair_and_the_comparison_says_so(named_run):
+    out, _ = named_run
+    comparison = read_csv(out / "optimization/comparison.csv")
+    assert comparison.empty and "p_improvement" in comparison.columns
+    assert "One optimizer (CAPO): no pair of optimizers to compare." in (
+        out / "tables/optimizer_comparison.tex").read_text()
+    assert (out / "figures/optimizer_comparison.png").stat().st_size > 0
+    assert json.loads((out / "numbers.json").read_text())["optimization"]["comparison"] == {}

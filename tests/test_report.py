@@ -114,7 +114,7 @@ def numbers(text: str) -> set[str]:
 
 def test_every_number_of_every_table_is_in_its_readable_copy(report, entries):
     tables = [a for a in published(report) if a.startswith("tables/")]
-    assert len(tables) == 6
+    assert len(tables) == 7
     for artifact in tables:
         tex = (report / "results" / artifact).read_text()
         shown = Text(data(entries[f"{artifact} (table)"]).decode())
@@ -177,6 +177,8 @@ def test_captions_of_tables_and_data_state_values_not_config_keys(report, entrie
     assert "95 % bootstrap intervals over 1000 resamples" in caption["tables/routing_metrics.tex"]
     assert "<strong>qasper_short</strong>" in caption["routing/datasets/qasper_short/metrics.json"]
     assert "90 runs found under" in caption["tokens/runs.csv"]
+    assert "(2000 resamples of each task" in caption["tables/optimizer_comparison.tex"]
+    assert "over 2000 resamples" in caption["optimization/comparison.csv"]
 
 
 def test_landing_page_states_the_inputs_used(report):

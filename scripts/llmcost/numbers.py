@@ -3,7 +3,8 @@
 ``numbers.json`` holds the headline numbers, unrounded, under nested keys
 that follow the artifacts they come from (``tokens``, ``optimization``,
 ``routing``), each leaf a number in the unit its key names (``_pct``:
-percent, ``_millions``: millions of tokens, ``_hours``, ``_count``) or null.
+percent, ``_millions``: millions of tokens, ``_hours``, ``_count``) or null;
+a verdict (``optimization.comparison``) is a word, printed as text.
 ``numbers.tex`` defines one macro per leaf, formatted as the paper prints it.
 
 **Naming rule.** A macro's name is its key path, each part split into words
@@ -25,6 +26,7 @@ from typing import Mapping
 import pandas as pd
 
 from .errors import InputError
+from .latex import escape
 
 DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 MISSING = r"\NumberMissing"
@@ -51,9 +53,11 @@ def leaves(tree: Mapping, path=()):
 
 
 def shown(path, value) -> str:
-    """A value as the paper prints it; a missing one as the visible marker."""
+    """A value as the paper prints it; a missing one as the visible marker; a word (a verdict) as text."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
+    if isinstance(value, str):
+        return escape(value)
     # the unit is named by the quantity's key, which may sit above the dataset or optimizer names
     decimals = next((d for part in reversed(path) for suffix, d in DECIMALS.items()
                      if str(part).endswith(suffix)), 3)
@@ -113,6 +117,27 @@ def optimization_numbers(summary: Mapping, scores: pd.DataFrame, table_budget: f
             for opt, cells in at_budget.groupby("optimizer", sort=True)},
         "wall_clock_hours": summary["wall_clock_hours_total"],
     }
+
+
+def comparison_numbers(comparison: pd.DataFrame, table_budget: float) -> dict:
+    """Per pair of optimizers "X_vs_Y" at the table budget (comparison.csv): tasks, P(X > Y) with
+    its 95 % interval, the score difference in percentage points with its interval, the verdict.
+    No pair (one optimizer): empty."""
+    at_budget = comparison[comparison["budget_tokens"] == float(table_budget)]
+    return {f"{row.optimizer_x}_vs_{row.optimizer_y}": {
+        "tasks_count": int(row.tasks),
+        "p_improvement": _number(row.p_improvement),
+        "p_ci_low": _number(row.p_ci_low),
+        "p_ci_high": _number(row.p_ci_high),
+        "delta_pct": _number(row.delta_pct_points),  # percentage points
+        "delta_ci_low_pct": _number(row.delta_ci_low),
+        "delta_ci_high_pct": _number(row.delta_ci_high),
+        "verdict": row.verdict,
+    } for row in at_budget.itertuples(index=False)}
+
+
+def _number(value) -> float | None:
+    return None if pd.isna(value) else float(value)
 
 
 def _router_numbers(entry: Mapping, swept: Mapping | None) -> dict:

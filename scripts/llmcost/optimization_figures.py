@@ -1,4 +1,11 @@
-"""The score-against-tokens figure: one panel per (dataset, model), one line per optimizer.
+"""The optimization stage's figures.
+
+The optimizer comparison (``optimizer_comparison_figure``): per budget a
+panel, per pair of optimizers a row with P(X > Y) and its 95 % interval
+against the 0.5 line, coloured by its verdict; rows grow with the pairs (one
+for 2 optimizers, 15 for 6), the labels' room is measured.
+
+The score-against-tokens figure: one panel per (dataset, model), one line per optimizer.
 
 Panels are laid out a dataset per row when there are three to five models
 (wrapping to several datasets a row for one or two models, and to rows of
@@ -17,7 +24,8 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .plotting import MAX_COLUMNS, STYLE, Panels, color_map, elide, linear_scale, padded, plain, use_style
+from .plotting import (MAX_COLUMNS, PALETTE, STYLE, Panels, Scale, color_map, elide, linear_scale, padded, plain,
+                       text_width, use_style)
 
 PANEL_WIDTH, PANEL_HEIGHT = 1.55, 1.15  # inches, the plotting area
 GAP_X = 0.45  # inches between panels: each has its own y tick labels
@@ -136,3 +144,69 @@ def _columns(datasets: int, models: int) -> int:
 
 def _millions(value: float) -> str:
     return "0" if value == 0 else f"{value / 1e6:g}M"
+
+
+#: verdict -> (legend label, colour); the order of the legend
+VERDICT_STYLE = {  # comparison.csv's verdicts (optimizer_comparison, not imported: the figures' rules list
+    "better": ("X better: interval above 0.5", PALETTE[0]),  # only plotting and this module)
+    "worse": ("X worse: interval below 0.5", PALETTE[3]),
+    "not distinguishable": ("not distinguishable", "0.45"),
+}
+HALF_STYLE = {"color": "0.2", "linestyle": "--", "linewidth": 0.8}
+ROW_HEIGHT = 0.26  # inches per pair
+COMPARISON_TITLE = ("Probability of improvement P(X > Y): that a run of X scores above a run of Y on the same "
+                    "dataset and model (ties count half), averaged over the tasks both have; "
+                    "dot = estimate, bar = 95 % stratified bootstrap interval")
+
+
+def optimizer_comparison_figure(comparison: pd.DataFrame, optimizers):
+    """P(X > Y) with its interval per pair (a row each, "X vs Y"), a panel per budget.
+
+    ``comparison`` is comparison.csv's table, ``optimizers`` the runs'
+    optimizers. The x-axis runs from 0 to 1 with a dashed line at 0.5; a pair
+    without a common task at a budget says so in its row. With fewer than two
+    optimizers the figure says there is no pair.
+    """
+    use_style()
+    optimizers = sorted(optimizers)
+    if len(optimizers) < 2:
+        fig = plt.figure(figsize=(4.2, 0.8))
+        names = ", ".join(plain(name) for name in optimizers) or "none"
+        fig.text(0.5, 0.5, f"One optimizer ({names}): no pair of optimizers to compare.", ha="center",
+                 va="center")
+        return fig
+    budgets = sorted(comparison["budget_tokens"].unique())
+    pairs = list(comparison[["optimizer_x", "optimizer_y"]].drop_duplicates().sort_values(
+        ["optimizer_x", "optimizer_y"]).itertuples(index=False, name=None))
+    labels = [f"{plain(x)} vs {plain(y)}" for x, y in pairs]
+    size = STYLE["ytick.labelsize"]
+    labels = [elide(label, 2.6, size) for label in labels]
+    used = [v for v in VERDICT_STYLE if v in set(comparison["verdict"])]
+    legend = [VERDICT_STYLE[v][0] for v in used] + ["0.5: no difference"]
+    left = max(text_width(label, size) for label in labels) + 0.2
+    rows = len(pairs)
+    y = Scale(-0.6, rows - 0.4, ticks=tuple(range(rows)), labels=tuple(reversed(labels)))  # first pair on top
+    x = linear_scale(0.0, 1.0, ticks=[0, 0.25, 0.5, 0.75, 1], formatter=lambda v: f"{v:g}")
+    panels = Panels(len(budgets), title=COMPARISON_TITLE, legend_labels=legend, panel_width=1.7,
+                    panel_height=ROW_HEIGHT * rows + 0.2, columns=min(len(budgets), 4), gap_x=0.2,
+                    left=left, right=0.2)
+    row_of = {pair: rows - 1 - i for i, pair in enumerate(pairs)}
+    for i, budget in enumerate(budgets):
+        panel = panels.panel(i, x, y, title=f"budget {_millions(budget)} input tokens", grid="x",
+                             yticklabels=panels.first_column(i))
+        panel.segments([[(0.5, y.low), (0.5, y.high)]], **HALF_STYLE)
+        at = comparison[comparison["budget_tokens"] == budget]
+        for row in at.itertuples(index=False):
+            position = row_of[(row.optimizer_x, row.optimizer_y)]
+            if row.tasks == 0:
+                panel.text(0.5, (position - y.low) / (y.high - y.low), "no common task", ha="center", va="center",
+                           color="0.4", fontsize=6.5, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+                continue
+            color = VERDICT_STYLE[row.verdict][1]
+            panel.segments([[(row.p_ci_low, position), (row.p_ci_high, position)]], color=color, linewidth=1.6)
+            panel.markers([row.p_improvement], [position], marker="o", markersize=4.5, color=color,
+                          markeredgecolor=color)
+    panels.xlabel("P(X > Y)")
+    handles = [Line2D([], [], color=VERDICT_STYLE[v][1], marker="o", markersize=4.5, linewidth=1.6)
+               for v in used] + [Line2D([], [], **HALF_STYLE)]
+    return panels.finish(handles, legend)

@@ -1,4 +1,5 @@
-"""LaTeX tables of the optimization stage: optimizer scores at a token budget, racing savings.
+"""LaTeX tables of the optimization stage: optimizer scores at a token budget, racing savings,
+the optimizers compared pair by pair (probability of improvement, score difference, intervals).
 
 Each function returns a booktabs ``tabular`` whose notes (what ``--`` and the
 marks mean) are rows under ``\\bottomrule``, present only when used; it
@@ -15,6 +16,7 @@ from .errors import InputError
 from .latex import (LATEX, Notes, booktabs, fewer_seeds_note, partial, rules_between_blocks,
                     seed_mark, with_notes)
 from .optimization import budget_label
+from .optimizer_comparison import BETTER, WORSE
 
 
 def optimizer_scores_table(scores: pd.DataFrame, budget: float) -> str:
@@ -150,3 +152,110 @@ def _tokens(budget: float) -> str:
     if budget >= 1e6:
         return f"{budget / 1e6:g}M"
     return f"{budget / 1e3:g}k" if budget >= 1e3 else f"{budget:g}"
+
+
+
+def optimizer_comparison_table(comparison: pd.DataFrame, optimizers, resamples: int, seed: int) -> str:
+    """P(X > Y) and Δ(X, Y) with their 95 % intervals: a row per pair, three columns per budget.
+
+    ``comparison`` is ``optimizer_comparison.optimizer_comparison``'s table
+    (comparison.csv); ``optimizers`` every optimizer of the runs. Each pair
+    takes two lines: the number of tasks, P and Δ at each budget, then the
+    intervals in small type. A P whose interval lies above 0.5 is bold and
+    marked "b" (X better), below 0.5 "w" (X worse); a pair without a common
+    task at a budget shows "--" (a). The notes define P and Δ and state B and
+    the seed, a sentence each. With one optimizer the tabular says there is no pair.
+    """
+    frame, notes = optimizer_comparison_cells(comparison, optimizers, resamples, seed, LATEX)
+    if frame.columns.nlevels == 1:  # no pair
+        return with_notes(f"\\begin{{tabular}}{{l}}\n\\toprule\n{frame.iloc[0, 0]}\\\\\n\\bottomrule\n"
+                          f"\\end{{tabular}}\n", notes, 1)
+    budgets = list(dict.fromkeys(frame.columns.get_level_values(0)))
+    quantities = list(dict.fromkeys(frame.columns.get_level_values(1)))
+    rows = []
+    for (x, y), cells in frame.iterrows():
+        parts = [cell.split(INTERVAL) for cell in cells]
+        rows += [(x, y, *(part[0] for part in parts)), ("", "", *(part[1] if len(part) > 1 else "" for part in parts))]
+    flat = pd.DataFrame(rows).set_index([0, 1])
+    flat.index.names = [None, None]
+    flat.columns = range(flat.shape[1])
+    text = booktabs(flat, column_format="ll" + r"@{\hspace{6pt}}r" * flat.shape[1])
+    lines = text.splitlines()
+    top, mid = lines.index(r"\toprule"), lines.index(r"\midrule")
+    lines[top + 1:mid] = [
+        " & ".join(["", "", *(rf"\multicolumn{{{len(quantities)}}}{{c}}{{{budget}}}" for budget in budgets)]) + r" \\",
+        " ".join(rf"\cmidrule(l){{{3 + len(quantities) * i}-{2 + len(quantities) * (i + 1)}}}"
+                 for i in range(len(budgets))),
+        " & ".join(["$X$", "$Y$", *(quantities * len(budgets))]) + r" \\"]
+    body = lines.index(r"\midrule") + 1
+    end = lines.index(r"\bottomrule")
+    for i in reversed(range(body + 2, end, 2)):  # a little space between pairs
+        lines.insert(i, r"\addlinespace")
+    return with_notes("\n".join(lines) + "\n", notes, 2 + flat.shape[1])
+
+
+#: between a cell's value and its interval in ``optimizer_comparison_cells``
+INTERVAL = "<br>"
+
+
+def _comparison_symbols(m) -> dict[str, str]:
+    if m is LATEX:
+        return {"P": "$P(X > Y)$", "delta": r"$\Delta$", "X": "$X$", "Y": "$Y$", "n": "$n$", "r": "$r$"}
+    return {"P": "P(X &gt; Y)", "delta": "Δ", "X": "X", "Y": "Y", "n": "n", "r": "r"}
+
+
+def optimizer_comparison_cells(comparison: pd.DataFrame, optimizers, resamples: int, seed: int,
+                               m) -> tuple[pd.DataFrame, list[str]]:
+    """The cells of ``optimizer_comparison_table`` in markup ``m``: a row per pair (X, Y), columns
+    (budget, quantity), each cell "value<br>interval"; and its notes. With one optimizer, a
+    one-cell frame that says so."""
+    c, s = _comparison_symbols(m), m.symbols
+    optimizers = sorted(optimizers)
+    if len(optimizers) < 2:
+        names = ", ".join(m.text(name) for name in optimizers) or "none"
+        message = f"One optimizer ({names}): no pair of optimizers to compare."
+        return (pd.DataFrame({"Comparison": [message]}, index=pd.Index([names], name="Optimizers")),
+                ["With two or more optimizers, this table compares each pair at each budget."])
+    notes = Notes(m, {
+        "p": f"{c['P']}: the probability that a run of {c['X']} scores higher than a run of {c['Y']} "
+             f"on the same task (ties count half),",
+        "p2": f"{s['quad']}averaged over the {c['n']} tasks: the datasets and models where both have a "
+              f"run with a test score below the budget.",
+        "d": f"{c['delta']}: {c['X']}'s mean test score minus {c['Y']}'s, in percentage points (pp), "
+             f"averaged over the same tasks.",
+        "ci": f"Small type: 95{s['thin_pct']} stratified bootstrap interval, percentiles over {resamples} "
+              f"resamples of each task's runs.",
+        "seed": f"Seed {seed}: resample {c['r']} draws from "
+                f"{m.text('numpy.random.default_rng')}([{seed}, 2, {c['r']}]).",
+        "b": f"{m.note_mark('b')} {c['X']} better: the interval of {c['P']} lies above 0.5.",
+        "w": f"{m.note_mark('w')} {c['X']} worse: the interval of {c['P']} lies below 0.5. "
+             f"Unmarked: not distinguishable.",
+        "a": f"{m.note_mark('a')} No task at this budget.",
+    })
+    for key in ("p", "p2", "d", "ci", "seed"):
+        notes.use(key)
+    budgets = sorted(comparison["budget_tokens"].unique())
+    columns = pd.MultiIndex.from_product([[f"{_tokens(b)} tokens" for b in budgets],
+                                          [c["n"], c["P"], f"{c['delta']} (pp)"]])
+    rows = {}
+    for (x, y), pair in comparison.groupby(["optimizer_x", "optimizer_y"], sort=True):
+        cells = []
+        for _, row in pair.set_index("budget_tokens").loc[budgets].iterrows():
+            if row["tasks"] == 0:
+                cells += ["0", m.missing + notes.mark("a"), m.missing]
+                continue
+            mark = {BETTER: "b", WORSE: "w"}.get(row["verdict"], "")
+            p = m.pm(row["p_improvement"], None, 2, bold=bool(mark)) + (notes.mark(mark) if mark else "")
+            cells += [str(int(row["tasks"])),
+                      p + INTERVAL + _interval(row["p_ci_low"], row["p_ci_high"], 2, m),
+                      m.number(row["delta_pct_points"], 1) + INTERVAL
+                      + _interval(row["delta_ci_low"], row["delta_ci_high"], 1, m)]
+        rows[(m.text(x), m.text(y))] = cells
+    frame = pd.DataFrame(list(rows.values()), index=pd.MultiIndex.from_tuples(rows, names=["X", "Y"]),
+                         columns=columns)
+    return frame, list(notes)
+
+
+def _interval(low: float, high: float, digits: int, m) -> str:
+    """A 95 % interval in small type."""
+    return m.small(m.math(f"[{low:.{digits}f}, {high:.{digits}f}]"))

@@ -162,9 +162,11 @@ def optimization_artifacts():
         "optimization/runs.csv",
         "optimization/scores.csv",
         "optimization/summary.json",
+        "optimization/comparison.csv",
         "tables/optimizer_scores.tex",
         "tables/racing_savings.tex",
-        *expand("figures/score_vs_tokens.{ext}", ext=["pdf", "png"]),
+        "tables/optimizer_comparison.tex",
+        *expand("figures/{name}.{ext}", name=["score_vs_tokens", "optimizer_comparison"], ext=["pdf", "png"]),
     ]
 
 

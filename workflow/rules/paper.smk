@@ -10,9 +10,10 @@ rule numbers:
         token_runs=built("tokens/runs.csv"),
         optimization_summary=built("optimization/summary.json"),
         optimization_scores=built("optimization/scores.csv"),
+        optimization_comparison=built("optimization/comparison.csv"),
         routing_summary=built("routing/summary.json"),
         routing_metrics=expand(built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS),
-        code=lib("numbers", "report_html"),
+        code=lib("numbers", "latex", "report_html"),
     output:
         json=shown("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),
         json_view=view("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),

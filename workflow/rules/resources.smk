@@ -17,8 +17,11 @@
 #   token_usage_figure          176 MB  0.6 s    222 MB  2.6 s
 #   token_cumulative_figure     210 MB  1.8 s    405 MB  5.3 s
 #   optimization_summary        163 MB  0.4 s    643 MB  3.0 s
-#   optimization_tables         164 MB  0.2 s    182 MB  0.2 s
+#   optimization_tables         164 MB  0.2 s    182 MB  0.2 s   (before the comparison, which adds
+#                                                0.1 s bundled, 1.6 s and 209 MB at 4000 runs of 4
+#                                                optimizers: benchmarks/bench_optimizer_comparison.py)
 #   score_vs_tokens_figure      199 MB  1.4 s    468 MB 18.3 s
+#   optimizer_comparison_figure 170 MB  0.5 s    (not measured: its size grows with pairs, not runs)
 #   routing_summary             163 MB  0.1 s    182 MB  0.1 s
 #   routing_figure (per ds.)    170 MB  1.6 s    182 MB  0.9 s
 #   routing_delta_ibc_figure    177 MB  1.0 s    182 MB  1.1 s
@@ -40,6 +43,7 @@ RESOURCES = {
     "optimization_summary": {"mem_mb": 1500, "runtime": 10},
     "optimization_tables": {"mem_mb": 500, "runtime": 10},
     "score_vs_tokens_figure": {"mem_mb": 1000, "runtime": 10},
+    "optimizer_comparison_figure": {"mem_mb": 500, "runtime": 10},
     "routing_summary": {"mem_mb": 500, "runtime": 10},
     "routing_figure": {"mem_mb": 500, "runtime": 10},
     "routing_delta_ibc_figure": {"mem_mb": 500, "runtime": 10},
@@ -61,6 +65,7 @@ GROUPS = {
     "optimization_summary": "optimization",
     "optimization_tables": "optimization",
     "score_vs_tokens_figure": "optimization",
+    "optimizer_comparison_figure": "optimization",
     "routing_summary": "routing",
     "routing_figure": "routing",
     "routing_delta_ibc_figure": "routing",

@@ -1,0 +1,218 @@
+"""Optimizers compared across tasks: probability of improvement and score difference, with
+stratified bootstrap intervals (the statistics of rliable, written with numpy).
+
+For a budget b and each pair of optimizers X < Y (names sorted), from runs.csv:
+
+- **Values**: each run's ``test_score_pct_at_{b}``; runs without one are left out.
+- **Tasks**: the (dataset, model) pairs, sorted by dataset then model, where both
+  X and Y have at least one value; per task t, x_t is X's values ordered by
+  seed, y_t Y's.
+- **P(X > Y)**: the mean over tasks of the mean over all pairs (i, j) of
+  1 if x_t,i > y_t,j, 0.5 if equal, 0 otherwise (rliable's
+  ``probability_of_improvement``, defined the same way where counts differ).
+- **Δ(X, Y)**: the mean over tasks of mean(x_t) - mean(y_t), in percentage points.
+- **Stratified bootstrap**: resample r = 0 ... B-1 starts
+  ``rng = numpy.random.default_rng([seed, 2, r])`` and, for each task in order,
+  draws ``ix = rng.integers(0, n_x, size=n_x)`` then
+  ``iy = rng.integers(0, n_y, size=n_y)``; P and Δ of the resampled values.
+  The stream restarts for every pair and budget. The 95 % interval is
+  ``numpy.percentile(values, [2.5, 97.5])``.
+- **Verdict**: "better" (X over Y) where the interval of P lies above 0.5
+  (its low end > 0.5), "worse" where below (its high end < 0.5), "not
+  distinguishable" otherwise; a pair without a common task has no values and
+  the verdict "no common task".
+
+How it is computed: one ``integers`` call per resample with the tasks' bounds
+as an array draws the same numbers as the calls one task at a time (numpy's
+bounded draws take the generator's numbers one by one either way; a test
+checks it against the loop). A resample is kept as counts: how often it drew
+each run. P's numerator per task is then an integer, sum over i, j of
+count_x,i * count_y,j * (2, 1 or 0), so it is exact in any order; the means
+add in a fixed order (runs, then tasks, left to right), so the bytes are the
+same on any machine.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from .optimization import budget_label
+
+COLUMNS = ["budget_tokens", "optimizer_x", "optimizer_y", "tasks", "p_improvement", "p_ci_low", "p_ci_high",
+           "delta_pct_points", "delta_ci_low", "delta_ci_high", "verdict"]
+BETTER, WORSE, NOT_DISTINGUISHABLE, NO_TASK = "better", "worse", "not distinguishable", "no common task"
+COMPARISON = {"resamples": 2000, "seed": 0}
+STREAM = 2  # the middle word of the bootstrap's seed: [seed, 2, r] (routing uses 0 and 1)
+PERCENTILES = [2.5, 97.5]
+CHUNK_CELLS = 1 << 21  # drawn runs per chunk of resamples (bounds memory)
+
+
+def cell_values(runs: pd.DataFrame, budget: float) -> dict[tuple[str, str, str], np.ndarray]:
+    """Per (dataset, model, optimizer): its runs' test scores at ``budget`` [%], ordered by seed;
+    runs without one are left out."""
+    column = f"test_score_pct_at_{budget_label(budget)}"
+    scored = runs.loc[runs[column].notna(), ["dataset", "model", "optimizer", "seed", column]]
+    scored = scored.sort_values("seed", kind="stable")
+    return {key: group[column].to_numpy(dtype=float)
+            for key, group in scored.groupby(["dataset", "model", "optimizer"], sort=False)}
+
+
+def pair_tasks(cells: dict, x: str, y: str) -> list[tuple[tuple[str, str], np.ndarray, np.ndarray]]:
+    """The tasks of optimizers ``x`` and ``y`` among ``cells`` (``cell_values``): ((dataset, model),
+    x_t, y_t), sorted by dataset then model, where both have a value."""
+    tasks = sorted({(d, m) for d, m, o in cells if o == x} & {(d, m) for d, m, o in cells if o == y})
+    return [(task, cells[(*task, x)], cells[(*task, y)]) for task in tasks]
+
+
+def probability_of_improvement(xs: list[np.ndarray], ys: list[np.ndarray]) -> float:
+    """P(X > Y) of tasks given as X's and Y's values per task (ties count half)."""
+    tasks = _Tasks(xs, ys)
+    return float(_statistics(tasks, *tasks.every_run_once())[0][0])
+
+
+def score_difference(xs: list[np.ndarray], ys: list[np.ndarray]) -> float:
+    """Δ(X, Y): the mean over tasks of X's mean minus Y's, in the values' unit."""
+    tasks = _Tasks(xs, ys)
+    return float(_statistics(tasks, *tasks.every_run_once())[1][0])
+
+
+class _Tasks:
+    """A pair's tasks as padded arrays: values (tasks x most runs, 0 where padded), run counts,
+    and the comparison matrix 2 * [x > y] + [x == y] (0 where padded)."""
+
+    def __init__(self, xs: list[np.ndarray], ys: list[np.ndarray]):
+        self.count = len(xs)
+        self.n_x = np.array([len(v) for v in xs], dtype=np.int64)
+        self.n_y = np.array([len(v) for v in ys], dtype=np.int64)
+        self.x = _padded(xs, int(self.n_x.max(initial=1)))
+        self.y = _padded(ys, int(self.n_y.max(initial=1)))
+        valid = (np.arange(self.x.shape[1]) < self.n_x[:, None])[:, :, None] & \
+                (np.arange(self.y.shape[1]) < self.n_y[:, None])[:, None, :]
+        xv, yv = self.x[:, :, None], self.y[:, None, :]
+        self.wins = np.where(valid, 2 * (xv > yv) + (xv == yv), 0).astype(np.int64)
+        # the bounds of one resample's draws, task by task: n_x times n_x, then n_y times n_y
+        self.bounds = np.concatenate([np.repeat([nx, ny], [nx, ny]) for nx, ny in zip(self.n_x, self.n_y)]
+                                     or [np.zeros(0, dtype=np.int64)])
+        task = np.repeat(np.arange(self.count), self.n_x + self.n_y)
+        start = np.repeat(np.cumsum(self.n_x + self.n_y) - (self.n_x + self.n_y), self.n_x + self.n_y)
+        self.is_x = np.arange(len(self.bounds)) - start < self.n_x[task]
+        self.slot_base_x = task[self.is_x] * self.x.shape[1]  # where each x draw's counts start
+        self.slot_base_y = task[~self.is_x] * self.y.shape[1]
+
+    def sizes(self) -> tuple:
+        """What the resamples' draws depend on: the run counts per task, in order."""
+        return tuple(zip(self.n_x.tolist(), self.n_y.tolist()))
+
+    def every_run_once(self) -> tuple[np.ndarray, np.ndarray]:
+        """The counts of the data itself (each run drawn once), as one resample."""
+        return (_once(self.n_x, self.x.shape[1]), _once(self.n_y, self.y.shape[1]))
+
+    def counts(self, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """How often each resample (row of ``draws``) drew each run: (resamples, tasks, runs) per side."""
+        rows = draws.shape[0]
+        counts = []
+        for picked, base, width in ((draws[:, self.is_x], self.slot_base_x, self.x.shape[1]),
+                                    (draws[:, ~self.is_x], self.slot_base_y, self.y.shape[1])):
+            cells = self.count * width
+            flat = (np.arange(rows)[:, None] * cells + base[None, :] + picked).ravel()
+            counts.append(np.bincount(flat, minlength=rows * cells).reshape(rows, self.count, width))
+        return counts[0], counts[1]
+
+
+def _once(n: np.ndarray, width: int) -> np.ndarray:
+    """Counts of 1 for each task's n runs, 0 where padded, as one resample: (1, tasks, width)."""
+    return (np.arange(width) < n[:, None]).astype(np.int64)[None]
+
+
+def _padded(values: list[np.ndarray], width: int) -> np.ndarray:
+    out = np.zeros((len(values), width))
+    for i, v in enumerate(values):
+        out[i, :len(v)] = v
+    return out
+
+
+def _ordered_sum(values: np.ndarray) -> np.ndarray:
+    """The sum over the last axis, left to right: a fixed order on every machine."""
+    total = np.zeros(values.shape[:-1], dtype=values.dtype)
+    for k in range(values.shape[-1]):
+        total = total + values[..., k]
+    return total
+
+
+def _statistics(tasks: _Tasks, count_x: np.ndarray, count_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """P(X > Y) and Δ(X, Y) of each resample, given its counts (resamples, tasks, runs) per side."""
+    # per resample and task: sum over i, j of count_x,i * wins_ij * count_y,j (an exact integer)
+    weighted = np.einsum("tij,rtj->rti", tasks.wins, count_y)
+    twice_wins = _ordered_sum(count_x * weighted)
+    p_task = twice_wins / (2 * tasks.n_x * tasks.n_y)
+    mean_x = _ordered_sum(count_x * tasks.x) / tasks.n_x
+    mean_y = _ordered_sum(count_y * tasks.y) / tasks.n_y
+    return _ordered_sum(p_task) / tasks.count, _ordered_sum(mean_x - mean_y) / tasks.count
+
+
+def resample_draws(bounds: np.ndarray, first: int, stop: int, seed: int) -> np.ndarray:
+    """The draws of resamples ``first`` to ``stop - 1``, a row each: resample r is
+    ``default_rng([seed, 2, r]).integers(0, bounds)``, the same numbers as a call per task and side."""
+    draws = np.empty((stop - first, len(bounds)), dtype=np.int64)
+    for row, r in enumerate(range(first, stop)):
+        draws[row] = np.random.default_rng([seed, STREAM, r]).integers(0, bounds)
+    return draws
+
+
+def bootstrap(pairs: list[_Tasks], resamples: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """P and Δ of every resample for each of ``pairs`` (all with the same ``sizes()``, so the
+    same draws): the draws are made once, in chunks of resamples."""
+    tasks = pairs[0]
+    widest = max(1, len(tasks.bounds), tasks.count * max(tasks.x.shape[1], tasks.y.shape[1]))
+    chunk = max(1, CHUNK_CELLS // widest)
+    parts: list[list] = [[] for _ in pairs]
+    for first in range(0, resamples, chunk):
+        draws = resample_draws(tasks.bounds, first, min(first + chunk, resamples), seed)
+        counts = tasks.counts(draws)
+        for part, pair in zip(parts, pairs):
+            part.append(_statistics(pair, *counts))
+    return [(np.concatenate([p for p, _ in part]), np.concatenate([d for _, d in part])) for part in parts]
+
+
+def verdict(p_low: float, p_high: float) -> str:
+    """"better" where the interval of P(X > Y) lies above 0.5, "worse" below, else "not distinguishable"."""
+    return BETTER if p_low > 0.5 else WORSE if p_high < 0.5 else NOT_DISTINGUISHABLE
+
+
+def optimizer_comparison(runs: pd.DataFrame, budgets, resamples: int = COMPARISON["resamples"],
+                         seed: int = COMPARISON["seed"]) -> pd.DataFrame:
+    """One row per budget and pair of optimizers (the content of comparison.csv, ``COLUMNS``).
+
+    ``runs`` is runs.csv's table. With one optimizer there is no pair: no rows.
+    """
+    optimizers = sorted(runs["optimizer"].unique())
+    combos = [(float(budget), x, y) for budget in sorted(float(b) for b in budgets)
+              for x, y in combinations(optimizers, 2)]
+    cells = {budget: cell_values(runs, budget) for budget in {budget for budget, _, _ in combos}}
+    found = {combo: pair_tasks(cells[combo[0]], *combo[1:]) for combo in combos}
+    tasks = {combo: _Tasks([x for _, x, _ in found[combo]], [y for _, _, y in found[combo]])
+             for combo in combos if found[combo]}
+    by_sizes: dict[tuple, list] = {}  # the stream restarts for each pair: equal sizes, equal draws
+    for combo, pair in tasks.items():
+        by_sizes.setdefault(pair.sizes(), []).append(combo)
+    samples = {}
+    for group in by_sizes.values():
+        samples.update(zip(group, bootstrap([tasks[combo] for combo in group], resamples, seed)))
+    rows = []
+    for combo in combos:
+        row = dict(zip(COLUMNS, (*combo, len(found[combo]))))
+        if combo in tasks:
+            p, delta = _statistics(tasks[combo], *tasks[combo].every_run_once())
+            p_low, p_high = np.percentile(samples[combo][0], PERCENTILES)
+            d_low, d_high = np.percentile(samples[combo][1], PERCENTILES)
+            row.update(p_improvement=p[0], p_ci_low=p_low, p_ci_high=p_high, delta_pct_points=delta[0],
+                       delta_ci_low=d_low, delta_ci_high=d_high, verdict=verdict(p_low, p_high))
+        else:
+            row["verdict"] = NO_TASK
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table["tasks"] = table["tasks"].astype("int64")
+    return table
