@@ -35,6 +35,7 @@ import pandas as pd
 from .outputs import to_jsonable
 from .routing_metrics import KeepOrder, keep_order
 from .routing_model import ROUTERS, Costs, cost_model, no_baseline_reason, threshold_key  # noqa: F401
+from .summation import row_means, row_totals
 
 ROUTER_LABELS = {"logits": "Log-probability", "entropy": "Entropy", "confidence": "Self-verification"}
 SWEEP_COLUMNS = ["total", "lm1_count", "lm2_count", "lm1_ratio", "lm2_ratio", "avg_perf",
@@ -65,7 +66,7 @@ class Baseline:
 
 
 def baseline(frame: pd.DataFrame, costs: Costs) -> Baseline:
-    p_slm, p_llm = float(frame["perf_slm"].mean()), float(frame["perf_llm"].mean())
+    p_slm, p_llm = map(float, row_means(frame[["perf_slm", "perf_llm"]].to_numpy(dtype=float).T))
     scale = float(np.abs(frame[["perf_slm", "perf_llm"]].to_numpy()).max())
     return Baseline(p_slm, p_llm, costs, no_baseline_reason(p_slm, p_llm, len(frame), scale))
 
@@ -111,7 +112,7 @@ def _points(order: KeepOrder, kept: np.ndarray, frame: pd.DataFrame, base: Basel
     total_cost = kept * base.costs.keep + lm2_count * base.costs.route
     # gain[k]: what keeping the first k rows adds to always routing, sum of perf_slm - perf_llm
     gain = np.concatenate(([0.0], np.cumsum((frame["perf_slm"].to_numpy() - frame["perf_llm"].to_numpy())[order.rows])))
-    avg_perf = (frame["perf_llm"].sum() + gain[kept]) / total
+    avg_perf = (row_totals(frame["perf_llm"].to_numpy(dtype=float)) + gain[kept]) / total
     avg_cost = total_cost / total
     value, delta = ibc(avg_perf, avg_cost, lm2_count, base)
     return {"total": np.full(len(kept), total), "lm1_count": kept, "lm2_count": lm2_count,
@@ -181,7 +182,7 @@ def oracle(frame: pd.DataFrame, costs: Costs) -> dict:
     base = baseline(frame, costs)
     routed = (frame["perf_llm"] > frame["perf_slm"]).to_numpy()
     lm2_count = int(routed.sum())
-    avg_perf = float(np.where(routed, frame["perf_llm"], frame["perf_slm"]).mean())
+    avg_perf = float(row_means(np.where(routed, frame["perf_llm"], frame["perf_slm"])))
     avg_cost = (lm2_count * costs.route + (len(frame) - lm2_count) * costs.keep) / len(frame)
     value, delta = ibc(avg_perf, avg_cost, lm2_count, base)
     return {"lm2_ratio": lm2_count / len(frame), "avg_perf": avg_perf, "avg_cost": avg_cost,

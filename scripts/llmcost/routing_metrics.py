@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .routing_model import ROUTERS, baseline_gap_tolerance
+from .summation import row_means, row_totals, total
 
 CPT_LEVELS = (0.2, 0.5, 0.8)
 IBC_5_SHARES = np.array([0.1, 0.3, 0.5, 0.7, 0.9])
@@ -144,7 +145,7 @@ def router_curves(order: KeepOrder, samples: np.ndarray, perf_slm: np.ndarray,
     groups = order.group_of_row[samples]
     kept = _cumulative(_count(groups, len(order.group_start)))
     gain = _cumulative(_count(groups, len(order.group_start), (perf_slm - perf_llm)[samples]))
-    perf = (perf_llm[samples].sum(axis=1, keepdims=True) + gain) / size
+    perf = (row_totals(perf_llm[samples])[:, None] + gain) / size
     point = kept[:, 1:] > kept[:, :-1]
     point = np.concatenate((point[:, ::-1], np.ones((len(samples), 1), dtype=bool)), axis=1)
     return Curves((size - kept[:, ::-1]) / size, perf[:, ::-1], point)
@@ -164,7 +165,7 @@ def oracle_curves(order: np.ndarray, samples: np.ndarray, perf_slm: np.ndarray,
     rank[order] = np.arange(len(order))
     drawn = _count(rank[samples], len(order))  # how often each row is drawn, in the oracle's order
     gap = np.repeat(np.tile((perf_llm - perf_slm)[order], count), drawn.ravel()).reshape(count, size)
-    perf = (perf_slm[samples].sum(axis=1, keepdims=True) + _cumulative(gap)) / size
+    perf = (row_totals(perf_slm[samples])[:, None] + _cumulative(gap)) / size
     share = np.broadcast_to(np.arange(size + 1) / size, perf.shape)
     return Curves(share, perf, np.ones(perf.shape, dtype=bool))
 
@@ -217,6 +218,12 @@ def interpolate(share: np.ndarray, values: np.ndarray, at) -> np.ndarray:
     return v_low + fraction * (v_up - v_low)
 
 
+def trapezoid(share: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The trapezoid integral of each row of ``values`` over ``share`` (as ``np.trapezoid``, its
+    segments added left to right)."""
+    return row_totals((share[:, 1:] - share[:, :-1]) * (values[:, 1:] + values[:, :-1])) / 2
+
+
 def cpt(share: np.ndarray, gap_recovered: np.ndarray, level: float) -> np.ndarray:
     """CPT(level): the smallest share where the interpolated PGR reaches ``level``; NaN if never."""
     reached = gap_recovered >= level
@@ -267,7 +274,7 @@ def aiq(curves: Curves) -> np.ndarray:
     areas = np.empty(len(running))
     for i, (share, height, keep) in enumerate(zip(curves.share, running, candidate)):
         x, y = _upper_hull(share[keep], height[keep])
-        areas[i] = np.dot(x[1:] - x[:-1], y[1:] + y[:-1]) / 2
+        areas[i] = total((x[1:] - x[:-1]) * (y[1:] + y[:-1])) / 2
     return areas
 
 
@@ -276,11 +283,11 @@ def curve_metrics(curves: Curves, p_slm: np.ndarray, p_llm: np.ndarray, baseline
     """Every metric of ``METRICS`` for each row of ``curves`` (arrays of one value per row)."""
     recovered = pgr(curves, p_slm, p_llm, baseline)
     eligible = np.where(curves.share >= min_routed_share, delta_ibc(curves.share, recovered), np.nan)
-    metrics = {"AIQ": aiq(curves), "APGR": np.trapezoid(recovered, curves.share, axis=1)}
+    metrics = {"AIQ": aiq(curves), "APGR": trapezoid(curves.share, recovered)}
     for level in CPT_LEVELS:
         metrics[f"CPT_{round(100 * level)}"] = cpt(curves.share, recovered, level)
     at_five = interpolate(curves.share, recovered, IBC_5_SHARES)
-    metrics["delta_IBC_5"] = delta_ibc(IBC_5_SHARES, at_five).mean(axis=1)
+    metrics["delta_IBC_5"] = row_means(delta_ibc(IBC_5_SHARES, at_five))
     metrics["best_delta_IBC"] = np.fmax.reduce(eligible, axis=1)
     # where the best is reached: the smallest share within rounding (1e-9 relative) of it, since
     # points of equal PGR / s in theory (e.g. the oracle routing queries of equal gain) differ

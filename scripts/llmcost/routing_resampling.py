@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import routing_metrics as rm
 from .routing_model import ROUTERS, no_baseline_reason
+from .summation import mean, row_means, std
 
 HOLDOUT = {"splits": 10, "calibration_fraction": 0.5, "seed": 0}
 BOOTSTRAP = {"resamples": 1000, "seed": 0}
@@ -56,7 +57,7 @@ class _Queries:
 
     def baseline(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """P_slm, P_llm and whether there is a baseline, per sample (row of drawn row indices)."""
-        p_slm, p_llm = self.perf_slm[samples].mean(axis=1), self.perf_llm[samples].mean(axis=1)
+        p_slm, p_llm = row_means(self.perf_slm[samples]), row_means(self.perf_llm[samples])
         scale = self.scale[samples].max(axis=1, initial=0.0)
         return p_slm, p_llm, rm.has_baseline(p_slm, p_llm, samples.shape[1], scale)
 
@@ -122,8 +123,7 @@ def _held_out(queries: _Queries, router: str, min_routed_share: float, splits: i
         values.append(_held_out_split(queries, router, calibration, test, min_routed_share)["delta_IBC"])
     values = np.array(values)
     defined = values[~np.isnan(values)]
-    return {"mean": defined.mean() if len(defined) else np.nan,
-            "std": defined.std(ddof=1) if len(defined) > 1 else np.nan,
+    return {"mean": mean(defined), "std": std(defined, ddof=1),
             "n_defined": len(defined), "splits": splits, "values": values}
 
 
@@ -155,10 +155,10 @@ def _held_out_split(queries: _Queries, router: str, calibration: np.ndarray, tes
 def _delta_ibc_on(queries: _Queries, rows: np.ndarray, kept: np.ndarray) -> float:
     """delta_IBC of keeping ``kept`` among ``rows``, with those rows' own P_slm and P_llm."""
     perf_slm, perf_llm = queries.perf_slm[rows], queries.perf_llm[rows]
-    p_slm, p_llm = perf_slm.mean(), perf_llm.mean()
+    p_slm, p_llm, p_routed = row_means(np.stack((perf_slm, perf_llm, np.where(kept, perf_slm, perf_llm))))
     if kept.all() or not rm.has_baseline(p_slm, p_llm, len(rows), queries.scale[rows].max()):
         return np.nan
-    recovered = (np.where(kept, perf_slm, perf_llm).mean() - p_slm) / (p_llm - p_slm)
+    recovered = (p_routed - p_slm) / (p_llm - p_slm)
     return float(rm.delta_ibc((~kept).sum() / len(kept), recovered))
 
 
