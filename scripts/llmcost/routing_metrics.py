@@ -135,17 +135,19 @@ def _cumulative(per_group: np.ndarray) -> np.ndarray:
 
 
 def router_curves(order: KeepOrder, samples: np.ndarray, perf_slm: np.ndarray,
-                  perf_llm: np.ndarray) -> Curves:
+                  perf_llm: np.ndarray, llm_total: np.ndarray | None = None) -> Curves:
     """Curves of one router for each sample (row of ``samples``: the row indices it draws).
 
     Columns are the tie groups' ends plus nothing kept; ``thresholds[::-1]``
-    gives each column's threshold.
+    gives each column's threshold. ``llm_total``: each sample's ``row_totals``
+    of perf_llm, if already known.
     """
     size = samples.shape[1]
     groups = order.group_of_row[samples]
     kept = _cumulative(_count(groups, len(order.group_start)))
     gain = _cumulative(_count(groups, len(order.group_start), (perf_slm - perf_llm)[samples]))
-    perf = (row_totals(perf_llm[samples])[:, None] + gain) / size
+    llm_total = row_totals(perf_llm[samples]) if llm_total is None else llm_total
+    perf = (llm_total[:, None] + gain) / size
     point = kept[:, 1:] > kept[:, :-1]
     point = np.concatenate((point[:, ::-1], np.ones((len(samples), 1), dtype=bool)), axis=1)
     return Curves((size - kept[:, ::-1]) / size, perf[:, ::-1], point)
@@ -157,15 +159,17 @@ def oracle_order(perf_slm: np.ndarray, perf_llm: np.ndarray) -> np.ndarray:
 
 
 def oracle_curves(order: np.ndarray, samples: np.ndarray, perf_slm: np.ndarray,
-                  perf_llm: np.ndarray) -> Curves:
+                  perf_llm: np.ndarray, slm_total: np.ndarray | None = None) -> Curves:
     """The oracle's curve for each sample of N rows: one point per routed count k = 0..N, each
-    drawn row a query of its own (a row drawn twice is routed twice, one after the other)."""
+    drawn row a query of its own (a row drawn twice is routed twice, one after the other).
+    ``slm_total``: each sample's ``row_totals`` of perf_slm, if already known."""
     count, size = samples.shape
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     drawn = _count(rank[samples], len(order))  # how often each row is drawn, in the oracle's order
     gap = np.repeat(np.tile((perf_llm - perf_slm)[order], count), drawn.ravel()).reshape(count, size)
-    perf = (row_totals(perf_slm[samples])[:, None] + _cumulative(gap)) / size
+    slm_total = row_totals(perf_slm[samples]) if slm_total is None else slm_total
+    perf = (slm_total[:, None] + _cumulative(gap)) / size
     share = np.broadcast_to(np.arange(size + 1) / size, perf.shape)
     return Curves(share, perf, np.ones(perf.shape, dtype=bool))
 
