@@ -26,7 +26,8 @@ def total(values) -> float:
     """The correctly rounded sum of ``values`` (NaN propagates; +inf and -inf give NaN)."""
     values = np.asarray(values, dtype=float).ravel()
     if not np.isfinite(values).all():
-        return float(np.add.accumulate(values)[-1])  # NaN or inf whatever the order
+        with np.errstate(invalid="ignore"):
+            return float(np.add.accumulate(values)[-1])  # NaN or inf whatever the order
     return math.fsum(values.tolist())
 
 
