@@ -24,7 +24,7 @@ def main(snakemake):
         log.warning("%s: %s.", snakemake.wildcards.dataset, no_baseline)
     orders = keep_orders(frame)  # one sort per router, for its sweep and its exact curve
     swept = sweeps(frame, costs, params.thresholds["count"], params.thresholds["spacing"],
-                   params.confidence_thresholds, orders)
+                   params.confidence_thresholds, orders, dataset=snakemake.wildcards.dataset)
     for router, points in swept.items():
         write_json(snakemake.output[router], records(points))
     write_csv(snakemake.output.curve, exact_curves(frame, costs, orders))

@@ -90,6 +90,14 @@ TOKEN_CASES = {
                         r"column output_tokens_meta_llm, data row 1 \(line 2\): value '-3' is not a whole"),
     "infinite tokens": (lambda w: rewrite_csv(w, set_value("input_tokens_downstream_llm", 2, "inf")),
                         r"column input_tokens_downstream_llm, data row 3 \(line \d+\): value 'inf'"),
+    "test score in percent": (lambda w: rewrite_csv(w, set_value("test_score", 2, 89.8)),
+                              r"step_results_eval\.csv: column test_score, data row 3 \(line \d+\): value '89\.8' "
+                              r"is not a test score: a fraction between 0 and 1 \(e\.g\. 0\.898, not 89\.8 %\)\. "
+                              r"Fix or remove that row\."),
+    "negative time_elapsed": (lambda w: rewrite_csv(w, set_value("time_elapsed", 4, -250.0)),
+                              r"step_results_eval\.csv: column time_elapsed, data row 5 \(line \d+\): value "
+                              r"'-250\.0' is not a duration: a finite number of seconds, 0 or more\. Fix or "
+                              r"remove that row\."),
     "two run folders for one seed": (second_run_folder,
                                      r"seed43: 2 run folders for one seed: .*/zzzz\. Say which"),
     "seed folder not seed<digits>": (lambda w: shutil.copytree(w / CELL / "seed43", w / CELL / "seed_43b"),
@@ -145,7 +153,13 @@ ROUTING_CASES = {
                  r"router_data_coqa_short\.jsonl\.gz: column perf_slm has 1 value\(s\) that are not "
                  r"finite .* line\(s\) 3\."),
     "perf outside [0, 1]": (edit_jsonl(ROUTER, set_field(12, "perf_llm", 1.5)),
-                            r"column perf_llm must lie in \[0, 1\] .* at line\(s\) 12\."),
+                            r"column perf_llm must be a performance score .* \(the first 1\.5\), at line\(s\) 12\. Fix"),
+    "positive avg_logp": (edit_jsonl(LOGITS, set_field(4, "avg_logp", 0.7)),
+                          r"coqa_short_answerlogits\.jsonl\.gz: column avg_logp must be a mean log-probability: "
+                          r"a finite number, 0 or less, but 1 value\(s\) are not \(the first 0\.7\), at line\(s\) 4\."),
+    "confidence in percent": (edit_jsonl(ROUTER, set_field(8, "slm_confidence", 75)),
+                              r"router_data_coqa_short\.jsonl\.gz: column slm_confidence must be a confidence: .* "
+                              r"\(the first 75\.0\), at line\(s\) 8\."),
     "one file only": (lambda w: shutil.copy(w / LOGITS, w / LOGITS.replace("coqa_short", "squad")),
                       r"squad_answerlogits\.jsonl\.gz: dataset 'squad' has this file but not "
                       r"\S+router_data_squad\.jsonl\(\.gz\)"),

@@ -102,6 +102,42 @@ def test_quantile_thresholds_spread_the_routed_share():
     assert shares["linear"].max() < 0.1  # the linear grid bunches on skewed scores
 
 
+@pytest.mark.parametrize("router", ["logits", "entropy"])
+@pytest.mark.parametrize("spacing", ["linear", "quantile"])
+def test_a_count_far_above_the_cuts_sweeps_each_distinct_cut_once(router, spacing, caplog):
+    frame = random_queries(5, n=200)  # rounded scores: far fewer distinct values than queries
+    column, keep_when = routing.ROUTERS[router]
+    score = frame[column].to_numpy()
+    with caplog.at_level("WARNING", logger="llmcost"):
+        swept = routing.sweeps(frame, COSTS, 10**12, spacing, [0.5], dataset="mine")[router]
+    distinct = len(np.unique(score))
+    assert len(swept) == distinct - 1  # every cut strictly inside the range, each once
+    assert swept["lm2_count"].is_unique and 0 < swept["lm2_count"].min() and swept["lm2_count"].max() < len(frame)
+    # the same points as the exact curve without its two ends (nothing and everything routed)
+    exact = routing.exact_curve(frame, router, COSTS)
+    np.testing.assert_array_equal(np.sort(swept["lm2_ratio"]), np.sort(exact["lm2_ratio"])[1:-1])
+    # a finer grid of thresholds (what the count asked for) finds no other cut
+    fine = routing.sweep(frame, router, np.linspace(score.min(), score.max(), 100_003)[1:-1], COSTS)
+    assert set(fine["lm2_count"]) == set(swept["lm2_count"])
+    assert (f"mine: routing.thresholds.count is 1000000000000, but the {router} router's scores make "
+            f"only {distinct - 1} distinct cuts: its sweep has one threshold per cut.") in caplog.text
+
+
+def test_a_count_within_the_cuts_is_the_grid_asked_for(caplog):
+    frame = random_queries(5, n=200)
+    with caplog.at_level("WARNING", logger="llmcost"):
+        swept = routing.sweeps(frame, COSTS, 9, "linear", [0.5])
+    np.testing.assert_array_equal(swept["logits"]["logits_threshold"],
+                                  routing.thresholds(frame["avg_logp"].to_numpy(), 9))
+    assert "distinct cuts" not in caplog.text
+
+
+def test_a_constant_score_has_one_cut():
+    assert routing.distinct_cuts(np.array([0.5, 0.5, 0.5]), ">=").tolist() == [0.5]
+    assert routing.distinct_cuts(np.array([0.1, 0.3, 0.3, 0.2]), ">=").tolist() == [0.2, 0.3]
+    assert routing.distinct_cuts(np.array([0.1, 0.3, 0.3, 0.2]), "<=").tolist() == [0.1, 0.2]
+
+
 def test_best_point_skips_tiny_routed_shares():
     points = pd.DataFrame({"logits_threshold": [-1.0, -0.5, -0.2], "entropy_threshold": np.nan,
                            "lm2_ratio": [0.01, 0.2, 0.6], "delta_IBC": [700.0, 90.0, 40.0]})

@@ -142,3 +142,18 @@ def test_a_failed_cluster_job_shows_the_error_not_the_job_step_output(tmp_path):
     shown = error_lines(record)
     assert shown[1:3] == ["    Traceback (most recent call last):", "    KeyError: 'step'"]
     assert len(shown) == 1 + 2 + 15
+
+
+def test_a_threshold_count_far_above_the_queries_is_capped(rerun_copy):
+    """routing.thresholds.count of 10^12 on 1000 queries: each sweep has at most 999 points (the
+    distinct cuts), and the run says so once per router."""
+    result = snakemake(rerun_copy, "--cores", "2", "--config", "output=capped",
+                       "routing={'datasets': ['cnli_short'], 'thresholds': {'count': 1000000000000}, "
+                       "'bootstrap': {'resamples': 10}}")
+    output = result.stdout + result.stderr
+    for router in ("logits", "entropy"):
+        sweep = json.loads((rerun_copy / f"capped/routing/datasets/cnli_short/{router}_sweep.json").read_text())
+        assert 9 < len(sweep) < 1000
+        assert len({point["lm2_count"] for point in sweep}) == len(sweep)
+        assert (f"cnli_short: routing.thresholds.count is 1000000000000, but the {router} router's scores make "
+                f"only {len(sweep)} distinct cuts") in output

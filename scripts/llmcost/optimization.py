@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .discovery import CELL_KEYS, RUN_KEYS
+from .summation import mean, total
 
 log = logging.getLogger("llmcost")
 
@@ -173,7 +174,7 @@ def racing_savings(racing: pd.DataFrame) -> pd.DataFrame:
 
 def overall_saved_ratio(cells: pd.DataFrame) -> dict[str, float]:
     """Mean of saved_ratio over each optimizer's cells (only optimizers with racing logs)."""
-    return {optimizer: float(group["saved_ratio"].mean())
+    return {optimizer: mean(group["saved_ratio"])
             for optimizer, group in cells.groupby("optimizer", sort=True)}
 
 
@@ -263,7 +264,7 @@ def summary_document(runs: pd.DataFrame, scores: pd.DataFrame, budgets) -> dict:
     return {
         "budgets_tokens": [float(budget) for budget in budgets],
         "racing_saved_ratio_overall_mean": overall_saved_ratio(racing_cells),
-        "wall_clock_hours_total": float(timed.sum()),
+        "wall_clock_hours_total": total(timed),
         "wall_clock_runs": int(len(timed)),
         "runs_without_wall_clock": sorted(runs.loc[runs["wall_clock_hours"].isna(), "run"]),
         "runs_without_test_score": sorted(runs.loc[~runs["has_test_score"], "run"]),

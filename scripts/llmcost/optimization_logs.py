@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import InputError
+from .ranges import RANGES
 from .steplogs import first_row_per_step
 
 #: The racing log's file name, in the run folder beside the step log.
@@ -119,8 +120,15 @@ def racing_counts(path: str) -> tuple[int, int]:
     if table.num_rows == 0:
         raise InputError(f"{path}: the racing log has no prompts (no rows). Copy the complete "
                          f"file again, or remove it.")
-    evaluated = sum(int(np.isfinite(column.to_numpy(zero_copy_only=False).astype("float64")).sum())
-                    for column in table.columns)
+    cells = [column.to_numpy(zero_copy_only=False).astype("float64") for column in table.columns]
+    for name, values in zip(blocks, cells):
+        outside = RANGES["block score"].outside(values)
+        if outside.any():
+            row = int(np.argmax(outside))
+            raise InputError(f"{path}: block column {name}, prompt row {row + 1}: value {float(values[row])!r} "
+                             f"is not {RANGES['block score'].what}. Copy the run's file again, or remove it "
+                             f"(the run is then left out of the racing savings).")
+    evaluated = sum(int(np.isfinite(values).sum()) for values in cells)
     return evaluated, table.num_rows * len(blocks)
 
 

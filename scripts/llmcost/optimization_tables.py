@@ -17,6 +17,7 @@ from .latex import (LATEX, Notes, booktabs, fewer_seeds_note, partial, rules_bet
                     seed_mark, with_notes)
 from .optimization import budget_label
 from .optimizer_comparison import BETTER, WORSE
+from .summation import mean
 
 
 def optimizer_scores_table(scores: pd.DataFrame, budget: float) -> str:
@@ -134,9 +135,9 @@ def racing_savings_cells(cells: pd.DataFrame, m) -> tuple[pd.DataFrame, list[str
             index=datasets, columns=models) * 100
         present = pct.notna()
         rows = [[shown(pct.loc[d, model], 1, 1) for model in models]
-                + [shown(pct.loc[d].mean(), present.loc[d].sum(), len(models))] for d in datasets]
-        rows.append([shown(pct[model].mean(), present[model].sum(), len(datasets)) for model in models]
-                    + [shown(group["saved_ratio"].mean() * 100, len(group), len(datasets) * len(models))])
+                + [shown(mean(pct.loc[d]), present.loc[d].sum(), len(models))] for d in datasets]
+        rows.append([shown(mean(pct[model]), present[model].sum(), len(datasets)) for model in models]
+                    + [shown(mean(group["saved_ratio"]) * 100, len(group), len(datasets) * len(models))])
         shown_block = pd.DataFrame(rows, columns=[*models, "Mean"])
         shown_block.index = pd.MultiIndex.from_product([[m.text(optimizer)],
                                                         [*(m.text(d) for d in datasets), "Mean"]])

@@ -25,6 +25,7 @@ prefix and their performance a cumulative sum.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from typing import Mapping
@@ -35,6 +36,9 @@ import pandas as pd
 from .outputs import to_jsonable
 from .routing_metrics import KeepOrder, keep_order
 from .routing_model import ROUTERS, Costs, cost_model, no_baseline_reason, threshold_key  # noqa: F401
+from .summation import row_means, row_totals
+
+log = logging.getLogger("llmcost")
 
 ROUTER_LABELS = {"logits": "Log-probability", "entropy": "Entropy", "confidence": "Self-verification"}
 SWEEP_COLUMNS = ["total", "lm1_count", "lm2_count", "lm1_ratio", "lm2_ratio", "avg_perf",
@@ -65,7 +69,7 @@ class Baseline:
 
 
 def baseline(frame: pd.DataFrame, costs: Costs) -> Baseline:
-    p_slm, p_llm = float(frame["perf_slm"].mean()), float(frame["perf_llm"].mean())
+    p_slm, p_llm = map(float, row_means(frame[["perf_slm", "perf_llm"]].to_numpy(dtype=float).T))
     scale = float(np.abs(frame[["perf_slm", "perf_llm"]].to_numpy()).max())
     return Baseline(p_slm, p_llm, costs, no_baseline_reason(p_slm, p_llm, len(frame), scale))
 
@@ -93,6 +97,23 @@ def thresholds(score: np.ndarray, count: int, spacing: str = "linear") -> np.nda
     raise ValueError(f"unknown threshold spacing {spacing!r}")
 
 
+def distinct_cuts(score: np.ndarray, keep_when: str) -> np.ndarray:
+    """One threshold per distinct cut that a threshold strictly inside the score's range can
+    make (ascending): every distinct score but the one that keeps every query, so at most
+    n - 1 for n queries (the one score of a constant column)."""
+    values = np.unique(score)
+    if len(values) == 1:
+        return values
+    return values[1:] if keep_when == ">=" else values[:-1]
+
+
+def sweep_thresholds(score: np.ndarray, keep_when: str, count: int, spacing: str) -> np.ndarray:
+    """``thresholds``, or the ``distinct_cuts`` when ``count`` exceeds them: more thresholds
+    could only repeat cuts, so the sweep's size (and time and memory) stays bounded by n."""
+    cuts = distinct_cuts(score, keep_when)
+    return cuts if count > len(cuts) else thresholds(score, count, spacing)
+
+
 def _keep_order(frame: pd.DataFrame, router: str) -> KeepOrder:
     column, keep_when = ROUTERS[router]
     return keep_order(frame[column].to_numpy(dtype=float), keep_when)
@@ -111,7 +132,7 @@ def _points(order: KeepOrder, kept: np.ndarray, frame: pd.DataFrame, base: Basel
     total_cost = kept * base.costs.keep + lm2_count * base.costs.route
     # gain[k]: what keeping the first k rows adds to always routing, sum of perf_slm - perf_llm
     gain = np.concatenate(([0.0], np.cumsum((frame["perf_slm"].to_numpy() - frame["perf_llm"].to_numpy())[order.rows])))
-    avg_perf = (frame["perf_llm"].sum() + gain[kept]) / total
+    avg_perf = (row_totals(frame["perf_llm"].to_numpy(dtype=float)) + gain[kept]) / total
     avg_cost = total_cost / total
     value, delta = ibc(avg_perf, avg_cost, lm2_count, base)
     return {"total": np.full(len(kept), total), "lm1_count": kept, "lm2_count": lm2_count,
@@ -138,11 +159,17 @@ def sweep(frame: pd.DataFrame, router: str, values, costs: Costs, order: KeepOrd
 
 
 def sweeps(frame: pd.DataFrame, costs: Costs, count: int, spacing: str, confidence_thresholds,
-           orders: Mapping[str, KeepOrder] | None = None) -> dict[str, pd.DataFrame]:
-    """The three routers' threshold sweeps, keyed by router."""
+           orders: Mapping[str, KeepOrder] | None = None, dataset: str = "data") -> dict[str, pd.DataFrame]:
+    """The three routers' threshold sweeps, keyed by router (``sweep_thresholds``; a warning
+    names the ``dataset`` and router whose sweep is capped at its distinct cuts)."""
     orders = orders or keep_orders(frame)
-    values = {router: thresholds(frame[ROUTERS[router][0]].to_numpy(), count, spacing)
-              for router in ("logits", "entropy")}
+    values = {}
+    for router in ("logits", "entropy"):
+        column, keep_when = ROUTERS[router]
+        values[router] = sweep_thresholds(frame[column].to_numpy(dtype=float), keep_when, count, spacing)
+        if len(values[router]) < count:
+            log.warning("%s: routing.thresholds.count is %d, but the %s router's scores make only %d distinct "
+                        "cuts: its sweep has one threshold per cut.", dataset, count, router, len(values[router]))
     values["confidence"] = confidence_thresholds
     return {router: sweep(frame, router, values[router], costs, orders[router]) for router in ROUTERS}
 
@@ -181,7 +208,7 @@ def oracle(frame: pd.DataFrame, costs: Costs) -> dict:
     base = baseline(frame, costs)
     routed = (frame["perf_llm"] > frame["perf_slm"]).to_numpy()
     lm2_count = int(routed.sum())
-    avg_perf = float(np.where(routed, frame["perf_llm"], frame["perf_slm"]).mean())
+    avg_perf = float(row_means(np.where(routed, frame["perf_llm"], frame["perf_slm"])))
     avg_cost = (lm2_count * costs.route + (len(frame) - lm2_count) * costs.keep) / len(frame)
     value, delta = ibc(avg_perf, avg_cost, lm2_count, base)
     return {"lm2_ratio": lm2_count / len(frame), "avg_perf": avg_perf, "avg_cost": avg_cost,

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 
 from .errors import InputError
+from .ranges import RANGES
 
 LOGITS_COLUMNS = ("avg_logp", "avg_entropy_nats")
 ROUTER_COLUMNS = ("slm_confidence", "perf_slm", "perf_llm")
@@ -93,13 +94,16 @@ def _finite_column(frame: pd.DataFrame, column: str, path: str) -> np.ndarray:
     return values
 
 
-def _unit_interval_column(frame: pd.DataFrame, column: str, path: str) -> np.ndarray:
+def _ranged_column(frame: pd.DataFrame, column: str, path: str) -> np.ndarray:
+    """A finite column whose values lie in its range (``ranges.RANGES``)."""
     values = _finite_column(frame, column, path)
-    outside = (values < 0) | (values > 1)
+    outside = RANGES[column].outside(values)
     if outside.any():
         lines = ", ".join(map(str, frame.index[outside][:5]))
-        raise InputError(f"{path}: column {column} must lie in [0, 1] (accuracy or F1), but "
-                         f"{outside.sum()} value(s) do not, at line(s) {lines}.")
+        raise InputError(f"{path}: column {column} must be {RANGES[column].what}, but {outside.sum()} "
+                         f"value(s) are not (the first {float(values[outside][0])!r}), at line(s) {lines}"
+                         f"{' ...' if outside.sum() > 5 else ''}. Fix those lines, or drop them from both "
+                         f"files of the dataset (the files are joined by row position).")
     return values
 
 
@@ -118,11 +122,8 @@ def load_dataset(logits_path: str, router_path: str) -> tuple[pd.DataFrame, dict
                          f"The two files are joined by row position, so they must hold the same "
                          f"queries in the same order.")
     frame = pd.DataFrame({
-        "avg_logp": _finite_column(logits, "avg_logp", logits_path),
-        "avg_entropy_nats": _finite_column(logits, "avg_entropy_nats", logits_path),
-        "slm_confidence": _finite_column(router, "slm_confidence", router_path),
-        "perf_slm": _unit_interval_column(router, "perf_slm", router_path),
-        "perf_llm": _unit_interval_column(router, "perf_llm", router_path),
+        **{column: _ranged_column(logits, column, logits_path) for column in LOGITS_COLUMNS},
+        **{column: _ranged_column(router, column, router_path) for column in ROUTER_COLUMNS},
     })
     matches = None
     if "generated_text" in logits.columns and "slm_pred" in router.columns:

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .routing_model import ROUTERS, baseline_gap_tolerance
+from .summation import row_means, row_totals, total
 
 CPT_LEVELS = (0.2, 0.5, 0.8)
 IBC_5_SHARES = np.array([0.1, 0.3, 0.5, 0.7, 0.9])
@@ -134,17 +135,19 @@ def _cumulative(per_group: np.ndarray) -> np.ndarray:
 
 
 def router_curves(order: KeepOrder, samples: np.ndarray, perf_slm: np.ndarray,
-                  perf_llm: np.ndarray) -> Curves:
+                  perf_llm: np.ndarray, llm_total: np.ndarray | None = None) -> Curves:
     """Curves of one router for each sample (row of ``samples``: the row indices it draws).
 
     Columns are the tie groups' ends plus nothing kept; ``thresholds[::-1]``
-    gives each column's threshold.
+    gives each column's threshold. ``llm_total``: each sample's ``row_totals``
+    of perf_llm, if already known.
     """
     size = samples.shape[1]
     groups = order.group_of_row[samples]
     kept = _cumulative(_count(groups, len(order.group_start)))
     gain = _cumulative(_count(groups, len(order.group_start), (perf_slm - perf_llm)[samples]))
-    perf = (perf_llm[samples].sum(axis=1, keepdims=True) + gain) / size
+    llm_total = row_totals(perf_llm[samples]) if llm_total is None else llm_total
+    perf = (llm_total[:, None] + gain) / size
     point = kept[:, 1:] > kept[:, :-1]
     point = np.concatenate((point[:, ::-1], np.ones((len(samples), 1), dtype=bool)), axis=1)
     return Curves((size - kept[:, ::-1]) / size, perf[:, ::-1], point)
@@ -156,15 +159,17 @@ def oracle_order(perf_slm: np.ndarray, perf_llm: np.ndarray) -> np.ndarray:
 
 
 def oracle_curves(order: np.ndarray, samples: np.ndarray, perf_slm: np.ndarray,
-                  perf_llm: np.ndarray) -> Curves:
+                  perf_llm: np.ndarray, slm_total: np.ndarray | None = None) -> Curves:
     """The oracle's curve for each sample of N rows: one point per routed count k = 0..N, each
-    drawn row a query of its own (a row drawn twice is routed twice, one after the other)."""
+    drawn row a query of its own (a row drawn twice is routed twice, one after the other).
+    ``slm_total``: each sample's ``row_totals`` of perf_slm, if already known."""
     count, size = samples.shape
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     drawn = _count(rank[samples], len(order))  # how often each row is drawn, in the oracle's order
     gap = np.repeat(np.tile((perf_llm - perf_slm)[order], count), drawn.ravel()).reshape(count, size)
-    perf = (perf_slm[samples].sum(axis=1, keepdims=True) + _cumulative(gap)) / size
+    slm_total = row_totals(perf_slm[samples]) if slm_total is None else slm_total
+    perf = (slm_total[:, None] + _cumulative(gap)) / size
     share = np.broadcast_to(np.arange(size + 1) / size, perf.shape)
     return Curves(share, perf, np.ones(perf.shape, dtype=bool))
 
@@ -217,6 +222,12 @@ def interpolate(share: np.ndarray, values: np.ndarray, at) -> np.ndarray:
     return v_low + fraction * (v_up - v_low)
 
 
+def trapezoid(share: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The trapezoid integral of each row of ``values`` over ``share`` (as ``np.trapezoid``, its
+    segments added left to right)."""
+    return row_totals((share[:, 1:] - share[:, :-1]) * (values[:, 1:] + values[:, :-1])) / 2
+
+
 def cpt(share: np.ndarray, gap_recovered: np.ndarray, level: float) -> np.ndarray:
     """CPT(level): the smallest share where the interpolated PGR reaches ``level``; NaN if never."""
     reached = gap_recovered >= level
@@ -267,7 +278,7 @@ def aiq(curves: Curves) -> np.ndarray:
     areas = np.empty(len(running))
     for i, (share, height, keep) in enumerate(zip(curves.share, running, candidate)):
         x, y = _upper_hull(share[keep], height[keep])
-        areas[i] = np.dot(x[1:] - x[:-1], y[1:] + y[:-1]) / 2
+        areas[i] = total((x[1:] - x[:-1]) * (y[1:] + y[:-1])) / 2
     return areas
 
 
@@ -276,11 +287,11 @@ def curve_metrics(curves: Curves, p_slm: np.ndarray, p_llm: np.ndarray, baseline
     """Every metric of ``METRICS`` for each row of ``curves`` (arrays of one value per row)."""
     recovered = pgr(curves, p_slm, p_llm, baseline)
     eligible = np.where(curves.share >= min_routed_share, delta_ibc(curves.share, recovered), np.nan)
-    metrics = {"AIQ": aiq(curves), "APGR": np.trapezoid(recovered, curves.share, axis=1)}
+    metrics = {"AIQ": aiq(curves), "APGR": trapezoid(curves.share, recovered)}
     for level in CPT_LEVELS:
         metrics[f"CPT_{round(100 * level)}"] = cpt(curves.share, recovered, level)
     at_five = interpolate(curves.share, recovered, IBC_5_SHARES)
-    metrics["delta_IBC_5"] = delta_ibc(IBC_5_SHARES, at_five).mean(axis=1)
+    metrics["delta_IBC_5"] = row_means(delta_ibc(IBC_5_SHARES, at_five))
     metrics["best_delta_IBC"] = np.fmax.reduce(eligible, axis=1)
     # where the best is reached: the smallest share within rounding (1e-9 relative) of it, since
     # points of equal PGR / s in theory (e.g. the oracle routing queries of equal gain) differ

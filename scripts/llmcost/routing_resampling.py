@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import routing_metrics as rm
 from .routing_model import ROUTERS, no_baseline_reason
+from .summation import mean, row_means, row_totals, std
 
 HOLDOUT = {"splits": 10, "calibration_fraction": 0.5, "seed": 0}
 BOOTSTRAP = {"resamples": 1000, "seed": 0}
@@ -54,25 +55,32 @@ class _Queries:
                        for router, (_, keep_when) in ROUTERS.items()}
         self.oracle_order = rm.oracle_order(self.perf_slm, self.perf_llm)
 
-    def baseline(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def totals(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sums of perf_slm and of perf_llm over each sample's drawn rows (``row_totals``)."""
+        return row_totals(self.perf_slm[samples]), row_totals(self.perf_llm[samples])
+
+    def baseline(self, samples: np.ndarray, totals=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """P_slm, P_llm and whether there is a baseline, per sample (row of drawn row indices)."""
-        p_slm, p_llm = self.perf_slm[samples].mean(axis=1), self.perf_llm[samples].mean(axis=1)
+        slm_total, llm_total = self.totals(samples) if totals is None else totals
+        p_slm, p_llm = slm_total / samples.shape[1], llm_total / samples.shape[1]
         scale = self.scale[samples].max(axis=1, initial=0.0)
         return p_slm, p_llm, rm.has_baseline(p_slm, p_llm, samples.shape[1], scale)
 
-    def curves(self, samples: np.ndarray) -> dict[str, rm.Curves]:
-        curves = {router: rm.router_curves(order, samples, self.perf_slm, self.perf_llm)
+    def curves(self, samples: np.ndarray, totals=None) -> dict[str, rm.Curves]:
+        slm_total, llm_total = self.totals(samples) if totals is None else totals
+        curves = {router: rm.router_curves(order, samples, self.perf_slm, self.perf_llm, llm_total)
                   for router, order in self.orders.items()}
-        curves["oracle"] = rm.oracle_curves(self.oracle_order, samples, self.perf_slm, self.perf_llm)
+        curves["oracle"] = rm.oracle_curves(self.oracle_order, samples, self.perf_slm, self.perf_llm, slm_total)
         return curves
 
 
 def sample_metrics(queries: _Queries, samples: np.ndarray, min_routed_share: float) -> dict:
     """For each sample (row of drawn row indices): P_slm, P_llm, baseline and, per router and
     oracle, every metric and PGR on ``PGR_GRID``."""
-    p_slm, p_llm, baseline = queries.baseline(samples)
+    totals = queries.totals(samples)  # each sample's two sums, once for the baseline and every curve
+    p_slm, p_llm, baseline = queries.baseline(samples, totals)
     result = {"P_slm": p_slm, "P_llm": p_llm, "has_baseline": baseline, "curves": {}}
-    for name, curves in queries.curves(samples).items():
+    for name, curves in queries.curves(samples, totals).items():
         metrics = rm.curve_metrics(curves, p_slm, p_llm, baseline, min_routed_share)
         grid = rm.interpolate(curves.share, rm.pgr(curves, p_slm, p_llm, baseline), PGR_GRID)
         result["curves"][name] = {**metrics, "pgr_grid": grid}
@@ -122,8 +130,7 @@ def _held_out(queries: _Queries, router: str, min_routed_share: float, splits: i
         values.append(_held_out_split(queries, router, calibration, test, min_routed_share)["delta_IBC"])
     values = np.array(values)
     defined = values[~np.isnan(values)]
-    return {"mean": defined.mean() if len(defined) else np.nan,
-            "std": defined.std(ddof=1) if len(defined) > 1 else np.nan,
+    return {"mean": mean(defined), "std": std(defined, ddof=1),
             "n_defined": len(defined), "splits": splits, "values": values}
 
 
@@ -155,10 +162,10 @@ def _held_out_split(queries: _Queries, router: str, calibration: np.ndarray, tes
 def _delta_ibc_on(queries: _Queries, rows: np.ndarray, kept: np.ndarray) -> float:
     """delta_IBC of keeping ``kept`` among ``rows``, with those rows' own P_slm and P_llm."""
     perf_slm, perf_llm = queries.perf_slm[rows], queries.perf_llm[rows]
-    p_slm, p_llm = perf_slm.mean(), perf_llm.mean()
+    p_slm, p_llm, p_routed = row_means(np.stack((perf_slm, perf_llm, np.where(kept, perf_slm, perf_llm))))
     if kept.all() or not rm.has_baseline(p_slm, p_llm, len(rows), queries.scale[rows].max()):
         return np.nan
-    recovered = (np.where(kept, perf_slm, perf_llm).mean() - p_slm) / (p_llm - p_slm)
+    recovered = (p_routed - p_slm) / (p_llm - p_slm)
     return float(rm.delta_ibc((~kept).sum() / len(kept), recovered))
 
 

@@ -19,6 +19,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from .errors import InputError
+from .ranges import RANGES
 
 log = logging.getLogger("llmcost")
 
@@ -158,15 +159,21 @@ def _counts(path: str, name: str, column: pa.ChunkedArray) -> np.ndarray:
 
 
 def _scores(path: str, name: str, column: pa.ChunkedArray) -> np.ndarray:
-    """A score or time column as float64 (empty cells NaN); text is an InputError."""
+    """A score or time column as float64 (empty cells NaN); text, or a number outside the
+    column's range (``ranges.RANGES``), is an InputError."""
     if pa.types.is_floating(column.type) or pa.types.is_integer(column.type) or pa.types.is_null(column.type):
-        return column.cast(pa.float64()).to_numpy(zero_copy_only=False)  # Arrow parsed it: nulls are NaN
-    raw = column.to_numpy(zero_copy_only=False)
-    values = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy("float64", na_value=np.nan)
-    given = pd.Series(raw).notna().to_numpy() & (pd.Series(raw).astype(str).str.strip() != "").to_numpy()
-    bad = given & np.isnan(values)
-    if bad.any():
-        raise _bad_value(path, name, raw, bad, "a number")
+        values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)  # Arrow parsed it: nulls are NaN
+        raw = values
+    else:
+        raw = column.to_numpy(zero_copy_only=False)
+        values = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy("float64", na_value=np.nan)
+        given = pd.Series(raw).notna().to_numpy() & (pd.Series(raw).astype(str).str.strip() != "").to_numpy()
+        bad = given & np.isnan(values)
+        if bad.any():
+            raise _bad_value(path, name, raw, bad, "a number")
+    outside = RANGES[name].outside(values)
+    if outside.any():
+        raise _bad_value(path, name, raw, outside, RANGES[name].what)
     return values
 
 
@@ -176,8 +183,8 @@ def read_step_log(path: str) -> pd.DataFrame:
     NaN where empty) and ``prompt`` (text, "" where empty).
 
     Raises ``InputError`` naming the column and the data row (1-based, header
-    not counted) of a count that is not a whole number in [0, 2**53) or a score
-    that is not a number.
+    not counted) of a count that is not a whole number in [0, 2**53), or of a
+    score or time that is not a number in its range (``ranges.RANGES``).
     """
     table = _read_table(path)
     columns = {name: _counts(path, name, table.column(name)) for name in STEP_COLUMNS}

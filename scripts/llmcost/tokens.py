@@ -17,6 +17,7 @@ from .discovery import CELL_KEYS, RUN_KEYS
 from .errors import InputError
 from .latex import LATEX, Notes, booktabs, fewer_seeds_note, partial, seed_mark, with_notes
 from .steplogs import TOKEN_COLUMNS
+from .summation import mean
 
 
 def run_totals(steps: pd.DataFrame) -> pd.DataFrame:
@@ -42,7 +43,7 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
 
 def overall_frac(summary: pd.DataFrame) -> dict[str, float]:
     """Mean of frac_downstream_llm over each optimizer's cells."""
-    return {optimizer: float(cells["frac_downstream_llm"].mean())
+    return {optimizer: mean(cells["frac_downstream_llm"])
             for optimizer, cells in summary.groupby("optimizer", sort=True)}
 
 
@@ -125,9 +126,9 @@ def token_fraction_cells(summary: pd.DataFrame, optimizer: str, m) -> tuple[pd.D
         return partial(m.number(value, 1), count, total)
 
     rows = [[shown(pct.loc[d, model]) for model in models]
-            + [shown(pct.loc[d].mean(), present.loc[d].sum(), len(models))] for d in datasets]
-    rows.append([shown(pct[model].mean(), present[model].sum(), len(datasets)) for model in models]
-                + [shown(cells["frac_downstream_llm"].mean() * 100, cells["frac_downstream_llm"].notna().sum(),
+            + [shown(mean(pct.loc[d]), present.loc[d].sum(), len(models))] for d in datasets]
+    rows.append([shown(mean(pct[model]), present[model].sum(), len(datasets)) for model in models]
+                + [shown(mean(cells["frac_downstream_llm"]) * 100, cells["frac_downstream_llm"].notna().sum(),
                          len(datasets) * len(models))])
     frame = pd.DataFrame(rows, index=[*(m.text(d) for d in datasets), "Mean"],
                          columns=[*(m.text(model) for model in models), "Mean"])

@@ -104,7 +104,7 @@ _parse_time(cost_model, ROUTING["costs"])  # equal keep and route costs stop the
 
 def lib(*modules):
     """The llmcost modules a job imports, as inputs: editing one reruns the jobs using it."""
-    return [f"scripts/llmcost/{name}.py" for name in ("__init__", "errors", "outputs", *modules)]
+    return [f"scripts/llmcost/{name}.py" for name in ("__init__", "errors", "outputs", "summation", *modules)]
 
 
 def step_logs(wildcards):

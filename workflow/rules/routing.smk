@@ -15,8 +15,8 @@ rule routing_sweep:
     input:
         logits=router_file("logits"),
         router=router_file("router"),
-        code=lib("routing_model", "routing_data", "routing", "routing_metrics", "routing_resampling", "latex",
-                 "report_html"),
+        code=lib("routing_model", "routing_data", "ranges", "routing", "routing_metrics", "routing_resampling",
+                 "latex", "report_html"),
     output:
         logits=shown("routing/datasets/{dataset}/logits_sweep.json",
                      "../report/routing_sweep.rst", "Routing", "Data per dataset"),

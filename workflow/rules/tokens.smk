@@ -17,7 +17,7 @@ rule read_runs:
     input:
         logs=step_logs,
         racing=racing_logs,
-        code=lib("discovery", "steplogs", "optimization_logs", "runs"),
+        code=lib("discovery", "steplogs", "optimization_logs", "runs", "ranges"),
     output:
         steps=intermediate("steps/{dataset}.parquet"),
         racing=intermediate("racing/{dataset}.parquet"),
