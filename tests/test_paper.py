@@ -1,4 +1,5 @@
-"""The paper's numbers: one naming rule from keys to macros, every macro quoted, a paper that builds."""
+"""The paper's numbers: one naming rule from keys to macros, every macro quoted by the sections generated
+from the numbers present, a paper that builds."""
 
 import json
 import re
@@ -9,6 +10,7 @@ from conftest import REPO, snakemake
 
 from llmcost.errors import InputError
 from llmcost.numbers import macro_name, numbers_tex
+from llmcost.paper import SECTIONS, sections
 
 MACRO = re.compile(r"\\newcommand\{\\([A-Za-z]+)\}")
 
@@ -45,12 +47,57 @@ def test_the_bundled_numbers_are_the_artifacts_and_every_macro_is_unique():
     assert r"\newcommand{\TokensDownstreamSharePctCAPO}{96.6}" in (REPO / "results/numbers.tex").read_text()
 
 
+def quoted(numbers: dict, table_optimizer: str = "CAPO") -> set[str]:
+    """The macros the paper's generated sections quote for ``numbers``."""
+    text = "".join(sections(numbers, table_optimizer).values())
+    return set(re.findall(r"\\((?:Tokens|Optimization|Routing)[A-Za-z]+)", text))
+
+
 def test_the_paper_quotes_every_macro_and_only_defined_ones():
     defined = set(MACRO.findall((REPO / "results/numbers.tex").read_text()))
-    tex = (REPO / "paper/main.tex").read_text()
-    used = set(re.findall(r"\\((?:Tokens|Optimization|Routing)[A-Za-z]+)", tex))
+    used = quoted(json.loads((REPO / "results/numbers.json").read_text()))
     assert defined - used == set(), "macros the paper never quotes"
     assert used - defined == set(), "macros the paper quotes that numbers.tex does not define"
+    assert re.findall(r"\\input\{generated/(\w+)\.tex\}", (REPO / "paper/main.tex").read_text()) == list(SECTIONS)
+
+
+def filtered(numbers: dict, keep) -> dict:
+    """``numbers`` without the leaves and branches whose key ``keep`` rejects."""
+    return {key: filtered(value, keep) if isinstance(value, dict) else value
+            for key, value in numbers.items() if keep(key)}
+
+
+def test_the_sections_of_a_filtered_config_quote_only_its_macros():
+    bundled = json.loads((REPO / "results/numbers.json").read_text())
+    numbers = filtered(bundled, lambda key: key not in {"EvoPromptGA", "copa", "gsm8k", "qwen", "coqa_short"})
+    defined = set(MACRO.findall(numbers_tex(numbers)))
+    assert quoted(numbers) == defined
+    text = "".join(sections(numbers, "CAPO").values())
+    assert "EvoPromptGA" not in text and "coqa" not in text and r"\NumberMissing" not in text
+    assert "Figures~\\ref{fig:routing-1}--\\ref{fig:routing-3} show" in text
+
+
+def test_a_number_the_text_needs_but_numbers_json_lacks_prints_the_missing_marker():
+    bundled = json.loads((REPO / "results/numbers.json").read_text())
+    del bundled["tokens"]["runs_count"]["CAPO"]  # e.g. a numbers.json made by an older pipeline
+    bundled["optimization"]["racing_saved_pct"] = {}  # no racing log at all
+    bundled["optimization"]["wall_clock_hours"] = None
+    text = "".join(sections(bundled, "CAPO").values())
+    assert "Across the \\NumberMissing{} CAPO runs" in text
+    assert "No run has a racing log" in text and "\\OptimizationRacingSaved" not in text
+    assert "took\n\\OptimizationWallClockHours{} hours" in text  # null: its macro prints [missing]
+
+
+def test_datasets_of_other_optimizers_and_models_are_named_where_they_differ():
+    numbers = {"tokens": {"downstream_share_pct": {"A": 90.0, "B": 80.0},
+                          "downstream_share_by_dataset_pct": {"A": {"x": 1.0, "y": 2.0}, "B": {"y": 3.0}},
+                          "runs_count": {"A": 2, "B": 1}},
+               "optimization": {"score_at_table_budget_pct": {"A": 50.0},
+                                "score_at_table_budget_by_model_pct": {"A": {"m": 50.0}}}}
+    text = "".join(sections(numbers, "A").values())
+    assert "under B it is \\TokensDownstreamShareByDatasetPctBY{}\\,\\% on y" in text
+    assert "A averages\n\\OptimizationScoreAtTableBudgetByModelPctAM{}\\,\\% with m" in text
+    assert set(re.findall(r"\\((?:Tokens|Optimization)[A-Za-z]+)", text)) <= set(MACRO.findall(numbers_tex(numbers)))
 
 
 def pdf_text(workdir, pdftotext):

@@ -1,0 +1,173 @@
+"""Every shape of input runs: each shape is built from a subset or a small edit of the
+bundled data and run end to end through every artifact, the report's views and the
+paper; a shape the pipeline cannot analyse stops with one line saying what is missing.
+No shape ends in a traceback.
+
+Each shape is one Snakemake run (module-scoped, shared by its assertions) on tiny
+data: one or two datasets, one or two seeds, routing data cut to a few dozen queries
+and few resamples, so that a shape takes seconds.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import copy_workflow, snakemake
+
+from llmcost.outputs import read_csv
+
+RUNS = Path("data/capo/main_results")
+AUTOMIX = Path("data/automix")
+QUERIES = 40  # router queries kept per dataset
+ARTIFACT_DIRS = ("tokens", "optimization", "routing", "tables", "figures")
+FAST = {"routing": {"bootstrap": {"resamples": 20}, "holdout": {"splits": 3}}}
+
+
+def copy_runs(workdir: Path, cells, seeds=(42,), rename=None, keep=lambda path: True) -> Path:
+    """Copy the bundled runs of ``cells`` ((dataset, model, optimizer)) and ``seeds`` to
+    ``shape/runs``, renaming each part through ``rename`` and keeping the files ``keep`` accepts."""
+    rename = rename or {}
+    root = workdir / "shape/runs"
+    for dataset, model, optimizer in cells:
+        for seed in seeds:
+            source = workdir / RUNS / dataset / model / optimizer / f"seed{seed}"
+            target = root / rename.get(dataset, dataset) / rename.get(model, model) / \
+                rename.get(optimizer, optimizer) / f"seed{seed}"
+            shutil.copytree(source, target, ignore=lambda folder, names: [
+                n for n in names if (Path(folder) / n).is_file() and not keep(Path(folder) / n)])
+    return root
+
+
+def copy_routing(workdir: Path, datasets, queries: int = QUERIES, rename=None) -> dict:
+    """The first ``queries`` queries of the bundled router datasets, as plain .jsonl."""
+    rename = rename or {}
+    folder = workdir / "shape/routing"
+    folder.mkdir(parents=True, exist_ok=True)
+    for dataset in datasets:
+        name = rename.get(dataset, dataset)
+        for kind, source in (("logits", f"logits_entropy/{dataset}_answerlogits.jsonl.gz"),
+                             ("router", f"router_data/router_data_{dataset}.jsonl.gz")):
+            lines = gzip.decompress((workdir / AUTOMIX / source).read_bytes()).decode().splitlines()
+            (folder / f"{name}.{kind}.jsonl").write_text("\n".join(lines[:queries]) + "\n")
+    return {"logits": f"{folder}/{{dataset}}.logits.jsonl", "router": f"{folder}/{{dataset}}.router.jsonl"}
+
+
+def no_test_scores(workdir: Path, root: Path) -> None:
+    for log in root.rglob("step_results_eval.csv.gz"):
+        frame = pd.read_csv(log)
+        log.unlink()
+        frame.drop(columns=["test_score"]).to_csv(log.with_suffix(""), index=False)
+
+
+#: names in several scripts, with spaces, braces and LaTeX specials
+NAMES = {"agnews": "Новости {дня}", "copa": "新闻 & 日本語", "llama": "Λάμα_1", "mistral": "mis%tral~$",
+         "cnli_short": "ニュース #1", "coqa_short": "qa{x}^2"}
+
+
+def shape_config(workdir: Path, name: str) -> dict:
+    """Make the shape's data in ``workdir`` and return its config (tokens, optimization, routing)."""
+    one_router = copy_routing(workdir, ["cnli_short"]) if name != "names" else None
+    if name == "no racing logs":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO"), ("agnews", "llama", "EvoPromptGA"),
+                                   ("copa", "qwen", "CAPO")], keep=lambda p: p.name != "prompt_scores.parquet")
+        return {"tokens": {"runs": str(runs)}, "routing": one_router}
+    if name == "no test scores":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO"), ("agnews", "qwen", "EvoPromptGA")])
+        no_test_scores(workdir, runs)
+        return {"tokens": {"runs": str(runs)}, "routing": one_router}
+    if name == "one optimizer":
+        runs = copy_runs(workdir, [("agnews", "llama", "EvoPromptGA"), ("copa", "mistral", "EvoPromptGA")],
+                         seeds=(42, 43))
+        return {"tokens": {"runs": str(runs), "table_optimizer": "EvoPromptGA"}, "routing": one_router}
+    if name == "one run":
+        runs = copy_runs(workdir, [("gsm8k", "qwen", "CAPO")])
+        return {"tokens": {"runs": str(runs)}, "routing": one_router}
+    if name == "different models":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO"), ("agnews", "mistral", "CAPO"),
+                                   ("copa", "qwen", "CAPO"), ("copa", "qwen", "EvoPromptGA")], seeds=(42, 43))
+        return {"tokens": {"runs": str(runs)}, "routing": copy_routing(workdir, ["cnli_short", "coqa_short"])}
+    if name == "names":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO"), ("copa", "mistral", "CAPO"),
+                                   ("copa", "llama", "EvoPromptGA")], rename=NAMES)
+        braced = workdir / "shape/proj{1}/runs"
+        braced.parent.mkdir(parents=True)
+        runs.rename(braced)
+        return {"tokens": {"runs": str(braced)},
+                "routing": copy_routing(workdir, ["cnli_short", "coqa_short"], rename=NAMES)}
+    if name == "one query":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO")])
+        return {"tokens": {"runs": str(runs)}, "routing": copy_routing(workdir, ["cnli_short"], queries=1)}
+    if name == "no routing datasets":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO")])
+        (workdir / "shape/routing").mkdir(parents=True)
+        return {"tokens": {"runs": str(runs)}, "routing": {"logits": f"{workdir}/shape/routing/{{dataset}}.l.jsonl",
+                                                           "router": f"{workdir}/shape/routing/{{dataset}}.r.jsonl"}}
+    if name == "no token runs":
+        (workdir / "shape/runs").mkdir(parents=True)
+        return {"tokens": {"runs": str(workdir / "shape/runs")}, "routing": one_router}
+    raise ValueError(name)
+
+
+def merged(config: dict, extra: dict) -> dict:
+    for key, value in extra.items():
+        config[key] = merged(config.get(key) or {}, value) if isinstance(value, dict) else value
+    return config
+
+
+class Shape:
+    """One shape's run: its folder, its output folder, and what Snakemake printed."""
+
+    def __init__(self, workdir: Path, result):
+        self.workdir, self.out = workdir, workdir / "out"
+        self.returncode, self.output = result.returncode, result.stdout + result.stderr
+
+    def numbers(self) -> dict:
+        return json.loads((self.out / "numbers.json").read_text())
+
+
+RUNS_SHAPES = ["no racing logs", "no test scores", "one optimizer", "one run", "different models", "names",
+               "one query"]
+STOP_SHAPES = {"no routing datasets": r"no file matches this pattern \(config routing\.logits\)",
+               "no token runs": r"no runs found"}
+
+
+def run_shape(tmp_path_factory, name: str, paper: bool) -> Shape:
+    workdir = copy_workflow(tmp_path_factory.mktemp(re.sub(r"\W", "_", name)))
+    config = merged(merged(shape_config(workdir, name), FAST), {"output": "out"})
+    (workdir / "shape.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
+    targets = ["all", "paper/main.pdf"] if paper else ["all"]
+    return Shape(workdir, snakemake(workdir, *targets, "--cores", "2", "--configfile", "shape.yaml",
+                                    check=False))
+
+
+@pytest.fixture(scope="module", params=RUNS_SHAPES)
+def shape(request, tmp_path_factory, pdflatex):
+    return run_shape(tmp_path_factory, request.param, paper=True)
+
+
+def test_a_shape_runs_through_every_artifact_view_and_the_paper(shape):
+    assert "Traceback" not in shape.output, shape.output[-4000:]
+    assert shape.returncode == 0, shape.output[-4000:]
+    artifacts = [p for p in shape.out.rglob("*") if p.is_file()]
+    assert {p.relative_to(shape.out).parts[0] for p in artifacts} >= set(ARTIFACT_DIRS)
+    assert all(p.stat().st_size > 0 for p in artifacts)
+    views = list((shape.workdir / ".build").rglob("report/**/*.html"))
+    assert len(views) == len([p for p in artifacts if p.suffix in (".tex", ".csv", ".json")
+                              and p.name != "curve.csv"])
+    assert (shape.workdir / "paper/main.pdf").stat().st_size > 0
+    assert "Glyph" not in shape.output and "RuntimeWarning" not in shape.output
+
+
+@pytest.mark.parametrize("name", STOP_SHAPES)
+def test_a_shape_without_inputs_stops_with_one_line(tmp_path_factory, name):
+    shape = run_shape(tmp_path_factory, name, paper=False)
+    assert shape.returncode != 0 and "Traceback" not in shape.output
+    errors = [line for line in shape.output.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and re.search(STOP_SHAPES[name], errors[0]), shape.output
