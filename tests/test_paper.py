@@ -22,6 +22,17 @@ def test_a_macro_name_is_the_key_path_with_digits_spelled_and_separators_strippe
     assert macro_name(("tokens", "x", "007")) == "TokensXZeroZeroSeven"
 
 
+def test_names_in_other_scripts_get_distinct_macros_that_do_not_change_when_names_are_added():
+    names = ["Новости", "Погода", "新闻", "体育", "ニュース", "スポーツ", "Ελληνικά", "Αθλητικά", "café", "cafe"]
+    numbers = {"tokens": {"share_pct": {name: 1.0 for name in names}}}
+    defined = MACRO.findall(numbers_tex(numbers))
+    assert len(defined) == len(set(defined)) == len(names)
+    assert all(name.isascii() and name.isalpha() for name in defined)
+    assert macro_name(("tokens", "café")) == "TokensCafe" + macro_name(("café",))[4:]
+    alone = macro_name(("tokens", "share_pct", "Новости"))
+    assert alone in defined and MACRO.findall(numbers_tex({"tokens": {"share_pct": {"Новости": 1.0}}})) == [alone]
+
+
 def test_names_that_collide_are_an_error_naming_both_keys():
     with pytest.raises(InputError, match=r"keys tokens\.share_pct\.sst-5 and tokens\.share_pct\.sst_5 both give "
                                          r"the macro \\TokensSharePctSstFive"):

@@ -66,14 +66,19 @@ def no_test_scores(workdir: Path, root: Path) -> None:
         frame.drop(columns=["test_score"]).to_csv(log.with_suffix(""), index=False)
 
 
-#: names in several scripts, with spaces, braces and LaTeX specials
-NAMES = {"agnews": "Новости {дня}", "copa": "新闻 & 日本語", "llama": "Λάμα_1", "mistral": "mis%tral~$",
-         "cnli_short": "ニュース #1", "coqa_short": "qa{x}^2"}
+#: names in several scripts, with spaces and LaTeX specials (braces: see BRACES)
+NAMES = {"agnews": "Новости дня", "copa": "新闻 & 日本語", "llama": "Λάμα_1", "mistral": "mis%tral~$\\",
+         "cnli_short": "ニュース #1", "coqa_short": "qa^2 <x>"}
+
+
+#: the shapes whose routing data is the first queries of one bundled dataset
+ONE_ROUTER = {"no racing logs", "no test scores", "one optimizer", "one run", "no token runs",
+              "braces in a dataset name", "braces in the runs folder"}
 
 
 def shape_config(workdir: Path, name: str) -> dict:
     """Make the shape's data in ``workdir`` and return its config (tokens, optimization, routing)."""
-    one_router = copy_routing(workdir, ["cnli_short"]) if name != "names" else None
+    one_router = copy_routing(workdir, ["cnli_short"]) if name in ONE_ROUTER else None
     if name == "no racing logs":
         runs = copy_runs(workdir, [("agnews", "llama", "CAPO"), ("agnews", "llama", "EvoPromptGA"),
                                    ("copa", "qwen", "CAPO")], keep=lambda p: p.name != "prompt_scores.parquet")
@@ -96,11 +101,19 @@ def shape_config(workdir: Path, name: str) -> dict:
     if name == "names":
         runs = copy_runs(workdir, [("agnews", "llama", "CAPO"), ("copa", "mistral", "CAPO"),
                                    ("copa", "llama", "EvoPromptGA")], rename=NAMES)
+        return {"tokens": {"runs": str(runs)},
+                "routing": copy_routing(workdir, ["cnli_short", "coqa_short"], rename=NAMES)}
+    if name == "braces in a dataset name":
+        return {"tokens": {"runs": str(copy_runs(workdir, [("agnews", "llama", "CAPO")], rename={"agnews": "ag{news}"}))},
+                "routing": one_router}
+    if name == "braces in the runs folder":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO")])
         braced = workdir / "shape/proj{1}/runs"
         braced.parent.mkdir(parents=True)
-        runs.rename(braced)
-        return {"tokens": {"runs": str(braced)},
-                "routing": copy_routing(workdir, ["cnli_short", "coqa_short"], rename=NAMES)}
+        return {"tokens": {"runs": str(runs.rename(braced))}, "routing": one_router}
+    if name == "braces in a router dataset name":
+        return {"tokens": {"runs": str(copy_runs(workdir, [("agnews", "llama", "CAPO")]))},
+                "routing": copy_routing(workdir, ["cnli_short"], rename={"cnli_short": "cnli{short}"})}
     if name == "one query":
         runs = copy_runs(workdir, [("agnews", "llama", "CAPO")])
         return {"tokens": {"runs": str(runs)}, "routing": copy_routing(workdir, ["cnli_short"], queries=1)}
@@ -135,7 +148,10 @@ class Shape:
 RUNS_SHAPES = ["no racing logs", "no test scores", "one optimizer", "one run", "different models", "names",
                "one query"]
 STOP_SHAPES = {"no routing datasets": r"no file matches this pattern \(config routing\.logits\)",
-               "no token runs": r"no runs found"}
+               "no token runs": r"no runs found",
+               "braces in a dataset name": r"shape/runs/ag\{news\}: a brace in the name of a dataset",
+               "braces in the runs folder": r"shape/proj\{1\}: a brace in the name of the runs folder",
+               "braces in a router dataset name": r"cnli\{short\}\.logits\.jsonl: a brace in the name"}
 
 
 def run_shape(tmp_path_factory, name: str, paper: bool) -> Shape:
