@@ -57,17 +57,22 @@ class Run:
         return cls(dataset, model, optimizer, seed, "/".join(relative[:-1]), log_path)
 
 
+#: Characters Snakemake reads in any input or output path: {name} is a wildcard, <name> a
+#: path variable; there is no escape, and it fails without naming the file.
+SNAKEMAKE_MARKUP = re.compile(r"[{}<>]")
+
+
 def no_braces(path: str, what: str) -> None:
-    """Stop on a brace in a path Snakemake would have to take: it reads ``{name}`` in any input
-    or output path as a wildcard (there is no escape), and fails without naming the file."""
-    if "{" in path or "}" in path:
+    """Stop, naming the outermost folder (or file) concerned, on a brace or angle bracket in a path."""
+    if SNAKEMAKE_MARKUP.search(path):
         folder = path
-        while "{" in os.path.dirname(folder) or "}" in os.path.dirname(folder):
+        while SNAKEMAKE_MARKUP.search(os.path.dirname(folder)):
             folder = os.path.dirname(folder)
         raise InputError(
-            f"{folder}: a brace in the name of {what}. Snakemake reads {{...}} in a file path as a "
-            f"wildcard, so the pipeline cannot take this path. Rename it without braces, or (for a "
-            f"folder you cannot rename) point the config at a link to it: ln -s '{folder}' <new name>.")
+            f"{folder}: a brace or angle bracket in the name of {what}. Snakemake reads {{...}} in a "
+            f"file path as a wildcard and <...> as a path variable, so the pipeline cannot take this "
+            f"path. Rename it without them, or (for a folder you cannot rename) point the config at "
+            f"a link to it: ln -s '{folder}' <new name>.")
 
 
 def _subdirs(path: str) -> list[str]:

@@ -105,7 +105,8 @@ def tokens_section(q: Quote, table_optimizer: str) -> str:
     by_dataset = [f"the downstream share under {n} is {by_name(q, (*key, o), q.keys(*key, o), [], 'on')}"
                   if i == 0 else f"under {n} it is {by_name(q, (*key, o), q.keys(*key, o), first, 'on')}"
                   for i, (o, n) in enumerate(zip(optimizers, names))]
-    runs = [f"{q('tokens', 'runs_count', o)} {n} runs" for o, n in zip(optimizers, names)]
+    runs = [f"{q('tokens', 'runs_count', o)} {n} run{'' if q.get('tokens', 'runs_count', o) == 1 else 's'}"
+            for o, n in zip(optimizers, names)]
     text = (f"Across the {listed(runs)}"
             f", the downstream LLM, which evaluates the candidate prompts,\nconsumes {listed(shares)}\n"
             f"(Table~\\ref{{tab:token-fraction}}); the meta-LLM that writes the prompts spends the rest.\n"
