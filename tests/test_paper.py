@@ -128,3 +128,14 @@ def test_the_paper_builds_and_follows_a_changed_number(rerun_copy, pdflatex, pdf
     assert after == "79.2"  # CAPO's mean over cells at 3e6 tokens (79.22), in scores.csv
     log = (rerun_copy / "logs/paper.log").read_text()
     assert "built from results/" in log
+
+
+def test_the_paper_of_a_filtered_config_builds(rerun_copy, pdflatex, pdftotext):
+    snakemake(rerun_copy, "--cores", "2", "paper/main.pdf", "--config", 'tokens={"datasets": ["agnews"]}',
+              "output=agnews_only")
+    text = " ".join(pdf_text(rerun_copy, pdftotext).split())
+    numbers = json.loads((rerun_copy / "agnews_only/numbers.json").read_text())
+    share = numbers["tokens"]["downstream_share_pct"]["CAPO"]
+    assert f"consumes {share:.1f} % of the input tokens under CAPO" in text
+    assert "on agnews" in text and "on copa" not in text and "[missing]" not in text
+    assert "built from agnews_only/" in (rerun_copy / "logs/paper.log").read_text()

@@ -195,7 +195,7 @@ def test_a_shape_has_a_paper_with_its_numbers(shape, pdflatex, pdftotext):
 
 
 #: what the paper of a shape says that the bundled paper does not
-SHAPE_TEXT = {"no racing logs": "No run has a racing log (prompt_scores.parquet), so racing savings are not reported",
+SHAPE_TEXT = {"no racing logs": "so racing savings are not reported",
               "no test scores": "reach a test score of [missing] %",
               "one optimizer": "Across the 4 EvoPromptGA runs,",
               "one run": "Across the 1 CAPO run,",

@@ -93,13 +93,13 @@ def tokens_section(q: Quote, table_optimizer: str) -> str:
     shares = [f"{q('tokens', 'downstream_share_pct', o)}\\,\\% of the input tokens under {names[0]}"
               if i == 0 else f"{q('tokens', 'downstream_share_pct', o)}\\,\\% under {n}"
               for i, (o, n) in enumerate(zip(optimizers, names))]
-    per_run = [f"{article(n).capitalize() if i == 0 else article(n)} {n} run"
-               + (" uses " if i == 0 else " ")
-               + f"{q('tokens', 'mean_tokens_per_run_millions', o)} million"
-               + (" tokens on average" if i == 0 else "")
-               + f" ({q('tokens', 'mean_input_tokens_per_run_millions', o)} million"
-               + (" of them input)" if i == 0 else " input)")
-               for i, (o, n) in enumerate(zip(optimizers, names))]
+    per_run = []
+    for i, (o, n) in enumerate(zip(optimizers, names)):
+        total, inputs = (q("tokens", key, o) for key in ("mean_tokens_per_run_millions",
+                                                          "mean_input_tokens_per_run_millions"))
+        per_run.append(f"{article(n).capitalize()} {n} run uses {total} million\ntokens on average "
+                       f"({inputs} million of them input)" if i == 0 else
+                       f"{article(n)} {n} run {total} million\n({inputs} million input)")
     key = ("tokens", "downstream_share_by_dataset_pct")
     first = q.keys(*key, optimizers[0]) if optimizers else []
     by_dataset = [f"the downstream share under {n} is {by_name(q, (*key, o), q.keys(*key, o), [], 'on')}"
