@@ -64,6 +64,12 @@ def build(document: Path, results: Path) -> list[str]:
     return problems
 
 
+def no_font_count(document: Path) -> int:
+    """How many characters the last pass printed as a boxed ? (main.tex's fallback)."""
+    log = document.with_suffix(".log").read_text(errors="replace")
+    return log.count("paper: a character without a font")
+
+
 def main() -> int:
     document, results, table_optimizer = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     write_sections(document, results, table_optimizer)
@@ -73,6 +79,11 @@ def main() -> int:
         for line in problems:
             print(f"  {line}", file=sys.stderr)
         return 1
+    unset = no_font_count(document)
+    if unset:
+        print(f"paper: WARNING: characters of names that pdflatex's Latin-script setup has no font for "
+              f"print as a boxed ? in {unset} places (the artifacts keep the names verbatim).",
+              file=sys.stderr)
     print(f"paper: {document.with_suffix('.pdf')} built from {results}/")
     return 0
 
