@@ -62,7 +62,7 @@ class Run:
 SNAKEMAKE_MARKUP = re.compile(r"[{}<>]")
 
 
-def no_braces(path: str, what: str) -> None:
+def no_wildcard_markup(path: str, what: str) -> None:
     """Stop, naming the outermost folder (or file) concerned, on a brace or angle bracket in a path."""
     if SNAKEMAKE_MARKUP.search(path):
         folder = path
@@ -119,7 +119,7 @@ def discover_runs(root: str, datasets=(), models=(), optimizers=(), seeds=(),
     ``run_choice`` maps the seed folder (relative to root) to the one to take.
     """
     run_choice = run_choice or {}
-    no_braces(root, "the runs folder (config tokens.runs)")
+    no_wildcard_markup(root, "the runs folder (config tokens.runs)")
     if not os.path.isdir(root):
         raise InputError(f"{root}: the runs folder (config tokens.runs) does not exist. "
                          f"Point tokens.runs at the folder that holds {{dataset}}/{{model}}/... .")
@@ -198,7 +198,7 @@ def _the_run(root, dataset, model, optimizer, seed_name, seed, run_choice) -> Ru
     if log_path is None:
         raise InputError(f"{run_dir}: no step log; expected one of {', '.join(STEP_LOG_NAMES)}. "
                          f"Copy the run's step log there, or remove the run folder.")
-    no_braces(log_path, "a dataset, model, optimizer or run folder")
+    no_wildcard_markup(log_path, "a dataset, model, optimizer or run folder")
     return Run(dataset, model, optimizer, seed, f"{seed_rel}/{run_dirs[0]}", log_path)
 
 
@@ -270,7 +270,7 @@ def discover_routing_datasets(logits_pattern: str, router_pattern: str, datasets
     ``.jsonl`` pattern accepts the plain and the gzipped file, not both.
     """
     for key, pattern in (("logits", logits_pattern), ("router", router_pattern)):
-        no_braces(os.path.dirname(pattern.replace("{dataset}", "")) or ".",
+        no_wildcard_markup(os.path.dirname(pattern.replace("{dataset}", "")) or ".",
                   f"a folder in config routing.{key} ({pattern})")
     with_logits, with_router = _files_matching(logits_pattern), _files_matching(router_pattern)
     if datasets:
@@ -305,7 +305,7 @@ def discover_routing_datasets(logits_pattern: str, router_pattern: str, datasets
                        _one_file(dataset, with_router[dataset], "router")) for dataset in chosen}
     for paths in files.values():
         for path in paths:
-            no_braces(path, "a router dataset's file")
+            no_wildcard_markup(path, "a router dataset's file")
     return files
 
 
