@@ -1,7 +1,10 @@
-"""Build the paper from the published artifacts: pdflatex twice, then check its log.
+"""Build the paper from the published artifacts: its sections' text, pdflatex twice, its log checked.
 
-    python scripts/build_paper.py paper/main.tex results
+    python scripts/build_paper.py paper/main.tex results CAPO
 
+The last argument is the config's tokens.table_optimizer (the token tables'
+optimizer, named in their captions). Each section's text is written into
+``generated/`` beside the document from ``numbers.json`` (llmcost/paper.py).
 The document reads the artifacts through ``\\resultsdir`` (defined here as the
 output folder, relative to the document). Exits 1 naming the problem when
 pdflatex is missing (with the command to install it), on a LaTeX error, an
@@ -11,6 +14,7 @@ number the pipeline no longer makes does not build.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,11 +22,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+from llmcost.paper import GENERATED, links, sections
+
 INSTALL = ("sudo apt-get install --no-install-recommends texlive-latex-base "
            "texlive-latex-recommended texlive-latex-extra")
 #: Lines of a LaTeX log that mean the PDF is not what the source says.
 PROBLEMS = re.compile(r"^!|Undefined control sequence|Reference `[^']*' on page \d+ undefined|"
                       r"There were undefined references|Citation `[^']*' .*undefined")
+
+
+def write_sections(document: Path, results: Path, table_optimizer: str) -> None:
+    """Each section's text from the numbers present, and links to figures whose paths TeX cannot take."""
+    numbers = json.loads((results / "numbers.json").read_text(encoding="utf-8"))
+    folder = document.parent / GENERATED
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    for name, text in sections(numbers, table_optimizer).items():
+        (folder / f"{name}.tex").write_text(text, encoding="utf-8")
+    for link, artifact in links(numbers).items():
+        (document.parent / link).symlink_to((results / artifact).resolve())
 
 
 def build(document: Path, results: Path) -> list[str]:
@@ -46,14 +64,26 @@ def build(document: Path, results: Path) -> list[str]:
     return problems
 
 
+def no_font_count(document: Path) -> int:
+    """How many characters the last pass printed as a boxed ? (main.tex's fallback)."""
+    log = document.with_suffix(".log").read_text(errors="replace")
+    return log.count("paper: a character without a font")
+
+
 def main() -> int:
-    document, results = Path(sys.argv[1]), Path(sys.argv[2])
+    document, results, table_optimizer = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    write_sections(document, results, table_optimizer)
     problems = build(document, results)
     if problems:
         print(f"paper: {document} does not build cleanly from {results}/:", file=sys.stderr)
         for line in problems:
             print(f"  {line}", file=sys.stderr)
         return 1
+    unset = no_font_count(document)
+    if unset:
+        print(f"paper: WARNING: characters of names that pdflatex's Latin-script setup has no font for "
+              f"print as a boxed ? in {unset} places (the artifacts keep the names verbatim).",
+              file=sys.stderr)
     print(f"paper: {document.with_suffix('.pdf')} built from {results}/")
     return 0
 

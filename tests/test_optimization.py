@@ -19,7 +19,8 @@ from llmcost.optimization import (
     score_summary, scores_at_budgets, wall_clock_hours, with_cumulative_input_tokens)
 from llmcost.optimization_figures import score_vs_tokens_figure
 from llmcost.optimization_logs import PROMPT_SCORES_NAME, optimization_steps, racing_counts, step_scores
-from llmcost.optimization_tables import optimizer_scores_table, racing_savings_table
+from llmcost.optimization_tables import optimizer_scores_table, racing_savings_cells, racing_savings_table
+from llmcost.report_html import HTML, table_page
 from llmcost.steplogs import TOKEN_COLUMNS
 
 RUNS_ROOT = REPO / "data" / "capo" / "main_results"
@@ -466,9 +467,11 @@ def test_racing_table_marks_a_dataset_and_model_without_racing_logs_and_partial_
     assert "no racing log" in text and "(k/N): the mean over the k of N cells" in text
 
 
-def test_racing_table_without_any_racing_log_says_so():
+def test_racing_table_without_any_racing_log_says_so_and_so_does_its_view():
     empty = pd.DataFrame(columns=["dataset", "model", "optimizer", "evaluated_blocks", "full_blocks"])
     assert "No run has a racing log" in racing_savings_table(racing_savings(empty))
+    view = table_page("tables/racing_savings.tex", *racing_savings_cells(racing_savings(empty), HTML))
+    assert "<tbody>\n  </tbody>" in view and "No run has a racing log (prompt_scores.parquet)" in view
 
 
 def test_tables_compile_with_pdflatex(bundled, pdflatex, tmp_path):

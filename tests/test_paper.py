@@ -1,4 +1,5 @@
-"""The paper's numbers: one naming rule from keys to macros, every macro quoted, a paper that builds."""
+"""The paper's numbers: one naming rule from keys to macros, every macro quoted by the sections generated
+from the numbers present, a paper that builds."""
 
 import json
 import re
@@ -9,6 +10,7 @@ from conftest import REPO, snakemake
 
 from llmcost.errors import InputError
 from llmcost.numbers import macro_name, numbers_tex
+from llmcost.paper import SECTIONS, sections
 
 MACRO = re.compile(r"\\newcommand\{\\([A-Za-z]+)\}")
 
@@ -18,6 +20,17 @@ def test_a_macro_name_is_the_key_path_with_digits_spelled_and_separators_strippe
     assert macro_name(("tokens", "downstream_share_by_dataset_pct", "CAPO", "sst-5")) == \
         "TokensDownstreamShareByDatasetPctCAPOSstFive"
     assert macro_name(("tokens", "x", "007")) == "TokensXZeroZeroSeven"
+
+
+def test_names_in_other_scripts_get_distinct_macros_that_do_not_change_when_names_are_added():
+    names = ["Новости", "Погода", "新闻", "体育", "ニュース", "スポーツ", "Ελληνικά", "Αθλητικά", "café", "cafe"]
+    numbers = {"tokens": {"share_pct": {name: 1.0 for name in names}}}
+    defined = MACRO.findall(numbers_tex(numbers))
+    assert len(defined) == len(set(defined)) == len(names)
+    assert all(name.isascii() and name.isalpha() for name in defined)
+    assert macro_name(("tokens", "café")) == "TokensCafe" + macro_name(("café",))[4:]
+    alone = macro_name(("tokens", "share_pct", "Новости"))
+    assert alone in defined and MACRO.findall(numbers_tex({"tokens": {"share_pct": {"Новости": 1.0}}})) == [alone]
 
 
 def test_names_that_collide_are_an_error_naming_both_keys():
@@ -45,12 +58,57 @@ def test_the_bundled_numbers_are_the_artifacts_and_every_macro_is_unique():
     assert r"\newcommand{\TokensDownstreamSharePctCAPO}{96.6}" in (REPO / "results/numbers.tex").read_text()
 
 
+def quoted(numbers: dict, table_optimizer: str = "CAPO") -> set[str]:
+    """The macros the paper's generated sections quote for ``numbers``."""
+    text = "".join(sections(numbers, table_optimizer).values())
+    return set(re.findall(r"\\((?:Tokens|Optimization|Routing)[A-Za-z]+)", text))
+
+
 def test_the_paper_quotes_every_macro_and_only_defined_ones():
     defined = set(MACRO.findall((REPO / "results/numbers.tex").read_text()))
-    tex = (REPO / "paper/main.tex").read_text()
-    used = set(re.findall(r"\\((?:Tokens|Optimization|Routing)[A-Za-z]+)", tex))
+    used = quoted(json.loads((REPO / "results/numbers.json").read_text()))
     assert defined - used == set(), "macros the paper never quotes"
     assert used - defined == set(), "macros the paper quotes that numbers.tex does not define"
+    assert re.findall(r"\\input\{generated/(\w+)\.tex\}", (REPO / "paper/main.tex").read_text()) == list(SECTIONS)
+
+
+def filtered(numbers: dict, keep) -> dict:
+    """``numbers`` without the leaves and branches whose key ``keep`` rejects."""
+    return {key: filtered(value, keep) if isinstance(value, dict) else value
+            for key, value in numbers.items() if keep(key)}
+
+
+def test_the_sections_of_a_filtered_config_quote_only_its_macros():
+    bundled = json.loads((REPO / "results/numbers.json").read_text())
+    numbers = filtered(bundled, lambda key: key not in {"EvoPromptGA", "copa", "gsm8k", "qwen", "coqa_short"})
+    defined = set(MACRO.findall(numbers_tex(numbers)))
+    assert quoted(numbers) == defined
+    text = "".join(sections(numbers, "CAPO").values())
+    assert "EvoPromptGA" not in text and "coqa" not in text and r"\NumberMissing" not in text
+    assert "Figures~\\ref{fig:routing-1}--\\ref{fig:routing-3} show" in text
+
+
+def test_a_number_the_text_needs_but_numbers_json_lacks_prints_the_missing_marker():
+    bundled = json.loads((REPO / "results/numbers.json").read_text())
+    del bundled["tokens"]["runs_count"]["CAPO"]  # e.g. a numbers.json made by an older pipeline
+    bundled["optimization"]["racing_saved_pct"] = {}  # no racing log at all
+    bundled["optimization"]["wall_clock_hours"] = None
+    text = "".join(sections(bundled, "CAPO").values())
+    assert "Across the \\NumberMissing{} CAPO runs" in text
+    assert "No run has a racing log" in text and "\\OptimizationRacingSaved" not in text
+    assert "took\n\\OptimizationWallClockHours{} hours" in text  # null: its macro prints [missing]
+
+
+def test_datasets_of_other_optimizers_and_models_are_named_where_they_differ():
+    numbers = {"tokens": {"downstream_share_pct": {"A": 90.0, "B": 80.0},
+                          "downstream_share_by_dataset_pct": {"A": {"x": 1.0, "y": 2.0}, "B": {"y": 3.0}},
+                          "runs_count": {"A": 2, "B": 1}},
+               "optimization": {"score_at_table_budget_pct": {"A": 50.0},
+                                "score_at_table_budget_by_model_pct": {"A": {"m": 50.0}}}}
+    text = "".join(sections(numbers, "A").values())
+    assert "under B it is \\TokensDownstreamShareByDatasetPctBY{}\\,\\% on y" in text
+    assert "A averages\n\\OptimizationScoreAtTableBudgetByModelPctAM{}\\,\\% with m" in text
+    assert set(re.findall(r"\\((?:Tokens|Optimization)[A-Za-z]+)", text)) <= set(MACRO.findall(numbers_tex(numbers)))
 
 
 def pdf_text(workdir, pdftotext):
@@ -70,3 +128,14 @@ def test_the_paper_builds_and_follows_a_changed_number(rerun_copy, pdflatex, pdf
     assert after == "79.2"  # CAPO's mean over cells at 3e6 tokens (79.22), in scores.csv
     log = (rerun_copy / "logs/paper.log").read_text()
     assert "built from results/" in log
+
+
+def test_the_paper_of_a_filtered_config_builds(rerun_copy, pdflatex, pdftotext):
+    snakemake(rerun_copy, "--cores", "2", "paper/main.pdf", "--config", 'tokens={"datasets": ["agnews"]}',
+              "output=agnews_only")
+    text = " ".join(pdf_text(rerun_copy, pdftotext).split())
+    numbers = json.loads((rerun_copy / "agnews_only/numbers.json").read_text())
+    share = numbers["tokens"]["downstream_share_pct"]["CAPO"]
+    assert f"consumes {share:.1f} % of the input tokens under CAPO" in text
+    assert "on agnews" in text and "on copa" not in text and "[missing]" not in text
+    assert "built from agnews_only/" in (rerun_copy / "logs/paper.log").read_text()

@@ -194,6 +194,21 @@ def test_held_out_statistics_over_seeded_splits():
     assert (result["n_defined"], result["splits"]) == (4, 4)
 
 
+@pytest.mark.parametrize("rows", [1, 2, 3])
+def test_a_dataset_of_one_to_three_queries_gives_numbers_or_nulls_and_no_numpy_warning(rows):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = to_jsonable(rr.dataset_metrics(tiny().iloc[:rows], 0.05, {"splits": 3},
+                                                {"resamples": 20, "seed": 0}))
+    held_out = result["routers"]["logits"]["held_out_delta_IBC"]
+    if rows == 1:  # no split has a calibration and a test query
+        assert held_out["mean"] is None and held_out["n_defined"] == 0
+        assert held_out["note"].startswith("1 query gives 0 calibration and 1 test queries")
+    else:
+        assert "note" not in held_out and held_out["splits"] == 3
+
+
 # --- The bundled data against a naive implementation ------------------------------------------
 
 def load(dataset: str) -> pd.DataFrame:

@@ -46,8 +46,19 @@ def test_disagreeing_rows_of_a_step_warn_with_run_and_step(caplog):
     with caplog.at_level(logging.WARNING, logger="llmcost"):
         steps = first_row_per_step(frame, source="agnews/llama/CAPO/seed42/x/y")
     assert steps["input_tokens_meta_llm"].tolist() == [10, 5]
-    assert "agnews/llama/CAPO/seed42/x/y: step 1 has rows whose token counts disagree" in caplog.text
-    assert "step 2" not in caplog.text
+    assert "agnews/llama/CAPO/seed42/x/y: 1 of 2 steps (1) have rows whose token counts disagree" in caplog.text
+
+
+def test_a_step_log_appended_twice_warns_once_saying_how_many_steps(caplog):
+    once = pd.DataFrame({"step": range(1, 101), "input_tokens_meta_llm": range(100),
+                         "output_tokens_meta_llm": 1, "input_tokens_downstream_llm": 100,
+                         "output_tokens_downstream_llm": 0})
+    resumed = once.assign(input_tokens_meta_llm=once["input_tokens_meta_llm"] + 1)  # the steps redone
+    with caplog.at_level(logging.WARNING, logger="llmcost"):
+        steps = first_row_per_step(pd.concat([once, resumed]), source="run-x")
+    assert steps["input_tokens_meta_llm"].tolist() == list(range(100))
+    assert len(caplog.records) == 1
+    assert "run-x: 100 of 100 steps (1, 2, 3, 4, 5, ...) have rows whose token counts disagree" in caplog.text
 
 
 def test_missing_token_column_names_the_file_and_column(tmp_path):

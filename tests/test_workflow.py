@@ -56,6 +56,15 @@ def test_wrong_type_stops_with_the_key(tmp_path):
     assert "seeds" in result.stdout + result.stderr
 
 
+def test_a_repeated_budget_stops_at_start_naming_the_key(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    (workdir / "budgets.yaml").write_text("optimization:\n  budgets: [1000000, 1e6, 5000000]\n")
+    result = snakemake(workdir, "-n", "--configfile", "budgets.yaml", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in output
+    assert "Error: config optimization.budgets: [1000000, 1000000.0, 5000000] has non-unique elements" in output
+
+
 def test_user_runs_folder_with_config(tmp_path):
     """A user points tokens.runs at their own results: a subset of the bundled runs."""
     workdir = copy_workflow(tmp_path / "repo")

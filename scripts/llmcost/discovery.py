@@ -57,6 +57,24 @@ class Run:
         return cls(dataset, model, optimizer, seed, "/".join(relative[:-1]), log_path)
 
 
+#: Characters Snakemake reads in any input or output path: {name} is a wildcard, <name> a
+#: path variable; there is no escape, and it fails without naming the file.
+SNAKEMAKE_MARKUP = re.compile(r"[{}<>]")
+
+
+def no_wildcard_markup(path: str, what: str) -> None:
+    """Stop, naming the outermost folder (or file) concerned, on a brace or angle bracket in a path."""
+    if SNAKEMAKE_MARKUP.search(path):
+        folder = path
+        while SNAKEMAKE_MARKUP.search(os.path.dirname(folder)):
+            folder = os.path.dirname(folder)
+        raise InputError(
+            f"{folder}: a brace or angle bracket in the name of {what}. Snakemake reads {{...}} in a "
+            f"file path as a wildcard and <...> as a path variable, so the pipeline cannot take this "
+            f"path. Rename it without them, or (for a folder you cannot rename) point the config at "
+            f"a link to it: ln -s '{folder}' <new name>.")
+
+
 def _subdirs(path: str) -> list[str]:
     with os.scandir(path) as entries:
         return sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
@@ -101,6 +119,7 @@ def discover_runs(root: str, datasets=(), models=(), optimizers=(), seeds=(),
     ``run_choice`` maps the seed folder (relative to root) to the one to take.
     """
     run_choice = run_choice or {}
+    no_wildcard_markup(root, "the runs folder (config tokens.runs)")
     if not os.path.isdir(root):
         raise InputError(f"{root}: the runs folder (config tokens.runs) does not exist. "
                          f"Point tokens.runs at the folder that holds {{dataset}}/{{model}}/... .")
@@ -179,6 +198,7 @@ def _the_run(root, dataset, model, optimizer, seed_name, seed, run_choice) -> Ru
     if log_path is None:
         raise InputError(f"{run_dir}: no step log; expected one of {', '.join(STEP_LOG_NAMES)}. "
                          f"Copy the run's step log there, or remove the run folder.")
+    no_wildcard_markup(log_path, "a dataset, model, optimizer or run folder")
     return Run(dataset, model, optimizer, seed, f"{seed_rel}/{run_dirs[0]}", log_path)
 
 
@@ -249,6 +269,9 @@ def discover_routing_datasets(logits_pattern: str, router_pattern: str, datasets
     A pattern names a file with ``{dataset}`` (possibly more than once); a
     ``.jsonl`` pattern accepts the plain and the gzipped file, not both.
     """
+    for key, pattern in (("logits", logits_pattern), ("router", router_pattern)):
+        no_wildcard_markup(os.path.dirname(pattern.replace("{dataset}", "")) or ".",
+                  f"a folder in config routing.{key} ({pattern})")
     with_logits, with_router = _files_matching(logits_pattern), _files_matching(router_pattern)
     if datasets:
         for dataset in datasets:
@@ -278,8 +301,12 @@ def discover_routing_datasets(logits_pattern: str, router_pattern: str, datasets
                 f"(.gz). Add the missing file, remove this one, or list the datasets to analyse in "
                 f"config routing.datasets.")
         chosen = sorted(with_logits.keys() & with_router.keys())
-    return {dataset: (_one_file(dataset, with_logits[dataset], "logits"),
-                      _one_file(dataset, with_router[dataset], "router")) for dataset in chosen}
+    files = {dataset: (_one_file(dataset, with_logits[dataset], "logits"),
+                       _one_file(dataset, with_router[dataset], "router")) for dataset in chosen}
+    for paths in files.values():
+        for path in paths:
+            no_wildcard_markup(path, "a router dataset's file")
+    return files
 
 
 def runs_found(runs: list[Run], optimizer: str | None = None) -> dict:

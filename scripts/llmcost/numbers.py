@@ -12,15 +12,22 @@ at every character that is not a letter, every digit spelled out as a word
 (``5`` -> ``Five``), each word's first letter capitalised, all joined:
 ``routing.cnli_short.logits.cpt_50_pct`` -> ``\\RoutingCnliShortLogitsCptFiveZeroPct``,
 ``tokens.downstream_share_by_dataset_pct.CAPO.sst-5`` ->
-``\\TokensDownstreamShareByDatasetPctCAPOSstFive``. Two keys that give one name
-are an error naming both. A missing value is ``\\NumberMissing`` (a visible
-marker), never an undefined macro.
+``\\TokensDownstreamShareByDatasetPctCAPOSstFive``. A part with characters
+outside ASCII (a name in another script, an accent) keeps the ASCII letters of
+its Unicode decomposition (``café`` -> ``Cafe``, ``Новости`` -> none) and ends
+in a word of six letters a-p spelling the first 24 bits of the SHA-1 of the
+part (UTF-8), so such names get distinct macros, and a name's macro does not
+change when other names are added. Two keys that still give one name (e.g.
+``sst-5`` and ``sst_5``) are an error naming both. A missing value is
+``\\NumberMissing`` (a visible marker), never an undefined macro.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import unicodedata
 from typing import Mapping
 
 import pandas as pd
@@ -37,10 +44,20 @@ DECIMALS = {"_pct": 1, "_millions": 2, "_hours": 1, "_count": 0}
 def macro_name(path) -> str:
     """The macro name of a key path (see the module's naming rule)."""
     words = []
-    for part in path:
-        spelled = re.sub(r"\d", lambda digit: f" {DIGITS[int(digit.group())]} ", str(part))
+    for part in map(str, path):
+        ascii_part = part if part.isascii() else \
+            unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
+        spelled = re.sub(r"\d", lambda digit: f" {DIGITS[int(digit.group())]} ", ascii_part)
         words += [word[0].upper() + word[1:] for word in re.split(r"[^A-Za-z]+", spelled) if word]
+        if not part.isascii():
+            words.append(name_hash(part))
     return "".join(words)
+
+
+def name_hash(name: str) -> str:
+    """Six letters a-p (one per hex digit) of the name's SHA-1, the first capitalised: ``Kbfjao``."""
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
+    return "".join(chr(ord("a") + int(digit, 16)) for digit in digest).capitalize()
 
 
 def leaves(tree: Mapping, path=()):

@@ -115,8 +115,9 @@ def racing_savings_table(cells: pd.DataFrame) -> str:
 
 def racing_savings_cells(cells: pd.DataFrame, m) -> tuple[pd.DataFrame, list[str]]:
     """The cells of ``racing_savings_table`` written in markup ``m``, and its notes."""
-    if cells.empty:
-        return pd.DataFrame({"": [f"No run has a racing log ({m.text('prompt_scores.parquet')})."]}), []
+    if cells.empty:  # an empty table with a note (a cell under no header breaks the HTML table)
+        return (pd.DataFrame(columns=["Mean"], index=pd.Index([], name="Optimizer")),
+                [f"No run has a racing log ({m.text('prompt_scores.parquet')}): nothing to report."])
     datasets, models = sorted(cells["dataset"].unique()), sorted(cells["model"].unique())
     notes = Notes(m, {"a": f"{m.note_mark('a')} no racing log ({m.text('prompt_scores.parquet')}) for "
                            "this dataset and model",

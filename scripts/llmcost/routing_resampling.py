@@ -123,6 +123,10 @@ def held_out(frame: pd.DataFrame, router: str, min_routed_share: float, splits: 
 def _held_out(queries: _Queries, router: str, min_routed_share: float, splits: int,
               calibration_fraction: float, seed: int) -> dict:
     n = len(queries.perf_slm)
+    calibrating = int(n * calibration_fraction)
+    if calibrating == 0 or calibrating == n:  # no split has both parts: nothing to choose or score
+        return {"mean": np.nan, "std": np.nan, "n_defined": 0, "splits": splits,
+                "values": np.full(splits, np.nan), "note": too_few_to_split(n, calibration_fraction)}
     values = []
     for split in range(splits):
         permutation = np.random.default_rng([seed, 1, split]).permutation(n)
@@ -132,6 +136,13 @@ def _held_out(queries: _Queries, router: str, min_routed_share: float, splits: i
     defined = values[~np.isnan(values)]
     return {"mean": mean(defined), "std": std(defined, ddof=1),
             "n_defined": len(defined), "splits": splits, "values": values}
+
+
+def too_few_to_split(n: int, calibration_fraction: float) -> str:
+    calibrating = int(n * calibration_fraction)
+    return (f"{n} quer{'y gives' if n == 1 else 'ies give'} {calibrating} calibration and "
+            f"{n - calibrating} test queries "
+            f"(calibration_fraction {calibration_fraction:g}): too few for a held-out choice.")
 
 
 def held_out_split(frame: pd.DataFrame, router: str, calibration: np.ndarray, test: np.ndarray,

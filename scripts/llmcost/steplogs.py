@@ -199,8 +199,8 @@ def first_row_per_step(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     """One row per step (the first), sorted by step, as the reference notebook does.
 
     The token columns repeat the step's amounts on every prompt row; where the
-    rows of a step disagree, the first row is kept and a warning names the
-    run and the step.
+    rows of a step disagree, the first row is kept and one warning names the
+    run, how many steps disagree and the first of them.
     """
     steps = frame["step"].to_numpy()
     order = np.argsort(steps, kind="stable")
@@ -210,9 +210,12 @@ def first_row_per_step(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     first = tokens[starts]
     counts = np.diff(np.r_[starts, len(steps)])
     differs = (tokens != np.repeat(first, counts, axis=0)).any(axis=1)
-    for step in np.unique(sorted_steps[differs]):
-        log.warning("%s: step %s has rows whose token counts disagree; the first row is used "
-                    "(as the reference notebook does).", source, step)
+    disagreeing = np.unique(sorted_steps[differs])
+    if len(disagreeing):  # one warning per run, however many steps (a log appended twice: all of them)
+        shown = ", ".join(map(str, disagreeing[:5])) + (", ..." if len(disagreeing) > 5 else "")
+        log.warning("%s: %d of %d steps (%s) have rows whose token counts disagree, as when a resumed "
+                    "run appended to its step log; the first row of each is used (as the reference "
+                    "notebook does).", source, len(disagreeing), len(starts), shown)
     result = pd.DataFrame(first, columns=TOKEN_COLUMNS)
     result.insert(0, "step", sorted_steps[starts])
     return result

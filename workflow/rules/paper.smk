@@ -1,5 +1,6 @@
 # The paper's numbers as LaTeX macros (part of `all`), and the paper built from
-# the published artifacts (`paper`, outside `all`: TeX is a system dependency).
+# the published artifacts (`paper`, outside `all`: TeX is a system dependency);
+# its sections' text is generated from numbers.json (scripts/llmcost/paper.py).
 
 
 rule numbers:
@@ -38,11 +39,12 @@ rule paper:
         tex="paper/main.tex",
         numbers=f"{OUTPUT}/numbers.tex",
         artifacts=expand("{output}/{artifact}", output=OUTPUT, artifact=ARTIFACTS),
-        code="scripts/build_paper.py",
+        code=["scripts/build_paper.py", *lib("paper", "numbers", "latex")],
     output:
         "paper/main.pdf",
     params:
         results=lambda wildcards, input: os.path.dirname(input.numbers),  # the output folder
+        table_optimizer=TOKENS["table_optimizer"],
         python=sys.executable,
     log:
         "logs/paper.log",
@@ -50,4 +52,5 @@ rule paper:
     conda:
         "../../environment.yml"  # Python for the build script; pdflatex comes from the system (TeX Live)
     shell:
-        "{params.python:q} scripts/build_paper.py {input.tex:q} {params.results:q} > {log:q} 2>&1"
+        "{params.python:q} scripts/build_paper.py {input.tex:q} {params.results:q} {params.table_optimizer:q} "
+        "> {log:q} 2>&1"

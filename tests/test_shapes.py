@@ -1,0 +1,253 @@
+"""Every shape of input runs: each shape is built from a subset or a small edit of the
+bundled data and run end to end through every artifact, the report's views and the
+paper; a shape the pipeline cannot analyse stops with one line saying what is missing.
+No shape ends in a traceback.
+
+Each shape is one Snakemake run (module-scoped, shared by its assertions) on tiny
+data: one or two datasets, one or two seeds, routing data cut to a few dozen queries
+and few resamples, so that a shape takes seconds.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import copy_workflow, snakemake
+
+from llmcost.outputs import read_csv
+
+RUNS = Path("data/capo/main_results")
+AUTOMIX = Path("data/automix")
+QUERIES = 40  # router queries kept per dataset
+ARTIFACT_DIRS = ("tokens", "optimization", "routing", "tables", "figures")
+FAST = {"routing": {"bootstrap": {"resamples": 20}, "holdout": {"splits": 3}}}
+
+
+def copy_runs(workdir: Path, cells, seeds=(42,), rename=None, keep=lambda path: True) -> Path:
+    """Copy the bundled runs of ``cells`` ((dataset, model, optimizer)) and ``seeds`` to
+    ``shape/runs``, renaming each part through ``rename`` and keeping the files ``keep`` accepts."""
+    rename = rename or {}
+    root = workdir / "shape/runs"
+    for dataset, model, optimizer in cells:
+        for seed in seeds:
+            source = workdir / RUNS / dataset / model / optimizer / f"seed{seed}"
+            target = root / rename.get(dataset, dataset) / rename.get(model, model) / \
+                rename.get(optimizer, optimizer) / f"seed{seed}"
+            shutil.copytree(source, target, ignore=lambda folder, names: [
+                n for n in names if (Path(folder) / n).is_file() and not keep(Path(folder) / n)])
+    return root
+
+
+def copy_routing(workdir: Path, datasets, queries: int = QUERIES, rename=None) -> dict:
+    """The first ``queries`` queries of the bundled router datasets, as plain .jsonl."""
+    rename = rename or {}
+    folder = workdir / "shape/routing"
+    folder.mkdir(parents=True, exist_ok=True)
+    for dataset in datasets:
+        name = rename.get(dataset, dataset)
+        for kind, source in (("logits", f"logits_entropy/{dataset}_answerlogits.jsonl.gz"),
+                             ("router", f"router_data/router_data_{dataset}.jsonl.gz")):
+            lines = gzip.decompress((workdir / AUTOMIX / source).read_bytes()).decode().splitlines()
+            (folder / f"{name}.{kind}.jsonl").write_text("\n".join(lines[:queries]) + "\n")
+    return {"logits": f"{folder}/{{dataset}}.logits.jsonl", "router": f"{folder}/{{dataset}}.router.jsonl"}
+
+
+def no_test_scores(workdir: Path, root: Path) -> None:
+    for log in root.rglob("step_results_eval.csv.gz"):
+        frame = pd.read_csv(log)
+        log.unlink()
+        frame.drop(columns=["test_score"]).to_csv(log.with_suffix(""), index=False)
+
+
+#: names in several scripts, with spaces and LaTeX specials (braces: see BRACES)
+NAMES = {"agnews": "Новости дня", "copa": "新闻 & 日本語", "llama": "Λάμα_1", "mistral": "mis%tral~$\\",
+         "cnli_short": "ニュース #1", "coqa_short": "qa^2 ~x"}
+
+
+#: the shapes whose routing data is the first queries of one bundled dataset
+ONE_ROUTER = {"no racing logs", "no test scores", "one optimizer", "one run", "no token runs",
+              "braces in a dataset name", "braces in the runs folder"}
+
+
+def shape_config(workdir: Path, name: str) -> dict:
+    """Make the shape's data in ``workdir`` and return its config (tokens, optimization, routing)."""
+    one_router = copy_routing(workdir, ["cnli_short"]) if name in ONE_ROUTER else None
+    if name == "no racing logs":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO"), ("agnews", "llama", "EvoPromptGA"),
+                                   ("copa", "qwen", "CAPO")], keep=lambda p: p.name != "prompt_scores.parquet")
+        return {"tokens": {"runs": str(runs)}, "routing": one_router}
+    if name == "no test scores":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO"), ("agnews", "qwen", "EvoPromptGA")])
+        no_test_scores(workdir, runs)
+        return {"tokens": {"runs": str(runs)}, "routing": one_router}
+    if name == "one optimizer":
+        runs = copy_runs(workdir, [("agnews", "llama", "EvoPromptGA"), ("copa", "mistral", "EvoPromptGA")],
+                         seeds=(42, 43))
+        return {"tokens": {"runs": str(runs), "table_optimizer": "EvoPromptGA"}, "routing": one_router}
+    if name == "one run":
+        runs = copy_runs(workdir, [("gsm8k", "qwen", "CAPO")])
+        return {"tokens": {"runs": str(runs)}, "routing": one_router}
+    if name == "different models":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO"), ("agnews", "mistral", "CAPO"),
+                                   ("copa", "qwen", "CAPO"), ("copa", "qwen", "EvoPromptGA")], seeds=(42, 43))
+        return {"tokens": {"runs": str(runs)}, "routing": copy_routing(workdir, ["cnli_short", "coqa_short"])}
+    if name == "names":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO"), ("copa", "mistral", "CAPO"),
+                                   ("copa", "llama", "EvoPromptGA")], rename=NAMES)
+        return {"tokens": {"runs": str(runs)},
+                "routing": copy_routing(workdir, ["cnli_short", "coqa_short"], rename=NAMES)}
+    if name == "braces in a dataset name":
+        return {"tokens": {"runs": str(copy_runs(workdir, [("agnews", "llama", "CAPO")], rename={"agnews": "ag{news}"}))},
+                "routing": one_router}
+    if name == "braces in the runs folder":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO")])
+        braced = workdir / "shape/proj{1}/runs"
+        braced.parent.mkdir(parents=True)
+        return {"tokens": {"runs": str(runs.rename(braced))}, "routing": one_router}
+    if name == "braces in a router dataset name":
+        return {"tokens": {"runs": str(copy_runs(workdir, [("agnews", "llama", "CAPO")]))},
+                "routing": copy_routing(workdir, ["cnli_short"], rename={"cnli_short": "cnli{short}<x>"})}
+    if name == "one query":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO")])
+        return {"tokens": {"runs": str(runs)}, "routing": copy_routing(workdir, ["cnli_short"], queries=1)}
+    if name == "no routing datasets":
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO")])
+        (workdir / "shape/routing").mkdir(parents=True)
+        return {"tokens": {"runs": str(runs)}, "routing": {"logits": f"{workdir}/shape/routing/{{dataset}}.l.jsonl",
+                                                           "router": f"{workdir}/shape/routing/{{dataset}}.r.jsonl"}}
+    if name == "no token runs":
+        (workdir / "shape/runs").mkdir(parents=True)
+        return {"tokens": {"runs": str(workdir / "shape/runs")}, "routing": one_router}
+    raise ValueError(name)
+
+
+def merged(config: dict, extra: dict) -> dict:
+    for key, value in extra.items():
+        config[key] = merged(config.get(key) or {}, value) if isinstance(value, dict) else value
+    return config
+
+
+class Shape:
+    """One shape's run: its folder, its output folder, and what Snakemake printed."""
+
+    def __init__(self, workdir: Path, result):
+        self.workdir, self.out = workdir, workdir / "out"
+        self.returncode, self.output = result.returncode, result.stdout + result.stderr
+
+    def numbers(self) -> dict:
+        return json.loads((self.out / "numbers.json").read_text())
+
+
+RUNS_SHAPES = ["no racing logs", "no test scores", "one optimizer", "one run", "different models", "names",
+               "one query"]
+STOP_SHAPES = {"no routing datasets": r"no file matches this pattern \(config routing\.logits\)",
+               "no token runs": r"no runs found",
+               "braces in a dataset name": r"shape/runs/ag\{news\}: a brace or angle bracket in the name of a dataset",
+               "braces in the runs folder": r"shape/proj\{1\}: a brace or angle bracket in the name of the runs folder",
+               "braces in a router dataset name": r"cnli\{short\}<x>\.logits\.jsonl: a brace or angle bracket in the name"}
+
+
+def run_shape(tmp_path_factory, name: str, paper: bool) -> Shape:
+    workdir = copy_workflow(tmp_path_factory.mktemp(re.sub(r"\W", "_", name)))
+    config = merged(merged(shape_config(workdir, name), FAST), {"output": "out"})
+    (workdir / "shape.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
+    targets = ["all", "paper/main.pdf"] if paper else ["all"]
+    return Shape(workdir, snakemake(workdir, *targets, "--cores", "2", "--configfile", "shape.yaml",
+                                    check=False))
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory):
+    """``shapes(name)``: the shape's run of every artifact and, where pdflatex is installed, the
+    paper; each shape runs once for all the tests that ask for it."""
+    runs = {}
+
+    def run(name: str) -> Shape:
+        if name not in runs:
+            runs[name] = run_shape(tmp_path_factory, name, paper=shutil.which("pdflatex") is not None)
+        return runs[name]
+    return run
+
+
+@pytest.mark.parametrize("name", RUNS_SHAPES)
+def test_a_shape_runs_through_every_artifact_and_view(shapes, name):
+    shape = shapes(name)
+    assert "Traceback" not in shape.output, shape.output[-4000:]
+    assert shape.returncode == 0, shape.output[-4000:]
+    artifacts = [p for p in shape.out.rglob("*") if p.is_file()]
+    assert {p.relative_to(shape.out).parts[0] for p in artifacts} >= set(ARTIFACT_DIRS)
+    assert all(p.stat().st_size > 0 for p in artifacts)
+    views = list((shape.workdir / ".build").rglob("report/**/*.html"))
+    assert len(views) == len([p for p in artifacts if p.suffix in (".tex", ".csv", ".json")
+                              and p.name != "curve.csv"])
+    assert "RuntimeWarning" not in shape.output, shape.output[-4000:]
+    macros = re.findall(r"\\newcommand\{\\([A-Za-z]+)\}", (shape.out / "numbers.tex").read_text())
+    assert len(macros) == len(set(macros)) > 20
+
+
+#: what the paper of a shape says that the bundled paper does not
+SHAPE_TEXT = {"no racing logs": "so racing savings are not reported",
+              "no test scores": "reach a test score of [missing] %",
+              "one optimizer": "Across the 4 EvoPromptGA runs,",
+              "one run": "Across the 1 CAPO run,",
+              "different models": "under EvoPromptGA it is 98.9 % on copa",
+              "names": "mis%tral",
+              "one query": "[missing]"}
+
+
+@pytest.mark.parametrize("name", RUNS_SHAPES)
+def test_a_shape_has_a_paper_with_its_numbers(shapes, name, pdflatex, pdftotext):
+    shape = shapes(name)
+    text = " ".join(subprocess.run([pdftotext, str(shape.workdir / "paper/main.pdf"), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())
+    numbers = shape.numbers()
+    assert f"the input tokens under {next(iter(numbers['tokens']['downstream_share_pct']))}" in text
+    for optimizer in ("CAPO", "EvoPromptGA"):
+        assert (optimizer in text) == (optimizer in numbers["tokens"]["runs_count"]), optimizer
+    assert SHAPE_TEXT[name] in text
+
+
+def test_no_racing_logs_give_an_empty_racing_table_with_a_note_and_no_racing_numbers(shapes):
+    shape = shapes("no racing logs")
+    assert "No run has a racing log" in (shape.out / "tables/racing_savings.tex").read_text()
+    assert shape.numbers()["optimization"]["racing_saved_pct"] == {}
+    view = next((shape.workdir / ".build").rglob("report/tables/racing_savings.tex.html")).read_text()
+    assert "No run has a racing log (prompt_scores.parquet): nothing to report." in view
+
+
+def test_names_in_other_scripts_are_kept_and_get_one_macro_each(shapes):
+    shape = shapes("names")
+    runs = read_csv(shape.out / "tokens/runs.csv")
+    assert set(runs["dataset"]) == {NAMES["agnews"], NAMES["copa"]}
+    assert set(runs["model"]) == {NAMES["llama"], NAMES["mistral"]}
+    tex = (shape.out / "numbers.tex").read_text()
+    for dataset in (NAMES["agnews"], NAMES["copa"]):
+        assert f"% tokens.downstream_share_by_dataset_pct.CAPO.{dataset}\n" in tex
+
+
+def test_the_paper_says_in_how_many_places_a_name_has_no_font(shapes, pdflatex):
+    log = (shapes("names").workdir / "logs/paper.log").read_text()
+    assert re.search(r"paper: WARNING: characters of names .* print as a boxed \? in \d+ places", log), log
+    assert "boxed" not in (shapes("one run").workdir / "logs/paper.log").read_text()
+
+
+def test_a_one_query_router_dataset_warns_once(shapes):
+    shape = shapes("one query")
+    warnings = [line for line in shape.output.splitlines() if "too few for a held-out choice" in line]
+    assert len(warnings) == 1, shape.output
+
+
+@pytest.mark.parametrize("name", STOP_SHAPES)
+def test_a_shape_without_inputs_stops_with_one_line(tmp_path_factory, name):
+    shape = run_shape(tmp_path_factory, name, paper=False)
+    assert shape.returncode != 0 and "Traceback" not in shape.output
+    errors = [line for line in shape.output.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and re.search(STOP_SHAPES[name], errors[0]), shape.output
