@@ -8,10 +8,10 @@ CORES ?= 8
 
 .PHONY: all test test-slurm check report paper bench clean-venv
 
-all: $(VENV)/.installed
+all: $(VENV)/.installed $(VENV)/.fonts
 	$(BIN)/snakemake --cores $(CORES)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(VENV)/.fonts
 	@scripts/ensure_tex.sh
 	$(BIN)/pytest
 
@@ -50,6 +50,12 @@ $(VENV)/.installed: requirements.txt workflow/logger/pyproject.toml workflow/log
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps --force-reinstall ./workflow/logger
 	touch $@
+
+# A font for Chinese, Japanese and Korean names in figures, tried once per venv
+# (scripts/ensure_fonts.sh: installs fonts-noto-cjk where it can).
+$(VENV)/.fonts: $(VENV)/.installed
+	@scripts/ensure_fonts.sh $(BIN)/python
+	@touch $@
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,9 +1,10 @@
 """One plotting style for every figure, a panel layout that fits any number of panels,
 and byte-stable saving.
 
-Figures use the Agg backend, matplotlib's bundled DejaVu Sans, and no
-timestamps or software tags in the file metadata, so the same data and the
-same pinned matplotlib give the same bytes.
+Figures use the Agg backend, matplotlib's bundled DejaVu Sans (with fallbacks
+for other scripts where installed, ``fonts``), and no timestamps or software
+tags in the file metadata, so the same data and the same pinned matplotlib
+give the same bytes.
 
 Layouts are computed in inches before anything is drawn: text widths come
 from the font's advance widths (``text_width``), not from rendering, so a
@@ -13,7 +14,6 @@ wrapped and legends given as many columns as fit the figure's width.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 from dataclasses import dataclass
@@ -24,21 +24,20 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.font_manager import FontProperties, findfont, get_font  # noqa: E402
-from matplotlib.ft2font import LoadFlags  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import PathPatch  # noqa: E402
 from matplotlib.path import Path  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from matplotlib.transforms import Bbox, TransformedBbox  # noqa: E402
 
+from . import fonts  # noqa: E402
 from .outputs import atomic_path  # noqa: E402
 
 # Colour-blind safe (Okabe-Ito), in a fixed order.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
 STYLE = {
-    "font.family": "DejaVu Sans",
+    "font.family": fonts.PRIMARY,  # and the fallbacks installed (use_style)
     "font.size": 8,
     "axes.titlesize": 9,
     # a fixed title position: matplotlib otherwise moves each title clear of
@@ -87,12 +86,16 @@ TEXT_SLACK = 1.06  # rendered text is up to a few % wider than its advance width
 
 
 def plain(name) -> str:
-    """A name as figure text, verbatim: ``$`` escaped so matplotlib never reads it as math."""
+    """A name as figure text, verbatim: ``$`` escaped so matplotlib never reads it as math
+    (warned about once if no installed font draws it)."""
+    fonts.check_drawable(name)
     return str(name).replace("$", r"\$")
 
 
 def use_style() -> None:
     plt.rcParams.update(STYLE)
+    plt.rcParams["font.family"] = fonts.families()
+    fonts.silence_missing_glyph_warnings()
 
 
 def color_map(names) -> dict:
@@ -119,25 +122,11 @@ def save_figure(fig, pdf_path: str | os.PathLike, png_path: str | os.PathLike) -
 
 # --- text sizes without rendering -------------------------------------------------------------
 
-@functools.cache
-def _font():
-    return get_font(findfont(FontProperties(family=STYLE["font.family"])))
-
-
-@functools.cache
-def _advance_em(char: str) -> float:
-    """The advance width of ``char`` in ems of the figures' font (its widest glyph if missing)."""
-    font = _font()
-    if not font.get_char_index(ord(char)):
-        char = "W"
-    return font.load_char(ord(char), flags=LoadFlags.NO_SCALE).horiAdvance / font.units_per_EM
-
-
 def text_width(text: str, size: float) -> float:
     """Width in inches of ``text`` (its longest line) at ``size`` points, from the font's
     advance widths, a few percent generous: no renderer, no layout."""
     escaped = text.replace(r"\$", "$")
-    return TEXT_SLACK * max(sum(map(_advance_em, line)) for line in escaped.split("\n")) * size / 72
+    return TEXT_SLACK * max(sum(map(fonts.advance_em, line)) for line in escaped.split("\n")) * size / 72
 
 
 def wrap(text: str, width: float, size: float) -> str:

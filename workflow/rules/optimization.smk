@@ -76,7 +76,7 @@ rule score_vs_tokens_figure:
         "the score-against-tokens figure"
     input:
         curve=intermediate("optimization/score_curve.parquet"),
-        code=lib("plotting", "optimization_figures"),
+        code=lib("fonts", "plotting", "optimization_figures"),
     output:
         pdf=shown("figures/score_vs_tokens.pdf", "../report/score_vs_tokens.rst", "Optimization",
                   "Figures"),
