@@ -157,7 +157,8 @@ def _column(name: str, cells: np.ndarray, numeric: np.ndarray) -> tuple[str, lis
     shown = [f'<td class="num">{cell}</td>' if number else f"<td>{breakable(cell)}</td>"
              for cell, number in zip(cells, numeric)]
     header = breakable(name)
-    longest = max(map(_longest_piece, {header, *shown}))
+    names = {header, *map(breakable, set(cells[~numeric]))}
+    longest = max(max(map(_longest_piece, names)), max(map(len, cells[numeric]), default=0))
     return f"<th>{header}</th>", shown, longest * CHAR_PX + PAD_PX
 
 
@@ -196,6 +197,7 @@ WBR = "<wbr>"  # a line may break here, if it must
 _BREAK = re.compile(r"(?<=[/_.])(?=[^<>]*(?:<|$))(?![\d\s])")
 
 
+@functools.lru_cache(maxsize=65536)
 def breakable(cell: str) -> str:
     """``cell`` (HTML) with line-break opportunities after ``/``, ``_`` and ``.`` in its text
     (not before a digit, so numbers stay whole)."""
@@ -204,10 +206,8 @@ def breakable(cell: str) -> str:
 
 def _numeric(cells: np.ndarray) -> np.ndarray:
     """Which cells read as a number (``_is_number``), each distinct text classified once."""
-    if cells.size == 0:
-        return np.zeros(cells.shape, dtype=bool)
-    unique, inverse = np.unique(cells, return_inverse=True)
-    return np.array([_is_number(cell) for cell in unique], dtype=bool)[inverse].reshape(cells.shape)
+    codes, unique = pd.factorize(cells.ravel())
+    return np.array([_is_number(cell) for cell in unique], dtype=bool)[codes].reshape(cells.shape)
 
 
 def table_page(title: str, frame: pd.DataFrame, notes: list[str] = ()) -> str:
@@ -219,10 +219,12 @@ def table_page(title: str, frame: pd.DataFrame, notes: list[str] = ()) -> str:
 def csv_page(path: str | os.PathLike, title: str) -> str:
     """A CSV's cells verbatim (as text, empty cells empty), a row per line of the file."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame = frame.map(html.escape)
+    for column in frame.columns:  # escaped where there is anything to escape (a call per cell is slow)
+        if frame[column].str.contains("[&<>\"']").any():
+            frame[column] = frame[column].map(html.escape)
     frame.columns = [html.escape(column) for column in frame.columns]
-    names = _numeric(frame.to_numpy(dtype=str)).any(axis=0).argmax() if len(frame) else 1
-    keys = list(frame.columns[:min(max(1, names), 3)])  # the leading columns of names (at most 3)
+    leading = _numeric(frame.iloc[:, :4].to_numpy(dtype=object).astype(str)).any(axis=0).tolist() + [True]
+    keys = list(frame.columns[:max(1, min(leading.index(True), 3))])  # the leading columns of names (at most 3)
     return page(title, f"<p>{len(frame)} rows.</p>\n" + table(frame.set_index(keys), blank_repeats=False))
 
 
