@@ -126,6 +126,7 @@ def test_every_number_of_every_table_is_in_its_readable_copy(report, entries):
         assert not missing, f"{artifact}: {sorted(missing)[:5]} not in its readable copy"
         assert numbers(tex), artifact
         assert "\\" not in str(shown) and "$" not in str(shown), f"{artifact}: LaTeX markup shown"
+        assert len(shown.tables) == 1, f"{artifact}: a table of the paper's width is split in its copy"
 
 
 def test_every_macro_of_numbers_tex_is_in_its_readable_copy(report, entries):

@@ -158,15 +158,22 @@ def _column(name: str, cells: np.ndarray, numeric: np.ndarray) -> tuple[str, lis
              for cell, number in zip(cells, numeric)]
     header = breakable(name)
     names = {header, *map(breakable, set(cells[~numeric]))}
-    longest = max(max(map(_longest_piece, names)), max(map(len, cells[numeric]), default=0))
+    longest = max(max(map(_longest_piece, names)), max(map(_longest_line, set(cells[numeric])), default=0))
     return f"<th>{header}</th>", shown, longest * CHAR_PX + PAD_PX
 
 
 @functools.lru_cache(maxsize=65536)
 def _longest_piece(cell: str) -> int:
-    """Characters of the longest piece of ``cell``'s text between spaces and ``<wbr>``s."""
-    text = re.sub(r"<(?!wbr>)[^>]*>", "", cell)
-    return max(len(html.unescape(piece)) for piece in re.split(r"\s+|<wbr>", text))
+    """Characters of the longest piece of ``cell``'s text between spaces, ``<wbr>``s and ``<br>``s."""
+    text = re.sub(r"<(?!wbr>|br>)[^>]*>", "", cell)
+    return max(len(html.unescape(piece)) for piece in re.split(r"\s+|<wbr>|<br>", text))
+
+
+def _longest_line(cell: str) -> int:
+    """Characters of the longest line of a number's cell (it wraps only at ``<br>``)."""
+    if "<" not in cell and "&" not in cell:
+        return len(cell)
+    return max(len(html.unescape(re.sub(r"<[^>]*>", "", line))) for line in cell.split("<br>"))
 
 
 def _groups(widths: list[float], room: float) -> list[tuple[int, int]]:
