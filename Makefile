@@ -14,12 +14,12 @@ SNAKEMAKE_CONFIG := $(if $(CONFIG),--config $(CONFIG))
 
 .PHONY: all test test-slurm check report paper bench clean-venv
 
-all: $(VENV)/.installed
+all: $(VENV)/.installed $(VENV)/.fonts
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_CONFIG)
 	@echo "The artifacts are in $(OUTPUT)/ (tables/, figures/, numbers.tex; docs/artifacts.md says what each is)."
 	@echo "make report writes report.html, every figure and table with its caption: open it in a browser."
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(VENV)/.fonts
 	@scripts/ensure_tex.sh
 	$(BIN)/pytest
 
@@ -35,14 +35,14 @@ check: $(VENV)/.installed
 	$(BIN)/python scripts/check_results.py --cores $(CORES)
 
 # One HTML page with every figure and table, with captions, grouped by stage.
-report: $(VENV)/.installed
+report: $(VENV)/.installed $(VENV)/.fonts
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_CONFIG)
 	$(BIN)/snakemake --report report.html $(SNAKEMAKE_CONFIG)
 	@echo "report of $(OUTPUT)/ written to report.html: open it in a browser"
 
 # The paper's results section (paper/main.tex) built from the published artifacts:
 # paper/main.pdf. Needs pdflatex (texlive-latex-base, -recommended, -extra).
-paper: $(VENV)/.installed
+paper: $(VENV)/.installed $(VENV)/.fonts
 	$(BIN)/snakemake --cores $(CORES) paper/main.pdf $(SNAKEMAKE_CONFIG)
 	@echo "paper of $(OUTPUT)/ written to paper/main.pdf"
 
@@ -59,6 +59,12 @@ $(VENV)/.installed: requirements.txt workflow/logger/pyproject.toml workflow/log
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps --force-reinstall ./workflow/logger
 	touch $@
+
+# A font for Chinese, Japanese and Korean names in figures, tried once per venv
+# (scripts/ensure_fonts.sh: installs fonts-noto-cjk where it can).
+$(VENV)/.fonts: $(VENV)/.installed
+	@scripts/ensure_fonts.sh $(BIN)/python
+	@touch $@
 
 clean-venv:
 	rm -rf $(VENV)

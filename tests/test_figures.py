@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from llmcost import plotting
+from llmcost import fonts, plotting
 from llmcost.optimization_figures import optimizer_comparison_figure, score_vs_tokens_figure
 from llmcost.optimizer_comparison import optimizer_comparison
 from llmcost.outputs import to_jsonable
@@ -566,3 +566,115 @@ def test_captions_state_values_not_config_keys(name):
     assert all(value in text for value in expected), text
     if name in ("token_usage_figure", "token_cumulative", "score_vs_tokens"):
         assert "45 runs" in text and "42, 43, 44" in text
+
+
+# --- names in other scripts -------------------------------------------------------------------
+
+CJK_NAMES = ["データセット", "数据集"]
+
+
+def cjk_runs() -> pd.DataFrame:
+    """Token runs of two datasets and a model named in Japanese and Chinese."""
+    runs = token_runs(2)
+    runs["dataset"] = runs["dataset"].map(dict(zip(dataset_names(2), CJK_NAMES)))
+    runs["model"] = runs["model"].replace({"qwen": "通义千问"})
+    return runs
+
+
+@pytest.fixture
+def font_warnings():
+    """The llmcost logger's warnings, with fonts looked up anew before and after."""
+    import logging
+    records = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    logger = logging.getLogger("llmcost")
+    logger.addHandler(handler)
+    fonts.forget()
+    yield records
+    logger.removeHandler(handler)
+    fonts.forget()
+
+
+def saved(fig) -> tuple[bytes, bytes]:
+    """The figure's PDF and PNG bytes, as ``save_figure`` writes them."""
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as folder:
+        plotting.save_figure(fig, Path(folder) / "f.pdf", Path(folder) / "f.png")
+        return (Path(folder) / "f.pdf").read_bytes(), (Path(folder) / "f.png").read_bytes()
+
+
+def test_a_name_no_installed_font_draws_is_warned_about_once_and_matplotlib_is_quiet(font_warnings, monkeypatch):
+    import warnings
+    monkeypatch.setattr(fonts, "FALLBACKS", ())  # as on a machine without fonts-noto-cjk
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):  # two figures of the same names
+            saved(token_usage_figure(cjk_runs(), "CAPO"))
+            saved(token_cumulative_figure(cumulative_input(token_steps(2), "CAPO"), "CAPO"))
+    assert [w for w in caught if "Glyph" in str(w.message)] == []
+    warned = [record.getMessage() for record in font_warnings]
+    assert len(warned) == 3, warned  # one per name: two datasets, one model
+    for name in [*CJK_NAMES, "通义千问"]:
+        assert sum(repr(name) in message for message in warned) == 1
+    assert all("fonts-noto-cjk" in message for message in warned)
+
+
+@pytest.fixture
+def cjk_font():
+    """The installed font for Chinese and Japanese names (scripts/ensure_fonts.sh installs it):
+    skipped saying so where there is none, failed under CI."""
+    import os
+    fonts.forget()
+    found = [family for family in fonts.families() if "CJK" in family]
+    if not found:
+        message = "no Noto Sans CJK font is installed: sudo apt-get install fonts-noto-cjk (make test does)"
+        pytest.fail(message) if os.environ.get("CI") == "true" else pytest.skip(message)
+    return found[0]
+
+
+def test_names_in_chinese_and_japanese_draw_with_the_installed_fallback(cjk_font, font_warnings, monkeypatch):
+    import warnings
+    from matplotlib import font_manager
+    # installed after matplotlib cached its font list: found all the same
+    monkeypatch.setattr(font_manager.fontManager, "ttflist",
+                        [e for e in font_manager.fontManager.ttflist if "CJK" not in e.name])
+    fonts.forget()
+    assert cjk_font not in fonts.families()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = token_usage_figure(cjk_runs(), "CAPO")
+        assert cjk_font in fonts.families() and cjk_font in plt.rcParams["font.family"]
+        texts = [text.get_text() for text in drawn_texts(fig)]
+        pdf, _ = saved(fig)
+    assert [w for w in caught if "Glyph" in str(w.message)] == [] and font_warnings == []
+    assert set(CJK_NAMES) <= set(texts)
+    assert b"NotoSansCJK" in pdf and b"DejaVuSans" in pdf  # both fonts embedded, each for its glyphs
+    fig = plt.figure()
+    try:  # the layout's width estimate holds for the fallback's glyphs
+        text = fig.text(0, 0, "データセット 数据集", fontsize=7)
+        drawn = text.get_window_extent(fig.canvas.get_renderer()).width / fig.dpi
+        assert drawn - 0.01 <= plotting.text_width("データセット 数据集", 7) <= 1.15 * drawn + 0.01
+    finally:
+        plt.close(fig)
+
+
+def test_figures_of_names_dejavu_sans_draws_are_the_same_bytes_with_or_without_fallbacks(monkeypatch):
+    """The fallbacks are consulted only for glyphs DejaVu Sans lacks: installing them changes
+    no figure of the bundled data's names (DejaVu Sans Mono and Serif, bundled with matplotlib,
+    stand in where no Noto font is installed)."""
+    def figures():
+        fonts.forget()
+        return [saved(token_usage_figure(token_runs(5), "CAPO")),
+                saved(score_vs_tokens_figure(score_curve(2), BUDGETS))]
+    try:
+        monkeypatch.setattr(fonts, "FALLBACKS", ())
+        alone = figures()
+        monkeypatch.setattr(fonts, "FALLBACKS", (("DejaVu Sans Mono",), ("DejaVu Serif",), *fonts.FALLBACKS))
+        with_fallbacks = figures()
+        assert len(fonts.families()) >= 3
+    finally:
+        monkeypatch.undo()
+        fonts.forget()
+    assert alone == with_fallbacks

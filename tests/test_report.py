@@ -15,6 +15,7 @@ import base64
 import csv
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -62,16 +63,19 @@ def published(report) -> list[str]:
 
 
 class Text(HTMLParser):
-    """The text of a page, and its table cells row by row."""
+    """The text of a page, and its tables' cells row by row."""
 
     def __init__(self, page: str):
         super().__init__()
-        self.text, self.rows, self._cell = [], [], None
+        self.text, self.tables, self.rows, self._cell = [], [], [], None
         self.feed(page)
 
     def handle_starttag(self, tag, attrs):
-        if tag == "tr":
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
             self.rows.append([])
+            self.tables[-1].append(self.rows[-1])
         elif tag in ("td", "th"):
             self._cell = []
 
@@ -122,6 +126,7 @@ def test_every_number_of_every_table_is_in_its_readable_copy(report, entries):
         assert not missing, f"{artifact}: {sorted(missing)[:5]} not in its readable copy"
         assert numbers(tex), artifact
         assert "\\" not in str(shown) and "$" not in str(shown), f"{artifact}: LaTeX markup shown"
+        assert len(shown.tables) == 1, f"{artifact}: a table of the paper's width is split in its copy"
 
 
 def test_every_macro_of_numbers_tex_is_in_its_readable_copy(report, entries):
@@ -133,11 +138,27 @@ def test_every_macro_of_numbers_tex_is_in_its_readable_copy(report, entries):
     assert not missing, missing[:5]
 
 
+def rejoined(tables: list[list[list[str]]]) -> list[list[str]]:
+    """The rows of a table that the view split into tables of consecutive columns, joined
+    again: each later table repeats the first's leading (key) columns, row for row."""
+    first, *rest = tables
+    keys = len(os.path.commonprefix([first[0], *(table[0] for table in rest)])) if rest else 0
+    rows = [list(row) for row in first]
+    for table in rest:
+        assert len(table) == len(rows) and all(a[:keys] == b[:keys] for a, b in zip(table, first))
+        for row, more in zip(rows, table):
+            row.extend(more[keys:])
+    return rows
+
+
 def test_every_csv_cell_is_in_its_readable_copy(report, entries):
+    split = 0
     for artifact in [a for a in published(report) if a.endswith(".csv") and not a.endswith("/curve.csv")]:
         rows = list(csv.reader(io.StringIO((report / "results" / artifact).read_text())))
-        shown = [row for row in Text(data(entries[f"{artifact} (table)"]).decode()).rows if row]
-        assert shown == rows, artifact  # header and every row, cell for cell, as the file has them
+        tables = Text(data(entries[f"{artifact} (table)"]).decode()).tables
+        split += len(tables) > 1
+        assert rejoined(tables) == rows, artifact  # header and every row, cell for cell, as the file has them
+    assert split, "no CSV view was split to fit the window: the rejoining goes untested"
 
 
 def leaves(value):
@@ -193,7 +214,8 @@ def test_landing_page_states_the_inputs_used(report):
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 #: Shows every entry as the report's own view manager does (what the eye button does), waits
 #: for it, and records per entry what is displayed: an image's natural width, or the iframe's
-#: size and source; then shows the entry named in the page's #hash for a screenshot.
+#: size and the width its page takes in it; then shows the entry named in the page's #hash for
+#: a screenshot.
 HARNESS = """
 <script>
 window.addEventListener("load", async () => {
@@ -211,7 +233,15 @@ window.addEventListener("load", async () => {
       if (!img.complete) await new Promise((resolve) => img.addEventListener("load", resolve));
       shown[path] = {kind: "img", width: img.naturalWidth, height: img.naturalHeight};
     } else if (frame && frame.src === entry.data_uri) {
-      shown[path] = {kind: "iframe", width: frame.offsetWidth, height: frame.offsetHeight};
+      // the same page as the frame's own document (a data: URI's is closed to this page)
+      const bytes = Uint8Array.from(atob(entry.data_uri.split(",")[1]), (c) => c.charCodeAt(0));
+      const loaded = new Promise((resolve) => frame.addEventListener("load", resolve, {once: true}));
+      frame.srcdoc = new TextDecoder().decode(bytes);
+      await loaded;
+      const view = frame.contentDocument.documentElement;
+      shown[path] = {kind: "iframe", width: frame.offsetWidth, height: frame.offsetHeight,
+                     content_width: view.scrollWidth, view_width: view.clientWidth};
+      frame.removeAttribute("srcdoc");
     }
   }
   const target = decodeURIComponent(location.hash.slice(1));
@@ -235,7 +265,7 @@ def chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
-def test_in_chromium_every_figure_displays_and_every_table_is_painted(report, entries, tmp_path):
+def test_in_chromium_every_figure_displays_and_every_table_is_painted_and_fits_the_window(report, entries, tmp_path):
     page = (report / "report.html").read_text(encoding="utf-8")
     harness = tmp_path / "report.html"
     head, tail = page.rsplit("</body>", 1)  # the page's own end (its scripts hold the string too)
@@ -252,6 +282,9 @@ def test_in_chromium_every_figure_displays_and_every_table_is_painted(report, en
             shown = displayed.get(path, {})
             assert shown.get("kind") == "iframe" and shown["width"] > 300 and shown["height"] > 300, \
                 f"{artifact} is not shown in the page"
+            # no horizontal scrolling in a 1,400-pixel window: long cells wrap or the table is split
+            assert shown["content_width"] <= shown["view_width"], \
+                f"{artifact} is {shown['content_width']} px wide in a {shown['view_width']} px frame"
     # each table's page is painted: dark text (its title and cells) where the report's content
     # goes, right of the navigation bar; an empty frame would leave that area blank
     from PIL import Image
@@ -262,3 +295,21 @@ def test_in_chromium_every_figure_displays_and_every_table_is_painted(report, en
         content = np.asarray(pixels.crop((pixels.width // 5, 0, pixels.width * 3 // 5, pixels.height // 4)))
         dark = float((content < 80).mean())
         assert dark > 0.01, f"{artifact}: its table is not visible ({dark:.3f} of the area is text)"
+
+
+def test_a_table_too_wide_for_the_window_is_split_by_columns_repeating_its_keys():
+    import pandas as pd
+    from llmcost import report_html
+    numbers = {f"column_{j}_of_a_wide_table": [f"{1234.5678901234 * (i + j):.10f}" for i in range(3)]
+               for j in range(20)}
+    frame = pd.DataFrame({"dataset": ["agnews", "copa", "subj"], "model": ["llama"] * 3, **numbers})
+    shown = Text(report_html.table(frame.set_index(["dataset", "model"]), blank_repeats=False))
+    assert len(shown.tables) > 1
+    rows = [[*frame.columns], *frame.to_numpy().tolist()]
+    assert rejoined(shown.tables) == rows
+    for part in shown.tables:  # each part within the width: its numbers whole, its headers wrapped at "_"
+        widths = [max(len(max(header.split("_"), key=len)), *(len(row[k]) for row in part[1:]))
+                  for k, header in enumerate(part[0])]
+        assert sum(w * report_html.CHAR_PX + report_html.PAD_PX for w in widths) <= report_html.WIDTH_PX
+    narrow = Text(report_html.table(frame.iloc[:, :4].set_index(["dataset", "model"])))
+    assert len(narrow.tables) == 1 and narrow.rows[2][:2] == ["copa", "llama"]  # a new block keeps its labels

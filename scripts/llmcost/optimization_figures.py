@@ -24,10 +24,10 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .plotting import (MAX_COLUMNS, PALETTE, STYLE, Panels, Scale, color_map, elide, linear_scale, padded, plain,
-                       text_width, use_style)
+from .plotting import (MAX_COLUMNS, PALETTE, STYLE, Panels, Scale, color_map, elide, fit_columns, linear_scale,
+                       padded, plain, text_width, use_style)
 
-PANEL_WIDTH, PANEL_HEIGHT = 1.55, 1.15  # inches, the plotting area
+PANEL_WIDTH, PANEL_HEIGHT = 1.55, 1.0  # inches, the plotting area
 GAP_X = 0.45  # inches between panels: each has its own y tick labels
 BAND_ALPHA = 0.25
 BUDGET_STYLE = {"color": "0.45", "linestyle": ":", "linewidth": 0.9}
@@ -136,10 +136,12 @@ def _draw_optimizer(panel, line: dict, color: str, x_max: float) -> None:
 
 
 def _columns(datasets: int, models: int) -> int:
-    """Panels per row: whole datasets a row where a dataset's models fit in MAX_COLUMNS."""
-    if models > MAX_COLUMNS:
-        return MAX_COLUMNS
-    return models * min(datasets, max(1, MAX_COLUMNS // models))
+    """Panels per row: whole datasets a row where a dataset's models fit in a row (at most
+    MAX_COLUMNS panels, as many as fit the paper's width)."""
+    most, _ = fit_columns(datasets * models, MAX_COLUMNS, PANEL_WIDTH, gap_x=GAP_X)
+    if models > most:
+        return most
+    return models * min(datasets, max(1, most // models))
 
 
 def _millions(value: float) -> str:

@@ -1,9 +1,10 @@
 """One plotting style for every figure, a panel layout that fits any number of panels,
 and byte-stable saving.
 
-Figures use the Agg backend, matplotlib's bundled DejaVu Sans, and no
-timestamps or software tags in the file metadata, so the same data and the
-same pinned matplotlib give the same bytes.
+Figures use the Agg backend, matplotlib's bundled DejaVu Sans (with fallbacks
+for other scripts where installed, ``fonts``), and no timestamps or software
+tags in the file metadata, so the same data and the same pinned matplotlib
+give the same bytes.
 
 Layouts are computed in inches before anything is drawn: text widths come
 from the font's advance widths (``text_width``), not from rendering, so a
@@ -13,7 +14,6 @@ wrapped and legends given as many columns as fit the figure's width.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 from dataclasses import dataclass
@@ -24,21 +24,20 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.font_manager import FontProperties, findfont, get_font  # noqa: E402
-from matplotlib.ft2font import LoadFlags  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import PathPatch  # noqa: E402
 from matplotlib.path import Path  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from matplotlib.transforms import Bbox, TransformedBbox  # noqa: E402
 
+from . import fonts  # noqa: E402
 from .outputs import atomic_path  # noqa: E402
 
 # Colour-blind safe (Okabe-Ito), in a fixed order.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
 STYLE = {
-    "font.family": "DejaVu Sans",
+    "font.family": fonts.PRIMARY,  # and the fallbacks installed (use_style)
     "font.size": 8,
     "axes.titlesize": 9,
     # a fixed title position: matplotlib otherwise moves each title clear of
@@ -80,6 +79,11 @@ PNG_COMPRESS_LEVEL = 3
 
 MAX_COLUMNS = 5
 MIN_WIDTH = 4.2  # inches: a figure of one or two panels widens them to this
+#: inches: the width at which paper/main.tex prints a figure (\linewidth: letter paper, 2.2 cm
+#: margins). A figure of panels is at most this wide where it can be, so that its texts print at
+#: their size (7 points and up); tests/test_paper.py checks that against main.tex.
+TEXT_WIDTH = 6.75
+PANEL_SHRINK = 0.8  # a panel may be narrowed to this share of its width to fit one more a row
 TITLE_LINE = 0.19  # inches per line of a 9-point title
 LEGEND_ROW = 0.17  # inches per row of a 7-point legend
 LABEL_ROOM = 0.2  # inches for an axis label (8 pt)
@@ -87,12 +91,16 @@ TEXT_SLACK = 1.06  # rendered text is up to a few % wider than its advance width
 
 
 def plain(name) -> str:
-    """A name as figure text, verbatim: ``$`` escaped so matplotlib never reads it as math."""
+    """A name as figure text, verbatim: ``$`` escaped so matplotlib never reads it as math
+    (warned about once if no installed font draws it)."""
+    fonts.check_drawable(name)
     return str(name).replace("$", r"\$")
 
 
 def use_style() -> None:
     plt.rcParams.update(STYLE)
+    plt.rcParams["font.family"] = fonts.families()
+    fonts.silence_missing_glyph_warnings()
 
 
 def color_map(names) -> dict:
@@ -119,25 +127,11 @@ def save_figure(fig, pdf_path: str | os.PathLike, png_path: str | os.PathLike) -
 
 # --- text sizes without rendering -------------------------------------------------------------
 
-@functools.cache
-def _font():
-    return get_font(findfont(FontProperties(family=STYLE["font.family"])))
-
-
-@functools.cache
-def _advance_em(char: str) -> float:
-    """The advance width of ``char`` in ems of the figures' font (its widest glyph if missing)."""
-    font = _font()
-    if not font.get_char_index(ord(char)):
-        char = "W"
-    return font.load_char(ord(char), flags=LoadFlags.NO_SCALE).horiAdvance / font.units_per_EM
-
-
 def text_width(text: str, size: float) -> float:
     """Width in inches of ``text`` (its longest line) at ``size`` points, from the font's
     advance widths, a few percent generous: no renderer, no layout."""
     escaped = text.replace(r"\$", "$")
-    return TEXT_SLACK * max(sum(map(_advance_em, line)) for line in escaped.split("\n")) * size / 72
+    return TEXT_SLACK * max(sum(map(fonts.advance_em, line)) for line in escaped.split("\n")) * size / 72
 
 
 def wrap(text: str, width: float, size: float) -> str:
@@ -167,6 +161,22 @@ def elide(text: str, width: float, size: float) -> str:
 def _around(text: str, keep: int) -> str:
     """The first and last of ``keep`` characters of ``text`` around an ellipsis."""
     return text[: keep - keep // 2] + "…" + text[len(text) - keep // 2:]
+
+
+def fit_columns(count: int, columns: int, panel_width: float, *, gap_x: float = 0.15, left: float = 0.75,
+                right: float = 0.15) -> tuple[int, float]:
+    """(columns, panel width) of ``count`` panels in a figure at most TEXT_WIDTH wide: the most
+    columns, up to ``columns``, whose panels are at least PANEL_SHRINK of ``panel_width`` (and at
+    most ``panel_width``), then as few as give as many rows; one column of ``panel_width`` if
+    not even that fits. The margins and gap are ``Panels``' defaults unless given."""
+    def room(fitted: int) -> float:
+        return (TEXT_WIDTH - left - right - (fitted - 1) * gap_x) / fitted
+
+    for fitted in range(max(1, min(count, columns)), 0, -1):
+        if room(fitted) >= PANEL_SHRINK * panel_width:
+            fitted = math.ceil(count / math.ceil(count / fitted))  # as few a row as the rows allow
+            return fitted, min(panel_width, room(fitted))
+    return 1, panel_width
 
 
 def legend_shape(labels, width: float) -> tuple[int, int]:
@@ -260,8 +270,9 @@ class Panels:
     """A figure of ``count`` panels, at most ``columns`` a row, with a title and a legend.
 
     Everything is sized in inches: each panel's plotting area is
-    ``panel_width`` x ``panel_height`` (widened to fill MIN_WIDTH when there
-    are few), with ``gap_x`` between panels (room for their y tick labels if
+    ``panel_width`` x ``panel_height`` (fewer columns of panels, or panels a
+    little narrower, where a row would be wider than the paper's TEXT_WIDTH;
+    widened to fill MIN_WIDTH when there are few), with ``gap_x`` between panels (room for their y tick labels if
     each panel shows its own) and ``gap_y`` between rows (x tick labels and
     the next panel's title). The bottom leaves ``tick_room`` for tick labels,
     room for an x label (``x_label``) and the legend's rows (``legend_labels``,
@@ -280,7 +291,7 @@ class Panels:
                  gap_y: float | None = None, tick_room: float = TICK_LENGTH + TICK_PAD + LINE_OF_TICK_LABEL,
                  x_label: bool = True, left: float = 0.75, right: float = 0.15):
         self.count = count
-        self.columns = max(1, min(count, columns))
+        self.columns, panel_width = fit_columns(count, columns, panel_width, gap_x=gap_x, left=left, right=right)
         rows = math.ceil(count / self.columns)
         width = max(MIN_WIDTH, left + right + self.columns * panel_width + (self.columns - 1) * gap_x)
         self.panel_width = (width - left - right - (self.columns - 1) * gap_x) / self.columns

@@ -6,17 +6,24 @@ HTML file or a PDF in an ``<iframe>``; any other file (``.tex``, ``.csv``,
 standalone HTML page beside it in the report, never published:
 
 - a LaTeX table's page comes from the same cells as the ``.tex``, written
-  through the ``HTML`` markup below (the table modules' ``*_cells`` functions)
-  and rendered by pandas' Styler;
+  through the ``HTML`` markup below (the table modules' ``*_cells`` functions);
 - a CSV's page shows its cells verbatim, as the file has them;
 - a JSON's page shows nested objects as headed sections, a list of records or
   an object of like objects as one table, and numbers as the file has them.
 
-Pages are deterministic (fixed ids, no dates) and need no script or network.
+Tables are written as plain HTML strings (``table``): pandas' Styler took
+seven times as long for a 4000-row CSV, in every job that writes a view
+(benchmarks/bench_views.py). Every page fits the report in a 1,400-pixel window: names,
+paths and headers wrap (at ``/``, ``_``, ``.``, or anywhere if they must),
+numbers never; a table still too wide is split into tables of fewer columns
+(tests/test_report.py measures each page in Chromium).
+
+Pages are deterministic (no ids, no dates) and need no script or network.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -24,6 +31,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .latex import fmt_number, fmt_pm
@@ -74,14 +82,14 @@ HTML = Html()
 
 STYLE = """
 body { background: #fff; color: #111; font: 14px/1.45 system-ui, sans-serif; margin: 1.5em; }
-h1 { font-size: 1.15em; font-family: monospace; }
-h2 { font-size: 1.05em; margin-top: 1.6em; font-family: monospace; }
-table { border-collapse: collapse; margin: 0.5em 0 1em; }
+h1 { font-size: 1.15em; font-family: monospace; overflow-wrap: anywhere; }
+h2 { font-size: 1.05em; margin-top: 1.6em; font-family: monospace; overflow-wrap: anywhere; }
+table { border-collapse: collapse; margin: 0.5em 0 1em; border-bottom: 1.5px solid #111; }
 thead th { border-bottom: 1.5px solid #111; vertical-align: bottom; }
-th, td { padding: 0.2em 0.7em; text-align: left; vertical-align: top; white-space: nowrap; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th, td { padding: 0.2em 0.6em; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+p.part { font-size: 0.9em; color: #444; margin: 1em 0 0; }
 tbody tr:nth-child(even) td { background: #f3f4f6; }
-table { border-bottom: 1.5px solid #111; }
 p.note { font-size: 0.9em; margin: 0.15em 0; }
 """
 
@@ -98,33 +106,115 @@ _NUMBER = re.compile(r"^[-−]?[\d.,]+(e[-+]?\d+)?( ±.*)?$|^–")
 
 def _is_number(cell: str) -> bool:
     """A cell shown right-aligned: a number, "mean ± std", or a dash, with marks or tags around."""
-    text = re.sub(r"<sup>.*?</sup>", "", str(cell).split("<br>")[0])
-    text = re.sub(r"<[^>]+>", "", text).split(" (")[0].strip()
-    return bool(_NUMBER.match(text))
+    text = str(cell)
+    if "<" in text:
+        text = re.sub(r"<sup>.*?</sup>", "", text.split("<br>")[0])
+        text = re.sub(r"<[^>]+>", "", text)
+    return bool(_NUMBER.match(text.split(" (")[0].strip()))
 
 
-def table(frame: pd.DataFrame, notes: list[str] = ()) -> str:
+#: pixels a page's tables may take: the report shows a view in a frame 1,120 pixels wide in a
+#: 1,400-pixel window, less the page's margins (1.5 em a side) and some slack
+WIDTH_PX = 1040
+CHAR_PX = 8.5  # pixels per character of the pages' 14-pixel font, generously
+PAD_PX = 17  # a cell's padding, 0.6 em a side
+
+
+def table(frame: pd.DataFrame, notes: list[str] = (), *, blank_repeats: bool = True) -> str:
     """A frame of cells already written as HTML (names escaped) as a table, with its notes.
 
-    Index levels become the leading columns; a label repeated from the row
-    above (within the same block) is left blank, as LaTeX's multirow shows it.
+    Index levels become the leading columns; with ``blank_repeats``, a label
+    repeated from the row above (within the same block) is left blank, as
+    LaTeX's multirow shows it. A cell that reads as a number is right-aligned.
+    A table whose columns do not fit WIDTH_PX with their names wrapped (a
+    number never is) is split into tables of consecutive columns, each
+    repeating the index columns, one under the other.
     """
-    shown = frame.copy()
-    levels = [name if name is not None else "" for name in shown.index.names]
-    index = shown.index.to_frame(index=False)
-    index.columns = [f"\0{i}" for i in range(len(levels))]
-    repeated = pd.Series(True, index=index.index)
-    for column in index.columns[:-1] if len(levels) > 1 else []:
-        repeated &= index[column].eq(index[column].shift())
-        index[column] = index[column].where(~repeated, "")
-    body = pd.concat([index, shown.reset_index(drop=True)], axis=1)
-    body.columns = [*levels, *shown.columns]
-    styler = body.style.set_uuid("table").hide(axis="index")
-    classes = body.map(lambda cell: "num" if _is_number(cell) else "")
-    classes.iloc[:, :len(levels)] = ""
-    styler = styler.set_td_classes(classes)
-    text = styler.to_html(doctype_html=False)
-    return text + "".join(f'<p class="note">{note}</p>\n' for note in notes)
+    levels = [name if name is not None else "" for name in frame.index.names]
+    labels = frame.index.to_frame(index=False).to_numpy(dtype=object).astype(str).reshape(len(frame), len(levels))
+    if blank_repeats and len(levels) > 1:  # blank a label equal to the one above while those left of it are too
+        same = labels[1:] == labels[:-1]
+        repeated = np.logical_and.accumulate(same[:, :-1], axis=1)
+        labels[1:, :-1][repeated] = ""
+    cells = frame.to_numpy(dtype=object).astype(str).reshape(frame.shape)
+    numeric = _numeric(cells)
+    keys = [_column(str(name), labels[:, i], np.zeros(len(frame), dtype=bool)) for i, name in enumerate(levels)]
+    values = [_column(name, cells[:, j], numeric[:, j]) for j, name in enumerate(_flat_columns(frame.columns))]
+    groups = _groups([width for _, _, width in values], WIDTH_PX - sum(width for _, _, width in keys))
+    parts = []
+    for first, last in groups:
+        if len(groups) > 1:
+            parts.append(f'<p class="part">Columns {len(keys) + first + 1}–{len(keys) + last} of '
+                         f"{len(keys) + len(values)}{f', after the first {len(keys)}' if keys else ''} "
+                         "(split to fit the window; the rows as above).</p>\n")
+        parts.append(_html_table(keys + values[first:last], len(frame)))
+    return "".join(parts) + "".join(f'<p class="note">{note}</p>\n' for note in notes)
+
+
+def _column(name: str, cells: np.ndarray, numeric: np.ndarray) -> tuple[str, list[str], float]:
+    """A column's header and cells as HTML, with line-break opportunities in names, and the
+    width in pixels it takes with its names wrapped (its longest number or piece of a name)."""
+    shown = [f'<td class="num">{cell}</td>' if number else f"<td>{breakable(cell)}</td>"
+             for cell, number in zip(cells, numeric)]
+    header = breakable(name)
+    names = {header, *map(breakable, set(cells[~numeric]))}
+    longest = max(max(map(_longest_piece, names)), max(map(_longest_line, set(cells[numeric])), default=0))
+    return f"<th>{header}</th>", shown, longest * CHAR_PX + PAD_PX
+
+
+@functools.lru_cache(maxsize=65536)
+def _longest_piece(cell: str) -> int:
+    """Characters of the longest piece of ``cell``'s text between spaces, ``<wbr>``s and ``<br>``s."""
+    text = re.sub(r"<(?!wbr>|br>)[^>]*>", "", cell)
+    return max(len(html.unescape(piece)) for piece in re.split(r"\s+|<wbr>|<br>", text))
+
+
+def _longest_line(cell: str) -> int:
+    """Characters of the longest line of a number's cell (it wraps only at ``<br>``)."""
+    if "<" not in cell and "&" not in cell:
+        return len(cell)
+    return max(len(html.unescape(re.sub(r"<[^>]*>", "", line))) for line in cell.split("<br>"))
+
+
+def _groups(widths: list[float], room: float) -> list[tuple[int, int]]:
+    """Consecutive (first, end) ranges of columns of ``widths`` that fit ``room`` (a column
+    wider than it alone)."""
+    groups, first, used = [], 0, 0.0
+    for i, width in enumerate(widths):
+        if i > first and used + width > room:
+            groups.append((first, i))
+            first, used = i, 0.0
+        used += width
+    return groups + [(first, len(widths))]
+
+
+def _html_table(columns: list[tuple[str, list[str], float]], rows: int) -> str:
+    header = "".join(head for head, _, _ in columns)
+    body = "".join(f"<tr>{''.join(row)}</tr>\n" for row in zip(*(cells for _, cells, _ in columns))) if columns \
+        else "<tr></tr>\n" * rows
+    return f"<table>\n<thead>\n<tr>{header}</tr>\n</thead>\n<tbody>\n{body}</tbody>\n</table>\n"
+
+
+def _flat_columns(columns: pd.Index) -> list[str]:
+    return [" ".join(map(str, name)) if isinstance(name, tuple) else str(name) for name in columns]
+
+
+WBR = "<wbr>"  # a line may break here, if it must
+#: where a long name, path or header may break: after a slash, underscore or dot (outside tags)
+_BREAK = re.compile(r"(?<=[/_.])(?=[^<>]*(?:<|$))(?![\d\s])")
+
+
+@functools.lru_cache(maxsize=65536)
+def breakable(cell: str) -> str:
+    """``cell`` (HTML) with line-break opportunities after ``/``, ``_`` and ``.`` in its text
+    (not before a digit, so numbers stay whole)."""
+    return _BREAK.sub(WBR, cell) if ("/" in cell or "_" in cell or "." in cell) else cell
+
+
+def _numeric(cells: np.ndarray) -> np.ndarray:
+    """Which cells read as a number (``_is_number``), each distinct text classified once."""
+    codes, unique = pd.factorize(cells.ravel())
+    return np.array([_is_number(cell) for cell in unique], dtype=bool)[codes].reshape(cells.shape)
 
 
 def table_page(title: str, frame: pd.DataFrame, notes: list[str] = ()) -> str:
@@ -136,9 +226,13 @@ def table_page(title: str, frame: pd.DataFrame, notes: list[str] = ()) -> str:
 def csv_page(path: str | os.PathLike, title: str) -> str:
     """A CSV's cells verbatim (as text, empty cells empty), a row per line of the file."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame = frame.map(html.escape)
+    for column in frame.columns:  # escaped where there is anything to escape (a call per cell is slow)
+        if frame[column].str.contains("[&<>\"']").any():
+            frame[column] = frame[column].map(html.escape)
     frame.columns = [html.escape(column) for column in frame.columns]
-    return page(title, f"<p>{len(frame)} rows.</p>\n" + table(frame.set_index(frame.columns[0])))
+    leading = _numeric(frame.iloc[:, :4].to_numpy(dtype=object).astype(str)).any(axis=0).tolist() + [True]
+    keys = list(frame.columns[:max(1, min(leading.index(True), 3))])  # the leading columns of names (at most 3)
+    return page(title, f"<p>{len(frame)} rows.</p>\n" + table(frame.set_index(keys), blank_repeats=False))
 
 
 def _scalar(value: Any) -> str:

@@ -16,8 +16,8 @@ from matplotlib.container import ErrorbarContainer
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .plotting import (LINE_OF_TICK_LABEL, PALETTE, TICK_LENGTH, TICK_PAD, Panels, Scale, color_map,
-                       linear_scale, log_scale, padded, plain, text_width, use_style)
+from .plotting import (LINE_OF_TICK_LABEL, MAX_COLUMNS, PALETTE, TICK_LENGTH, TICK_PAD, Panels, Scale, color_map,
+                       fit_columns, linear_scale, log_scale, padded, plain, text_width, use_style)
 from .steplogs import TOKEN_COLUMNS
 from .tokens import rows_of_optimizer
 
@@ -64,7 +64,7 @@ def token_usage_figure(runs: pd.DataFrame, optimizer: str):
     fewer = bool((cells["n_seeds"] < seeds).any() or len(cells) < len(datasets) * len(models))
     colors = dict(zip(TOKEN_COLUMNS, PALETTE))
     labels = [*BAR_LABELS.values(), RANGE_LABEL]
-    panel_width = max(1.9, 0.42 * len(models))
+    columns, panel_width = fit_columns(len(datasets), MAX_COLUMNS, max(1.9, 0.42 * len(models)))
     names = [plain(model) for model in models]
     # names wider than their slot are turned upright (and the room below the panels grows to hold them)
     upright = max(text_width(name, 7) for name in names) > 0.95 * panel_width / len(models)
@@ -73,7 +73,7 @@ def token_usage_figure(runs: pd.DataFrame, optimizer: str):
                                           if upright else lines * LINE_OF_TICK_LABEL)
     title = (f"{plain(optimizer)}: tokens per run; bar = mean over {seeds} seed{'s' * (seeds > 1)}"
              f"{' (n = fewer where marked)' if fewer else ''}, whisker = {RANGE_LABEL}")
-    panels = Panels(len(datasets), title=title, legend_labels=labels, panel_width=panel_width,
+    panels = Panels(len(datasets), title=title, legend_labels=labels, panel_width=panel_width, columns=columns,
                     tick_room=tick_room, x_label=False)
     y = decades(cells[[f"{c}_{s}" for c in TOKEN_COLUMNS for s in ("min", "mean")]],
                 cells[[f"{c}_max" for c in TOKEN_COLUMNS]])

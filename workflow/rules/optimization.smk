@@ -92,7 +92,7 @@ rule score_vs_tokens_figure:
         "the score-against-tokens figure"
     input:
         curve=intermediate("optimization/score_curve.parquet"),
-        code=lib("plotting", "optimization_figures"),
+        code=lib("fonts", "plotting", "optimization_figures"),
     output:
         pdf=shown("figures/score_vs_tokens.pdf", "../report/score_vs_tokens.rst", "Optimization",
                   "Figures"),
@@ -117,7 +117,7 @@ rule optimizer_comparison_figure:
         "the optimizer-comparison figure"
     input:
         comparison=built("optimization/comparison.csv"),
-        code=lib("plotting", "optimization_figures"),
+        code=lib("fonts", "plotting", "optimization_figures"),
     output:
         pdf=shown("figures/optimizer_comparison.pdf", "../report/optimizer_comparison_figure.rst", "Optimization",
                   "Figures"),

@@ -101,7 +101,7 @@ rule routing_figure:
         sweeps=expand(built("routing/datasets/{{dataset}}/{router}_sweep.json"), router=ROUTERS),
         curve=built("routing/datasets/{dataset}/curve.csv"),
         summary=intermediate("routing/{dataset}.json"),
-        code=lib("latex", "routing_model", "routing", "routing_metrics", "plotting", "routing_figures"),
+        code=lib("latex", "routing_model", "routing", "routing_metrics", "fonts", "plotting", "routing_figures"),
     output:
         pdf=shown("routing/datasets/{dataset}/cost_performance.pdf", "../report/routing_figure.rst", "Routing",
                   "Figures"),
@@ -127,7 +127,7 @@ rule routing_delta_ibc_figure:
                       router=ROUTERS),
         curves=expand(built("routing/datasets/{dataset}/curve.csv"), dataset=ROUTING_DATASETS),
         summaries=expand(intermediate("routing/{dataset}.json"), dataset=ROUTING_DATASETS),
-        code=lib("latex", "routing_model", "routing", "routing_metrics", "plotting", "routing_figures"),
+        code=lib("latex", "routing_model", "routing", "routing_metrics", "fonts", "plotting", "routing_figures"),
     output:
         pdf=shown("figures/routing_delta_ibc.pdf", "../report/routing_delta_ibc.rst", "Routing", "Figures"),
         png=shown("figures/routing_delta_ibc.png", "../report/routing_delta_ibc.rst", "Routing", "Figures"),
@@ -148,7 +148,7 @@ rule routing_pgr_figure:
         "the PGR figure"
     input:
         metrics=expand(built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS),
-        code=lib("routing_model", "routing", "plotting", "routing_metric_figures"),
+        code=lib("routing_model", "routing", "fonts", "plotting", "routing_metric_figures"),
     output:
         pdf=shown("figures/routing_pgr.pdf", "../report/routing_pgr.rst", "Routing", "Figures"),
         png=shown("figures/routing_pgr.png", "../report/routing_pgr.rst", "Routing", "Figures"),

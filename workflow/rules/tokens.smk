@@ -95,7 +95,7 @@ rule token_usage_figure:
         "the token-usage figure"
     input:
         runs=built("tokens/runs.csv"),
-        code=lib("discovery", "steplogs", "tokens", "latex", "plotting", "token_figures"),
+        code=lib("discovery", "steplogs", "tokens", "latex", "fonts", "plotting", "token_figures"),
     output:
         pdf=shown("figures/token_usage.pdf", "../report/token_usage_figure.rst", "Token usage", "Figures"),
         png=shown("figures/token_usage.png", "../report/token_usage_figure.rst", "Token usage", "Figures"),
@@ -119,7 +119,7 @@ rule token_cumulative_figure:
         "the cumulative-token figure"
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
-        code=lib("discovery", "steplogs", "tokens", "latex", "plotting", "token_figures"),
+        code=lib("discovery", "steplogs", "tokens", "latex", "fonts", "plotting", "token_figures"),
     output:
         pdf=shown("figures/token_cumulative.pdf", "../report/token_cumulative.rst", "Token usage", "Figures"),
         png=shown("figures/token_cumulative.png", "../report/token_cumulative.rst", "Token usage", "Figures"),
