@@ -26,7 +26,7 @@ def wait_for(condition, timeout: float = 60.0) -> None:
 
 def token_job_running(workdir: Path) -> bool:
     """A read_runs job has started (its log exists in this fresh run)."""
-    return any((workdir / "logs" / "read_runs").glob("*.log"))
+    return any((workdir / "logs" / "results" / "read_runs").glob("*.log"))
 
 
 def fresh_token_run(workdir: Path) -> subprocess.Popen:

@@ -68,5 +68,5 @@ def test_the_paper_builds_and_follows_a_changed_number(rerun_copy, pdflatex, pdf
     snakemake(rerun_copy, "--cores", "2", "paper/main.pdf", "--config", "optimization={'table_budget': 3000000}")
     after = re.search(r"reach a test score of ([\d.]+) %", pdf_text(rerun_copy, pdftotext)).group(1)
     assert after == "79.2"  # CAPO's mean over cells at 3e6 tokens (79.22), in scores.csv
-    log = (rerun_copy / "logs/paper.log").read_text()
+    log = (rerun_copy / "logs/results/paper.log").read_text()
     assert "built from results/" in log

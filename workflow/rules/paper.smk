@@ -23,7 +23,7 @@ rule numbers:
     resources:
         **RESOURCES["numbers"],
     log:
-        "logs/numbers.log",
+        logged("numbers.log"),
     conda:
         "../../environment.yml"
     script:
@@ -44,7 +44,7 @@ rule paper:
         results=lambda wildcards, input: os.path.dirname(input.numbers),  # the output folder
         python=sys.executable,
     log:
-        "logs/paper.log",
+        logged("paper.log"),
     localrule: True
     conda:
         "../../environment.yml"  # Python for the build script; pdflatex comes from the system (TeX Live)
