@@ -142,3 +142,31 @@ def test_a_failed_cluster_job_shows_the_error_not_the_job_step_output(tmp_path):
     shown = error_lines(record)
     assert shown[1:3] == ["    Traceback (most recent call last):", "    KeyError: 'step'"]
     assert len(shown) == 1 + 2 + 15
+
+
+def test_an_interrupt_after_publishing_says_the_output_folder_holds_the_new_artifacts():
+    """Ctrl-C while Snakemake winds down after publish: the last line says what the folder holds
+    (the interrupt before publishing: tests/test_faults.py, with a real SIGINT)."""
+    import logging
+    from types import SimpleNamespace
+
+    from snakemake_interface_logger_plugins.common import LogEvent
+    from snakemake_logger_plugin_brief import NOT_PUBLISHED, PUBLISHED, LogHandler
+
+    def record(message="", **extra):
+        entry = logging.LogRecord("snakemake", logging.INFO, "", 0, message, None, None)
+        entry.__dict__.update(extra)
+        return entry
+
+    settings = SimpleNamespace(quiet=None, debug_dag=False, verbose=False, dryrun=False, printshellcmds=False,
+                               show_failed_logs=True, stdout=True, nocolor=True)
+    for finished, last in ((None, NOT_PUBLISHED), (7, PUBLISHED)):
+        handler = LogHandler(settings, None)
+        info = dict(event=LogEvent.JOB_INFO, rule_name="publish", jobid=7, reason="", wildcards={},
+                    rule_msg="publish the artifacts into results/")
+        lines = [handler.line(record(**info)),
+                 handler.line(record(event=LogEvent.JOB_FINISHED, job_id=finished)),
+                 handler.line(record("Terminating processes on user request, this might take some time.")),
+                 handler.line(record("Complete log(s): .snakemake/log/x.log"))]
+        assert lines[2] == "Interrupted (Ctrl-C): stopping the running jobs."
+        assert lines[3].splitlines() == ["Complete log(s): .snakemake/log/x.log", last]
