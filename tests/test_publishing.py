@@ -66,8 +66,12 @@ def test_repointed_inputs_leave_no_orphans(rerun_copy, tmp_path):
 
 def test_the_output_folder_is_a_config_key_and_the_committed_results_stay(rerun_copy):
     before = digest(rerun_copy / "results")
+    logs = digest(rerun_copy / "logs/results")
     snakemake(rerun_copy, "--cores", "2", "--config", "output=my_analysis")
     assert digest(rerun_copy / "results") == before
+    # each output folder has its own logs: before, both runs wrote logs/read_runs/gsm8k.log
+    assert digest(rerun_copy / "logs/results") == logs
+    assert "done: peak memory" in (rerun_copy / "logs/my_analysis/read_runs/gsm8k.log").read_text()
     assert compare_trees(rerun_copy / "my_analysis", rerun_copy / "results") == []
     dry = snakemake(rerun_copy, "-n", "--config", "output=my_analysis")
     assert "Nothing to be done" in dry.stdout + dry.stderr

@@ -170,3 +170,28 @@ def test_an_interrupt_after_publishing_says_the_output_folder_holds_the_new_arti
                  handler.line(record("Complete log(s): .snakemake/log/x.log"))]
         assert lines[2] == "Interrupted (Ctrl-C): stopping the running jobs."
         assert lines[3].splitlines() == ["Complete log(s): .snakemake/log/x.log", last]
+
+
+def test_the_slurm_account_guess_is_one_line_naming_where_to_set_the_account():
+    """Without slurm_account, plugin 2.8.0 warns three times per run, one of them its own bug
+    (``sacct: invalid option -- '1'``, it passes a shell pipe to sacct as arguments)."""
+    import logging
+    from types import SimpleNamespace
+
+    from snakemake_logger_plugin_brief import LogHandler
+
+    settings = SimpleNamespace(quiet=None, debug_dag=False, verbose=False, dryrun=False, printshellcmds=False,
+                               show_failed_logs=True, stdout=True, nocolor=True)
+    handler = LogHandler(settings, None)
+
+    def shown(message):
+        return handler.line(logging.LogRecord("snakemake", logging.WARNING, "", 0, message, None, None))
+
+    assert shown("No SLURM account given, trying to guess.") is None
+    assert shown("No account was given, not able to get a SLURM account via sacct: sacct: invalid option "
+                 "-- '1'\nTry \"sacct --help\" for more information\n") is None
+    assert shown("Unable to guess SLURM account. Trying to proceed without.") == (
+        "SLURM: no account set, submitting without one (set one: default-resources: slurm_account in "
+        "profiles/slurm/config.yaml, docs/slurm.md).")
+    assert "with the guessed account proj7 (set one:" in shown("Guessed SLURM account: proj7")
+    assert "other warning" in shown("some other warning")

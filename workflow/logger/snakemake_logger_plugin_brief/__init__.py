@@ -9,6 +9,9 @@ cluster node); Snakemake's restatements of it (the exception of the job's
 process, the final "did not complete") are left out. On Ctrl-C: a line that
 the run was interrupted, and as the last line, whether the output folder is as
 it was (the interrupt came before ``publish``) or holds this run's artifacts.
+The SLURM executor's guess of an account (three warnings, one of them
+``sacct: invalid option -- '1'`` from the guess's own bug in plugin 2.8.0)
+becomes one line saying what it submits with and where to set the account.
 Warnings and other errors
 are printed in full with Snakemake's own formatter; so is everything in a dry
 run (``snakemake -n``), which is where the details (inputs, outputs, reasons
@@ -45,6 +48,11 @@ TAIL = 15  # lines of a failed job's log shown when it has no ERROR line (a cras
 #: Snakemake's line on Ctrl-C (info, hidden like the rest), and what this logger says instead.
 TERMINATING = "Terminating processes on user request"
 INTERRUPTED = "Interrupted (Ctrl-C): stopping the running jobs."
+#: The SLURM executor's warnings while it guesses an account (no ``slurm_account`` resource set).
+ACCOUNT_GUESS = ("No SLURM account given, trying to guess",
+                 "No account was given, not able to get a SLURM account via sacct")
+ACCOUNT_GUESSED = ("Unable to guess SLURM account", "Guessed SLURM account: ")
+SET_ACCOUNT = "set one: default-resources: slurm_account in profiles/slurm/config.yaml, docs/slurm.md"
 #: The last line after an interrupt, by whether the job that writes the output folder had finished.
 PUBLISH_RULE = "publish"
 NOT_PUBLISHED = ("Interrupted before publishing: the output folder is as it was. Run the same "
@@ -88,6 +96,18 @@ def error_lines(record) -> list[str]:
     lines += ["    " + line for line in shown] + missing
     lines += [f"    {name}: {value}" for name, value in (getattr(record, "aux", None) or {}).items()]
     return lines
+
+
+def account_line(message: str) -> str | None:
+    """The SLURM executor's account guess as one line (``""``: a step of it, not shown)."""
+    message = message.strip()
+    if message.startswith(ACCOUNT_GUESS):
+        return ""
+    if message.startswith(ACCOUNT_GUESSED[0]):
+        return f"SLURM: no account set, submitting without one ({SET_ACCOUNT})."
+    if message.startswith(ACCOUNT_GUESSED[1]):
+        return f"SLURM: no account set, submitting with the guessed account {message.split(': ', 1)[1]} ({SET_ACCOUNT})."
+    return None
 
 
 def job_line(record, done: int, total: int | None) -> str:
@@ -145,6 +165,9 @@ class LogHandler(LogHandlerBase):
             return "\n".join(error_lines(record))
         if record.levelno >= logging.ERROR and str(record.msg).lstrip().startswith(RESTATED):
             return None
+        account = account_line(str(record.msg)) if record.levelno == logging.WARNING else None
+        if account is not None:
+            return account or None
         if record.levelno >= logging.WARNING or event in (LogEvent.GROUP_ERROR, LogEvent.ERROR):
             return self.full.format(record)
         message = self.full.format(record)
