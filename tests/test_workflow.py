@@ -193,5 +193,7 @@ def test_the_slurm_account_guess_is_one_line_naming_where_to_set_the_account():
     assert shown("Unable to guess SLURM account. Trying to proceed without.") == (
         "SLURM: no account set, submitting without one (set one: default-resources: slurm_account in "
         "profiles/slurm/config.yaml, docs/slurm.md).")
+    assert shown("Unable to guess SLURM account. Trying to proceed without.") is None  # once per run
+    handler = LogHandler(settings, None)
     assert "with the guessed account proj7 (set one:" in shown("Guessed SLURM account: proj7")
     assert "other warning" in shown("some other warning")

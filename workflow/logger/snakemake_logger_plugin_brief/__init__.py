@@ -129,7 +129,7 @@ class LogHandler(LogHandlerBase):
         self.stream = sys.stdout if common.stdout else sys.stderr
         self.done, self.total = 0, None
         self.rules: dict[object, str] = {}  # job id -> rule, to know when publish has finished
-        self.published = self.interrupted = False
+        self.published = self.interrupted = self.account_shown = False
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -166,8 +166,9 @@ class LogHandler(LogHandlerBase):
         if record.levelno >= logging.ERROR and str(record.msg).lstrip().startswith(RESTATED):
             return None
         account = account_line(str(record.msg)) if record.levelno == logging.WARNING else None
-        if account is not None:
-            return account or None
+        if account is not None:  # once per run (the plugin may guess for parallel submissions)
+            shown, self.account_shown = account and not self.account_shown, self.account_shown or bool(account)
+            return account if shown else None
         if record.levelno >= logging.WARNING or event in (LogEvent.GROUP_ERROR, LogEvent.ERROR):
             return self.full.format(record)
         message = self.full.format(record)
