@@ -1,5 +1,6 @@
 """Faults: interrupted runs recover to byte-identical results; a second run is locked out."""
 
+import logging
 import os
 import signal
 import subprocess
@@ -130,8 +131,16 @@ def test_a_rule_script_logs_an_unexpected_exception_with_its_traceback(tmp_path,
         raise ZeroDivisionError("division by zero")
 
     job = SimpleNamespace(log=[str(tmp_path / "job.log")], rule="crashing", output=[])
-    with pytest.raises(SystemExit) as stop:
-        run_rule(main, job)
+    logger = logging.getLogger("llmcost")
+    kept = logger.handlers[:], logger.propagate, logger.level
+    try:
+        with pytest.raises(SystemExit) as stop:
+            run_rule(main, job)
+    finally:  # run_rule configures the logger of its process: give the other tests theirs back
+        for handler in logger.handlers:
+            handler.close()
+        logger.handlers[:], logger.propagate = kept[:2]
+        logger.setLevel(kept[2])
     assert stop.value.code == 1
     log = (tmp_path / "job.log").read_text().splitlines()
     assert log[0] == "ERROR: unexpected ZeroDivisionError: division by zero (a bug, not bad input; " \
