@@ -12,7 +12,8 @@ from conftest import snakemake
 from test_bad_input import digest
 
 from llmcost.outputs import read_csv
-from llmcost.publish import MANIFEST, published_files
+from llmcost.errors import InputError
+from llmcost.publish import MANIFEST, publish, published_files
 
 ROUTER = "data/automix/router_data/router_data_coqa_short.jsonl.gz"
 
@@ -169,3 +170,22 @@ def test_a_mount_point_as_output_folder_is_refused_in_one_line(rerun_copy, mount
         assert "publish" in dry.stdout + dry.stderr
     finally:
         subprocess.run(["umount", "-l", str(bound)], check=True)
+
+
+def test_publish_itself_keeps_a_file_put_in_the_folder_while_the_jobs_ran(tmp_path):
+    build, output = tmp_path / "build", tmp_path / "out"
+    for artifact, text in (("tables/a.tex", "a"), ("numbers.json", "{}")):
+        (build / artifact).parent.mkdir(parents=True, exist_ok=True)
+        (build / artifact).write_text(text)
+    publish(str(build), str(output), ["numbers.json", "tables/a.tex"])
+    assert published_files(output) == {"numbers.json", "tables/a.tex"}
+    assert (output / "tables/a.tex").read_text() == "a"
+    (output / "tables/mine.tex").write_text("mine")  # after the parse-time check, before publish
+    with pytest.raises(InputError, match=r"out: the output folder \(config output\) holds tables/mine.tex"):
+        publish(str(build), str(output), ["numbers.json", "tables/a.tex"])
+    assert (output / "tables/mine.tex").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "out"]
+    # a file it published once but no longer makes is its own, and goes
+    (output / "tables/mine.tex").unlink()
+    publish(str(build), str(output), ["numbers.json"])
+    assert sorted(p.relative_to(output).as_posix() for p in output.rglob("*")) == [MANIFEST, "numbers.json"]

@@ -131,6 +131,12 @@ def check_output_folder(output: str, artifacts: list[str]) -> None:
             f"mount), which publishing cannot swap for the new folder. Mount the volume one "
             f"folder up and publish into a folder in it, or set output to a folder that is not "
             f"a mount point.")
+    refuse_foreign_files(output, artifacts)
+
+
+def refuse_foreign_files(output: str, artifacts: list[str]) -> None:
+    """Refuse an output folder holding anything that is neither in its manifest nor an artifact."""
+    folder = Path(output)
     foreign = foreign_entries(folder, set(artifacts) | published_files(folder) | {MANIFEST})
     if foreign:
         shown = ", ".join(name + (" (another output folder)" if (folder / name / MANIFEST).is_file() else "")
@@ -147,8 +153,11 @@ def publish(build: str, output: str, artifacts: list[str]) -> None:
 
     The new folder is assembled beside the old one and swapped in with two
     renames; leftovers of an interrupted earlier publish are removed first,
-    and the new folder is removed if the swap fails.
+    and the new folder is removed if the swap fails. The old folder is checked
+    again first: a file put there while the jobs ran is not deleted either.
     """
+    if Path(output).is_dir():
+        refuse_foreign_files(output, artifacts)
     target = Path(output).resolve()
     staging = target.with_name(f".{target.name}.publishing")
     previous = target.with_name(f".{target.name}.previous")
