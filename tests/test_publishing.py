@@ -133,21 +133,25 @@ def test_an_output_folder_inside_another_or_in_the_build_area_is_refused(rerun_c
     refused(rerun_copy, "outer", "holds results/ (another output folder)")
 
 
+#: mount and umount as root: directly, or through passwordless sudo (as .ci/run does)
+AS_ROOT = [] if os.geteuid() == 0 else ["sudo", "-n"]
+
+
 @pytest.fixture
 def mount_point(tmp_path):
-    """A tmpfs mounted on a temporary folder (root only); skipped where mounting is impossible,
-    except under CI (CI=true), where that is a failure."""
+    """A tmpfs mounted on a temporary folder (needs root or passwordless sudo); skipped where
+    mounting is impossible, except under CI (CI=true), where that is a failure."""
     folder = tmp_path / "mounts" / "volume"
     folder.mkdir(parents=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run([*AS_ROOT, "mount", "-t", "tmpfs", "-o", "size=64m,mode=0777", "tmpfs",
+                              str(folder)], capture_output=True, text=True)
     if mounted.returncode != 0:
-        message = f"cannot mount a tmpfs (needs root): {mounted.stderr.strip()}"
+        message = f"cannot mount a tmpfs (needs root or passwordless sudo): {mounted.stderr.strip()}"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
     yield folder
-    subprocess.run(["umount", "-l", str(folder)], check=True)
+    subprocess.run([*AS_ROOT, "umount", "-l", str(folder)], check=True)
 
 
 def test_a_mount_point_as_output_folder_is_refused_in_one_line(rerun_copy, mount_point):
@@ -162,14 +166,14 @@ def test_a_mount_point_as_output_folder_is_refused_in_one_line(rerun_copy, mount
     source, bound = mount_point / "source", mount_point.parent / "bound"
     source.mkdir()
     bound.mkdir()
-    subprocess.run(["mount", "--bind", str(source), str(bound)], check=True)
+    subprocess.run([*AS_ROOT, "mount", "--bind", str(source), str(bound)], check=True)
     try:
         refused(rerun_copy, bound, "is a mount point")
         # a folder in a mounted volume is published as usual (renamed within the volume)
         dry = snakemake(rerun_copy, "-n", "--config", f"output={bound}/results")
         assert "publish" in dry.stdout + dry.stderr
     finally:
-        subprocess.run(["umount", "-l", str(bound)], check=True)
+        subprocess.run([*AS_ROOT, "umount", "-l", str(bound)], check=True)
 
 
 def test_publish_itself_keeps_a_file_put_in_the_folder_while_the_jobs_ran(tmp_path):
