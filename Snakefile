@@ -48,7 +48,7 @@ rule publish:
     params:
         complete=build_complete,
     log:
-        "logs/publish.log",
+        logged("publish.log"),
     localrule: True
     run:
         publish(f"{BUILD}/artifacts", OUTPUT, ARTIFACTS)

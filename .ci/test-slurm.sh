@@ -17,7 +17,8 @@ trap stop EXIT
 
 echo "== 1. every artifact through profiles/slurm, compared with the committed results/"
 start=$(date +%s)
-timeout --foreground -s INT "$LIMIT" "$PYTHON" scripts/check_results.py --profile profiles/slurm
+timeout --foreground -s INT "$LIMIT" "$PYTHON" scripts/check_results.py --profile profiles/slurm 2>&1 \
+  | tee "$work/check.log"
 echo "   (all jobs through SLURM in $(( $(date +%s) - start )) s)"
 
 echo "== 2. bad input through profiles/slurm: one run's step log loses a token column"
@@ -49,4 +50,6 @@ grep -q "step_results_eval.csv: missing column(s) output_tokens_downstream_llm" 
 ! grep -q "^ *input: " run.log \
   || { echo "FAIL: the failed job's block shows the job step's whole output, not its error"; exit 1; }
 [ "$before" = "$after" ] || { echo "FAIL: results/ changed after a failed run"; exit 1; }
+! grep -E "trying to guess|sacct: invalid option" "$work/check.log" run.log \
+  || { echo "FAIL: the executor's account guess reached the terminal (docs/slurm.md)"; exit 1; }
 echo "== SLURM: byte-identical regeneration; bad input: exit $status, message shown alone, results/ unchanged"

@@ -22,6 +22,8 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+from llmcost.publish import MANIFEST  # noqa: E402
 #: What a copy of the repository needs to run the workflow (results/ excluded).
 WORKFLOW_FILES = ["Snakefile", "config.yaml", "environment.yml", "profiles", "workflow", "scripts", "data",
                   "paper/main.tex"]
@@ -58,7 +60,7 @@ def compare_trees(made: Path, expected: Path) -> list[str]:
     """Lines naming each file that differs between two results/ folders (empty: identical)."""
     def files(root: Path) -> set[str]:
         return {p.relative_to(root).as_posix() for p in root.rglob("*")
-                if p.is_file() and not p.name.startswith(".")}
+                if p.is_file() and (p.name == MANIFEST or not p.name.startswith("."))}
     made_files, expected_files = files(made), files(expected)
     problems = [f"differs: results/{name}" for name in sorted(made_files & expected_files)
                 if not filecmp.cmp(made / name, expected / name, shallow=False)]

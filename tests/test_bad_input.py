@@ -251,5 +251,5 @@ def test_a_second_run_on_the_same_bad_input_fails_again(rerun_copy):
     check_fails_cleanly(rerun_copy, expected)
     output = check_fails_cleanly(rerun_copy, expected)
     assert "Nothing to be done" not in output
-    assert re.search(r"Error in rule read_runs \(log: logs/read_runs/gsm8k\.log\):\n    ERROR: \S+step_results_eval"
+    assert re.search(r"Error in rule read_runs \(log: logs/results/read_runs/gsm8k\.log\):\n    ERROR: \S+step_results_eval"
                      r"\.csv: column input_tokens_meta_llm", output), output

@@ -1,5 +1,6 @@
 """Faults: interrupted runs recover to byte-identical results; a second run is locked out."""
 
+import logging
 import os
 import signal
 import subprocess
@@ -7,8 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from check_results import compare_trees
 from conftest import REPO, snakemake
+from test_bad_input import digest
 
 
 def start(workdir: Path, *args: str) -> subprocess.Popen:
@@ -26,7 +29,7 @@ def wait_for(condition, timeout: float = 60.0) -> None:
 
 def token_job_running(workdir: Path) -> bool:
     """A read_runs job has started (its log exists in this fresh run)."""
-    return any((workdir / "logs" / "read_runs").glob("*.log"))
+    return any((workdir / "logs" / "results" / "read_runs").glob("*.log"))
 
 
 def fresh_token_run(workdir: Path) -> subprocess.Popen:
@@ -43,9 +46,17 @@ def assert_results_equal_committed(workdir: Path) -> None:
 def test_sigint_in_the_token_stage_then_rerun_gives_identical_results(rerun_copy):
     process = fresh_token_run(rerun_copy)
     wait_for(lambda: token_job_running(rerun_copy))
+    before = digest(rerun_copy / "results")
     process.send_signal(signal.SIGINT)
-    process.communicate(timeout=120)
+    output, _ = process.communicate(timeout=120)
     assert process.returncode != 0
+    # before: Snakemake's "Terminating processes" was hidden, the last line as after a good run
+    lines = output.splitlines()
+    assert "Interrupted (Ctrl-C): stopping the running jobs." in lines, output
+    assert lines[-2].startswith("Complete log(s): ")
+    assert lines[-1] == ("Interrupted before publishing: the output folder is as it was. Run the same "
+                         "command again to finish (jobs that were cut off are redone).")
+    assert digest(rerun_copy / "results") == before
     snakemake(rerun_copy, "--cores", "2")  # the profile's rerun-incomplete resumes
     assert_results_equal_committed(rerun_copy)
     assert not list((rerun_copy / "results").rglob(".*.tmp"))
@@ -92,3 +103,48 @@ def test_a_failed_write_leaves_the_old_artifact_and_no_temporary(tmp_path):
     (tmp_path / ".table.tex.abc123.tmp").write_text("partial")
     remove_stale_temporaries([str(target)])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["table.tex"]
+
+
+def test_a_crash_in_a_job_leaves_its_traceback_in_the_job_log(rerun_copy):
+    # before: the traceback reached the terminal only, and logs/.../tables.log stayed empty
+    script = rerun_copy / "scripts/optimization_tables.py"
+    script.write_text(script.read_text().replace(
+        "    scores = read_csv(snakemake.input.scores)\n",
+        "    scores = read_csv(snakemake.input.scores)\n    scores.loc[0, 'no such column'] += 1\n"))
+    result = snakemake(rerun_copy, "--cores", "2", check=False)
+    assert result.returncode != 0
+    log = (rerun_copy / "logs/results/optimization/tables.log").read_text()
+    assert log.startswith("ERROR: unexpected KeyError: 'no such column' (a bug, not bad input")
+    assert "Traceback (most recent call last):" in log
+    assert "in main\n    scores.loc[0, 'no such column'] += 1" in log
+    # the terminal's block for the failed job names the error from that log
+    assert ("Error in rule optimization_tables (log: logs/results/optimization/tables.log):\n"
+            "    ERROR: unexpected KeyError: 'no such column'") in result.stdout + result.stderr
+
+
+def test_a_rule_script_logs_an_unexpected_exception_with_its_traceback(tmp_path, capsys):
+    from types import SimpleNamespace
+
+    from llmcost.outputs import run_rule
+
+    def main(snakemake):
+        raise ZeroDivisionError("division by zero")
+
+    job = SimpleNamespace(log=[str(tmp_path / "job.log")], rule="crashing", output=[])
+    logger = logging.getLogger("llmcost")
+    kept = logger.handlers[:], logger.propagate, logger.level
+    try:
+        with pytest.raises(SystemExit) as stop:
+            run_rule(main, job)
+    finally:  # run_rule configures the logger of its process: give the other tests theirs back
+        for handler in logger.handlers:
+            handler.close()
+        logger.handlers[:], logger.propagate = kept[:2]
+        logger.setLevel(kept[2])
+    assert stop.value.code == 1
+    log = (tmp_path / "job.log").read_text().splitlines()
+    assert log[0] == "ERROR: unexpected ZeroDivisionError: division by zero (a bug, not bad input; " \
+                     "the traceback follows)"
+    assert log[1] == "Traceback (most recent call last):" and "in main" in "\n".join(log)
+    assert log[-1] == "ZeroDivisionError: division by zero"
+    assert "[crashing] ERROR: unexpected ZeroDivisionError" in capsys.readouterr().err

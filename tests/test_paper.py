@@ -128,7 +128,7 @@ def test_the_paper_builds_and_follows_a_changed_number(rerun_copy, pdflatex, pdf
     snakemake(rerun_copy, "--cores", "2", "paper/main.pdf", "--config", "optimization={'table_budget': 3000000}")
     after = re.search(r"reach a test score of ([\d.]+) %", pdf_text(rerun_copy, pdftotext)).group(1)
     assert after == "79.2"  # CAPO's mean over cells at 3e6 tokens (79.22), in scores.csv
-    log = (rerun_copy / "logs/paper.log").read_text()
+    log = (rerun_copy / "logs/results/paper.log").read_text()
     assert "built from results/" in log
 
 
@@ -140,7 +140,7 @@ def test_the_paper_of_a_filtered_config_builds(rerun_copy, pdflatex, pdftotext):
     share = numbers["tokens"]["downstream_share_pct"]["CAPO"]
     assert f"consumes {share:.1f} % of the input tokens under CAPO" in text
     assert "on agnews" in text and "on copa" not in text and "[missing]" not in text
-    assert "built from agnews_only/" in (rerun_copy / "logs/paper.log").read_text()
+    assert "built from agnews_only/" in (rerun_copy / "logs/agnews_only/paper.log").read_text()
 
 
 # --- every figure's text at least 6 points as printed -----------------------------------------

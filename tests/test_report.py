@@ -26,6 +26,8 @@ import numpy as np
 import pytest
 from conftest import snakemake, system_tool
 
+from llmcost.publish import MANIFEST
+
 VIEWED = (".tex", ".csv", ".json")
 
 
@@ -58,8 +60,10 @@ def entries(report) -> dict[str, dict]:
 
 
 def published(report) -> list[str]:
+    """The published artifacts (not publishing's own list of them, the manifest)."""
     root = report / "results"
-    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*")
+                  if path.is_file() and path.name != MANIFEST)
 
 
 class Text(HTMLParser):

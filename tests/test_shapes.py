@@ -234,9 +234,9 @@ def test_names_in_other_scripts_are_kept_and_get_one_macro_each(shapes):
 
 
 def test_the_paper_says_in_how_many_places_a_name_has_no_font(shapes, pdflatex):
-    log = (shapes("names").workdir / "logs/paper.log").read_text()
+    log = (shapes("names").workdir / "logs/out/paper.log").read_text()
     assert re.search(r"paper: WARNING: characters of names .* print as a boxed \? in \d+ places", log), log
-    assert "boxed" not in (shapes("one run").workdir / "logs/paper.log").read_text()
+    assert "boxed" not in (shapes("one run").workdir / "logs/out/paper.log").read_text()
 
 
 def test_a_one_query_router_dataset_warns_once(shapes):

@@ -166,3 +166,58 @@ def test_a_threshold_count_far_above_the_queries_is_capped(rerun_copy):
         assert len({point["lm2_count"] for point in sweep}) == len(sweep)
         assert (f"cnli_short: routing.thresholds.count is 1000000000000, but the {router} router's scores make "
                 f"only {len(sweep)} distinct cuts") in output
+
+
+def test_an_interrupt_after_publishing_says_the_output_folder_holds_the_new_artifacts():
+    """Ctrl-C while Snakemake winds down after publish: the last line says what the folder holds
+    (the interrupt before publishing: tests/test_faults.py, with a real SIGINT)."""
+    import logging
+    from types import SimpleNamespace
+
+    from snakemake_interface_logger_plugins.common import LogEvent
+    from snakemake_logger_plugin_brief import NOT_PUBLISHED, PUBLISHED, LogHandler
+
+    def record(message="", **extra):
+        entry = logging.LogRecord("snakemake", logging.INFO, "", 0, message, None, None)
+        entry.__dict__.update(extra)
+        return entry
+
+    settings = SimpleNamespace(quiet=None, debug_dag=False, verbose=False, dryrun=False, printshellcmds=False,
+                               show_failed_logs=True, stdout=True, nocolor=True)
+    for finished, last in ((None, NOT_PUBLISHED), (7, PUBLISHED)):
+        handler = LogHandler(settings, None)
+        info = dict(event=LogEvent.JOB_INFO, rule_name="publish", jobid=7, reason="", wildcards={},
+                    rule_msg="publish the artifacts into results/")
+        lines = [handler.line(record(**info)),
+                 handler.line(record(event=LogEvent.JOB_FINISHED, job_id=finished)),
+                 handler.line(record("Terminating processes on user request, this might take some time.")),
+                 handler.line(record("Complete log(s): .snakemake/log/x.log"))]
+        assert lines[2] == "Interrupted (Ctrl-C): stopping the running jobs."
+        assert lines[3].splitlines() == ["Complete log(s): .snakemake/log/x.log", last]
+
+
+def test_the_slurm_account_guess_is_one_line_naming_where_to_set_the_account():
+    """Without slurm_account, plugin 2.8.0 warns three times per run, one of them its own bug
+    (``sacct: invalid option -- '1'``, it passes a shell pipe to sacct as arguments)."""
+    import logging
+    from types import SimpleNamespace
+
+    from snakemake_logger_plugin_brief import LogHandler
+
+    settings = SimpleNamespace(quiet=None, debug_dag=False, verbose=False, dryrun=False, printshellcmds=False,
+                               show_failed_logs=True, stdout=True, nocolor=True)
+    handler = LogHandler(settings, None)
+
+    def shown(message):
+        return handler.line(logging.LogRecord("snakemake", logging.WARNING, "", 0, message, None, None))
+
+    assert shown("No SLURM account given, trying to guess.") is None
+    assert shown("No account was given, not able to get a SLURM account via sacct: sacct: invalid option "
+                 "-- '1'\nTry \"sacct --help\" for more information\n") is None
+    assert shown("Unable to guess SLURM account. Trying to proceed without.") == (
+        "SLURM: no account set, submitting without one (set one: default-resources: slurm_account in "
+        "profiles/slurm/config.yaml, docs/slurm.md).")
+    assert shown("Unable to guess SLURM account. Trying to proceed without.") is None  # once per run
+    handler = LogHandler(settings, None)
+    assert "with the guessed account proj7 (set one:" in shown("Guessed SLURM account: proj7")
+    assert "other warning" in shown("some other warning")

@@ -123,8 +123,9 @@ def run_rule(main: Callable[[Any], None], snakemake: Any) -> None:
 
     Info goes to the log file; warnings and errors also go to stderr, which
     Snakemake shows in the terminal. An ``InputError`` exits with status 1 and
-    its message, never a traceback; any other exception keeps its traceback
-    (that is a bug, not bad input).
+    its message, never a traceback; any other exception (a bug, not bad input)
+    exits with status 1 after logging its traceback, so that the log of a job
+    that ran on a cluster node holds it too.
     """
     logger = logging.getLogger("llmcost")
     logger.setLevel(logging.INFO)
@@ -144,6 +145,10 @@ def run_rule(main: Callable[[Any], None], snakemake: Any) -> None:
         main(snakemake)
     except InputError as error:
         logger.error("%s", error)
+        sys.exit(1)
+    except Exception as error:  # noqa: BLE001 (logged with its traceback, then the job fails)
+        logger.exception("unexpected %s: %s (a bug, not bad input; the traceback follows)",
+                         type(error).__name__, error)
         sys.exit(1)
     # what the job used, for sizing cluster requests (workflow/rules/resources.smk)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -13,7 +13,7 @@ from llmcost.config import load_schema, schema_error_message, with_numbers  # no
 from llmcost.discovery import (discover_routing_datasets, discover_runs, fingerprint,  # noqa: E402
                                racing_log, runs_by_dataset, runs_found)
 from llmcost.errors import InputError  # noqa: E402
-from llmcost.publish import build_area, check_output_folder, publish  # noqa: E402
+from llmcost.publish import area_name, build_area, check_output_folder, publish  # noqa: E402
 from llmcost.routing_model import ROUTERS as ROUTER_SCORES, cost_model  # noqa: E402
 
 
@@ -40,15 +40,22 @@ except WorkflowError:
 
 
 # Jobs write into the build area; only the publish rule writes the output folder,
-# and only after every other job has succeeded (see llmcost/publish.py).
+# and only after every other job has succeeded (see llmcost/publish.py). Each
+# output folder has its own build area and its own logs, so that runs into
+# different folders never overwrite each other's files.
 OUTPUT = os.path.normpath(config["output"])
 BUILD = build_area(OUTPUT)
-_parse_time(check_output_folder, OUTPUT)
+LOGS = f"logs/{area_name(OUTPUT)}"
 
 
 def built(path):
     """Where a job builds the artifact that is published as ``{output}/{path}``."""
     return f"{BUILD}/artifacts/{path}"
+
+
+def logged(path):
+    """A job's log, in the logs of this output folder."""
+    return f"{LOGS}/{path}"
 
 
 def intermediate(path):
@@ -172,6 +179,9 @@ def optimization_artifacts():
 
 ARTIFACTS = sorted(token_artifacts() + optimization_artifacts() + routing_artifacts()
                    + ["numbers.json", "numbers.tex"])
+# Refused before any job runs: an output folder holding a file that publishing did not
+# make, inside another output folder or the build area, or a mount point.
+_parse_time(check_output_folder, OUTPUT, ARTIFACTS)
 
 
 # Every table and data artifact has a view in the report, except the exact curves

@@ -34,7 +34,7 @@ rule optimization_summary:
     group:
         GROUPS["optimization_summary"]
     log:
-        "logs/optimization/summary.log",
+        logged("optimization/summary.log"),
     conda:
         "../../environment.yml"
     script:
@@ -80,7 +80,7 @@ rule optimization_tables:
     group:
         GROUPS["optimization_tables"]
     log:
-        "logs/optimization/tables.log",
+        logged("optimization/tables.log"),
     conda:
         "../../environment.yml"
     script:
@@ -105,7 +105,7 @@ rule score_vs_tokens_figure:
     group:
         GROUPS["score_vs_tokens_figure"]
     log:
-        "logs/optimization/score_vs_tokens.log",
+        logged("optimization/score_vs_tokens.log"),
     conda:
         "../../environment.yml"
     script:

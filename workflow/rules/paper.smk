@@ -25,7 +25,7 @@ rule numbers:
     resources:
         **RESOURCES["numbers"],
     log:
-        "logs/numbers.log",
+        logged("numbers.log"),
     conda:
         "../../environment.yml"
     script:
@@ -47,7 +47,7 @@ rule paper:
         table_optimizer=TOKENS["table_optimizer"],
         python=sys.executable,
     log:
-        "logs/paper.log",
+        logged("paper.log"),
     localrule: True
     conda:
         "../../environment.yml"  # Python for the build script; pdflatex comes from the system (TeX Live)

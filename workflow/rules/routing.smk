@@ -48,7 +48,7 @@ rule routing_sweep:
     resources:
         **RESOURCES["routing_sweep"],
     log:
-        "logs/routing/sweep_{dataset}.log",
+        logged("routing/sweep_{dataset}.log"),
     conda:
         "../../environment.yml"
     script:
@@ -87,7 +87,7 @@ rule routing_summary:
     group:
         GROUPS["routing_summary"]
     log:
-        "logs/routing/summary.log",
+        logged("routing/summary.log"),
     conda:
         "../../environment.yml"
     script:
@@ -112,7 +112,7 @@ rule routing_figure:
     group:
         GROUPS["routing_figure"]
     log:
-        "logs/routing/figure_{dataset}.log",
+        logged("routing/figure_{dataset}.log"),
     conda:
         "../../environment.yml"
     script:
@@ -136,7 +136,7 @@ rule routing_delta_ibc_figure:
     group:
         GROUPS["routing_delta_ibc_figure"]
     log:
-        "logs/routing/delta_ibc_figure.log",
+        logged("routing/delta_ibc_figure.log"),
     conda:
         "../../environment.yml"
     script:
@@ -159,7 +159,7 @@ rule routing_pgr_figure:
     group:
         GROUPS["routing_pgr_figure"]
     log:
-        "logs/routing/pgr_figure.log",
+        logged("routing/pgr_figure.log"),
     conda:
         "../../environment.yml"
     script:

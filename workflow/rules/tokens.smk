@@ -27,7 +27,7 @@ rule read_runs:
     resources:
         **RESOURCES["read_runs"],
     log:
-        "logs/read_runs/{dataset}.log",
+        logged("read_runs/{dataset}.log"),
     conda:
         "../../environment.yml"
     script:
@@ -56,7 +56,7 @@ rule token_summary:
     group:
         GROUPS["token_summary"]
     log:
-        "logs/tokens/summary.log",
+        logged("tokens/summary.log"),
     conda:
         "../../environment.yml"
     script:
@@ -83,7 +83,7 @@ rule token_tables:
     group:
         GROUPS["token_tables"]
     log:
-        "logs/tokens/tables.log",
+        logged("tokens/tables.log"),
     conda:
         "../../environment.yml"
     script:
@@ -107,7 +107,7 @@ rule token_usage_figure:
     group:
         GROUPS["token_usage_figure"]
     log:
-        "logs/tokens/usage_figure.log",
+        logged("tokens/usage_figure.log"),
     conda:
         "../../environment.yml"
     script:
@@ -131,7 +131,7 @@ rule token_cumulative_figure:
     group:
         GROUPS["token_cumulative_figure"]
     log:
-        "logs/tokens/cumulative_figure.log",
+        logged("tokens/cumulative_figure.log"),
     conda:
         "../../environment.yml"
     script:

@@ -6,7 +6,13 @@ shortened to its kinds). A failed job: one line naming its rule and log, then
 the log's error lines (the message naming the bad file; the whole tail where a
 job crashed), which also reach the terminal when the job ran elsewhere (a
 cluster node); Snakemake's restatements of it (the exception of the job's
-process, the final "did not complete") are left out. Warnings and other errors
+process, the final "did not complete") are left out. On Ctrl-C: a line that
+the run was interrupted, and as the last line, whether the output folder is as
+it was (the interrupt came before ``publish``) or holds this run's artifacts.
+The SLURM executor's guess of an account (three warnings, one of them
+``sacct: invalid option -- '1'`` from the guess's own bug in plugin 2.8.0)
+becomes one line saying what it submits with and where to set the account.
+Warnings and other errors
 are printed in full with Snakemake's own formatter; so is everything in a dry
 run (``snakemake -n``), which is where the details (inputs, outputs, reasons
 with file names) belong. At 4000 runs a full run prints about one line per job.
@@ -39,6 +45,19 @@ SHOWN = ("Building DAG of jobs", "Nothing to be done", "Complete log")
 #: Errors that only restate a failed job's error, which its own lines have shown.
 RESTATED = ("RuleException", "WorkflowError:\nAt least one job did not complete successfully")
 TAIL = 15  # lines of a failed job's log shown when it has no ERROR line (a crash: its traceback)
+#: Snakemake's line on Ctrl-C (info, hidden like the rest), and what this logger says instead.
+TERMINATING = "Terminating processes on user request"
+INTERRUPTED = "Interrupted (Ctrl-C): stopping the running jobs."
+#: The SLURM executor's warnings while it guesses an account (no ``slurm_account`` resource set).
+ACCOUNT_GUESS = ("No SLURM account given, trying to guess",
+                 "No account was given, not able to get a SLURM account via sacct")
+ACCOUNT_GUESSED = ("Unable to guess SLURM account", "Guessed SLURM account: ")
+SET_ACCOUNT = "set one: default-resources: slurm_account in profiles/slurm/config.yaml, docs/slurm.md"
+#: The last line after an interrupt, by whether the job that writes the output folder had finished.
+PUBLISH_RULE = "publish"
+NOT_PUBLISHED = ("Interrupted before publishing: the output folder is as it was. Run the same "
+                 "command again to finish (jobs that were cut off are redone).")
+PUBLISHED = "Interrupted after publishing: the output folder holds this run's complete artifacts."
 
 
 @dataclass
@@ -79,6 +98,18 @@ def error_lines(record) -> list[str]:
     return lines
 
 
+def account_line(message: str) -> str | None:
+    """The SLURM executor's account guess as one line (``""``: a step of it, not shown)."""
+    message = message.strip()
+    if message.startswith(ACCOUNT_GUESS):
+        return ""
+    if message.startswith(ACCOUNT_GUESSED[0]):
+        return f"SLURM: no account set, submitting without one ({SET_ACCOUNT})."
+    if message.startswith(ACCOUNT_GUESSED[1]):
+        return f"SLURM: no account set, submitting with the guessed account {message.split(': ', 1)[1]} ({SET_ACCOUNT})."
+    return None
+
+
 def job_line(record, done: int, total: int | None) -> str:
     wildcards = ", ".join(str(value) for value in (getattr(record, "wildcards", None) or {}).values())
     rule = record.rule_name + (f" {wildcards}" if wildcards else "")
@@ -97,6 +128,8 @@ class LogHandler(LogHandlerBase):
                                             common.dryrun, common.printshellcmds)
         self.stream = sys.stdout if common.stdout else sys.stderr
         self.done, self.total = 0, None
+        self.rules: dict[object, str] = {}  # job id -> rule, to know when publish has finished
+        self.published = self.interrupted = self.account_shown = False
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -118,19 +151,32 @@ class LogHandler(LogHandlerBase):
             plural = "s" if self.total != 1 else ""
             return f"{self.total} job{plural} to run (snakemake -n lists them with their reasons)" if self.total else None
         if event == LogEvent.JOB_INFO:  # the target rule (all) makes nothing: no line
+            self.rules[getattr(record, "jobid", None)] = record.rule_name
             return job_line(record, self.done, self.total) if record.rule_name != "all" else None
+        if event == LogEvent.JOB_FINISHED:
+            self.published |= self.rules.get(getattr(record, "job_id", None)) == PUBLISH_RULE
+            return None
         if event == LogEvent.PROGRESS:
             self.done, self.total = record.done, record.total
             return f"{self.done} of {self.total} jobs done" if self.done == self.total else None
-        if event in (LogEvent.JOB_FINISHED, LogEvent.SHELLCMD, LogEvent.RESOURCES_INFO, LogEvent.JOB_STARTED):
+        if event in (LogEvent.SHELLCMD, LogEvent.RESOURCES_INFO, LogEvent.JOB_STARTED):
             return None
         if event == LogEvent.JOB_ERROR:
             return "\n".join(error_lines(record))
         if record.levelno >= logging.ERROR and str(record.msg).lstrip().startswith(RESTATED):
             return None
+        account = account_line(str(record.msg)) if record.levelno == logging.WARNING else None
+        if account is not None:  # once per run (the plugin may guess for parallel submissions)
+            shown, self.account_shown = account and not self.account_shown, self.account_shown or bool(account)
+            return account if shown else None
         if record.levelno >= logging.WARNING or event in (LogEvent.GROUP_ERROR, LogEvent.ERROR):
             return self.full.format(record)
         message = self.full.format(record)
+        if message.lstrip().startswith(TERMINATING):
+            self.interrupted = True
+            return INTERRUPTED
+        if self.interrupted and message.lstrip().startswith("Complete log"):
+            return f"{message}\n{PUBLISHED if self.published else NOT_PUBLISHED}"
         return message if message.lstrip().startswith(SHOWN) else None
 
     @property
