@@ -4,6 +4,7 @@ wall-clock, tables and figure; golden racing numbers on the bundled runs."""
 import logging
 import math
 import os
+import re
 import subprocess
 
 import matplotlib.pyplot as plt
@@ -471,7 +472,8 @@ def test_racing_table_without_any_racing_log_says_so_and_so_does_its_view():
     empty = pd.DataFrame(columns=["dataset", "model", "optimizer", "evaluated_blocks", "full_blocks"])
     assert "No run has a racing log" in racing_savings_table(racing_savings(empty))
     view = table_page("tables/racing_savings.tex", *racing_savings_cells(racing_savings(empty), HTML))
-    assert "<tbody>\n  </tbody>" in view and "No run has a racing log (prompt_scores.parquet)" in view
+    assert re.search(r"<tbody>\s*</tbody>", view), "the empty table's view has rows"
+    assert "No run has a racing log (prompt_scores.parquet)" in view
 
 
 def test_tables_compile_with_pdflatex(bundled, pdflatex, tmp_path):
