@@ -259,5 +259,8 @@ def optimizer_comparison_cells(comparison: pd.DataFrame, optimizers, resamples: 
 
 
 def _interval(low: float, high: float, digits: int, m) -> str:
-    """A 95 % interval in small type."""
-    return m.small(m.math(f"[{low:.{digits}f}, {high:.{digits}f}]"))
+    """A 95 % interval in small type ("[low, high]"; in the report's view "low–high", which
+    keeps the table within the report's width)."""
+    if m is LATEX:
+        return m.small(m.math(f"[{low:.{digits}f}, {high:.{digits}f}]"))
+    return m.small(f"{low:.{digits}f}–{high:.{digits}f}")
