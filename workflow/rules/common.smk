@@ -3,6 +3,7 @@
 # inputs. Nothing here reads a data file's contents; it only lists files.
 import os
 import sys
+import threading
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -197,3 +198,19 @@ def build_complete(wildcards):
     this flips after such a failure, so the next run reruns publish and, with it, every job
     whose files are missing: the failing job runs (and fails) again."""
     return all(os.path.exists(path) for path in build_files())
+
+
+#: What the publish job runs (scripts/publish_artifacts.py), as its inputs: an edit republishes.
+PUBLISH_CODE = ["scripts/publish_artifacts.py",
+                *(f"scripts/llmcost/{name}.py" for name in ("__init__", "errors", "publish"))]
+
+
+def cancel_rate_limiter_timers():
+    """Cancel the timer that Snakemake's job rate limiter leaves running after the last job
+    (threading.Timer, scheduling/job_scheduler.py: it only wakes the finished scheduler), so
+    that Python exits at once instead of waiting for it (1 s, the default timespan)."""
+    for thread in threading.enumerate():
+        function = getattr(thread, "function", None)
+        if isinstance(thread, threading.Timer) and "_schedule_reevalutation" in getattr(
+                function, "__qualname__", ""):
+            thread.cancel()
