@@ -1,14 +1,16 @@
 """Rule read_runs: every run of one dataset, read once for every stage."""
 
 from llmcost.discovery import Run
+from llmcost.manifest import remove_earlier_manifests, step_log_paths
 from llmcost.outputs import run_rule, write_parquet
 from llmcost.runs import racing_of_runs, steps_of_runs
 
 
 def main(snakemake):
-    runs = [Run.from_log_path(snakemake.params.root, path) for path in snakemake.input.logs]
+    runs = [Run.from_log_path(snakemake.params.root, path) for path in step_log_paths(snakemake.input.runs)]
     write_parquet(snakemake.output.steps, steps_of_runs(runs))
     write_parquet(snakemake.output.racing, racing_of_runs(runs))
+    remove_earlier_manifests(snakemake.input.runs)
 
 
 run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)

@@ -12,8 +12,9 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from llmcost.config import load_schema, schema_error_message, with_numbers  # noqa: E402
 from llmcost.discovery import (discover_routing_datasets, discover_runs, fingerprint,  # noqa: E402
-                               racing_log, runs_by_dataset, runs_found)
+                               runs_by_dataset, runs_found)
 from llmcost.errors import InputError  # noqa: E402
+from llmcost.manifest import write_manifest  # noqa: E402
 from llmcost.publish import build_area, check_output_folder, publish  # noqa: E402
 from llmcost.routing_model import ROUTERS as ROUTER_SCORES, cost_model  # noqa: E402
 
@@ -108,19 +109,14 @@ def lib(*modules):
     return [f"scripts/llmcost/{name}.py" for name in ("__init__", "errors", "outputs", *modules)]
 
 
-def step_logs(wildcards):
-    return [run.log_path for run in RUNS_BY_DATASET[wildcards.dataset]]
-
-
-def racing_logs(wildcards):
-    """The dataset's racing logs (prompt_scores.parquet, CAPO's runs), beside its step logs."""
-    return [path for path in map(racing_log, step_logs(wildcards)) if path]
-
-
-def run_files_fingerprint(wildcards):
-    """Size and modification time of the dataset's run files: a changed file reruns its
-    job even when its time went back (rsync -a, cp -p and tar keep old times)."""
-    return fingerprint(step_logs(wildcards) + racing_logs(wildcards))
+# read_runs reads a dataset's runs through one manifest file (llmcost/manifest.py:
+# each step and racing log with its size and modification time, named by their
+# digest), instead of taking thousands of step logs as inputs: Snakemake matches
+# fewer paths, and hashes no step log after the job. A changed, added or removed
+# run gives the job another manifest, which reruns it (also when a changed file's
+# time went back: rsync -a, cp -p and tar keep old times).
+RUN_MANIFESTS = {dataset: write_manifest(f"{BUILD}/inputs/runs/{dataset}", runs)
+                 for dataset, runs in RUNS_BY_DATASET.items()}
 
 
 def router_file(kind):

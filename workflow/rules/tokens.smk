@@ -15,15 +15,13 @@ rule read_runs:
     message:
         "each run read once: per-step tokens and scores, racing counts"
     input:
-        logs=step_logs,
-        racing=racing_logs,
-        code=lib("discovery", "steplogs", "optimization_logs", "runs"),
+        runs=lambda wildcards: RUN_MANIFESTS[wildcards.dataset],
+        code=lib("discovery", "steplogs", "optimization_logs", "runs", "manifest"),
     output:
         steps=intermediate("steps/{dataset}.parquet"),
         racing=intermediate("racing/{dataset}.parquet"),
     params:
         root=TOKENS["runs"],
-        inputs=run_files_fingerprint,
     resources:
         **RESOURCES["read_runs"],
     log:
