@@ -176,8 +176,8 @@ VIEWS = [intermediate(f"report/{artifact}.html") for artifact in ARTIFACTS
 
 # The files jobs pass to each other.
 INTERMEDIATES = [
-    *expand(intermediate("{kind}/{dataset}.parquet"), kind=["steps", "racing"], dataset=TOKEN_DATASETS),
-    intermediate("optimization/score_curve.parquet"),
+    *expand(intermediate("{kind}/{dataset}.parquet"), kind=["steps", "racing", "curve"],
+            dataset=TOKEN_DATASETS),
     *expand(intermediate("routing/{dataset}.json"), dataset=ROUTING_DATASETS),
 ]
 

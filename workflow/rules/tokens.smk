@@ -13,13 +13,14 @@
 
 rule read_runs:
     message:
-        "each run read once: per-step tokens and scores, racing counts"
+        "each run read once: per-step tokens and scores, racing counts, score curve"
     input:
         runs=lambda wildcards: RUN_MANIFESTS[wildcards.dataset],
-        code=lib("discovery", "steplogs", "optimization_logs", "runs", "manifest"),
+        code=lib("discovery", "steplogs", "optimization_logs", "runs", "manifest", "optimization"),
     output:
         steps=intermediate("steps/{dataset}.parquet"),
         racing=intermediate("racing/{dataset}.parquet"),
+        curve=intermediate("curve/{dataset}.parquet"),  # the score figure's (optimization.smk)
     params:
         root=TOKENS["runs"],
     resources:
