@@ -51,12 +51,15 @@ rule publish:
     params:
         complete=build_complete,
         python=sys.executable,
-        build=f"{BUILD}/artifacts",
-        output=OUTPUT,
+        # the folders the artifacts' paths are relative to: {BUILD}/artifacts and the output folder
+        build=lambda wildcards, input: input[0][: -len(ARTIFACTS[0]) - 1],
+        output=lambda wildcards, output: output[0][: -len(ARTIFACTS[0]) - 1],
         artifacts=ARTIFACTS,
     log:
         "logs/publish.log",
     localrule: True
+    conda:
+        "environment.yml"  # Python's standard library only
     shell:
         "{params.python:q} scripts/publish_artifacts.py {params.build:q} {params.output:q} "
         "{params.artifacts:q} > {log:q} 2>&1"
