@@ -53,8 +53,9 @@ import json, resource, subprocess, sys, time
 start = time.perf_counter()
 done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 seconds = time.perf_counter() - start
-peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "rc": done.returncode,
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "rc": done.returncode,
+                  "cpu": usage.ru_utime + usage.ru_stime,
                   "output": done.stdout + done.stderr}))
 """
 
@@ -151,7 +152,8 @@ def bench_size(name: str, baseline: str, repeat: int) -> dict:
         shutil.rmtree(size.runs / "dataset00/model0/CAPO/seed99", ignore_errors=True)
     load = [os.getloadavg()[0]]
     found: dict = {kind: {key: [] for key in ("full", "noop", "new_seed", "peak_mb", "full_jobs",
-                                               "new_seed_jobs")} for kind in repos}
+                                               "new_seed_jobs", "full_cpu", "noop_cpu", "new_seed_cpu")}
+                   for kind in repos}
     found["floor"] = []
     for _ in range(repeat):
         found["floor"].append(measure([sys.executable, "-c", FLOOR, size.floor_root(repos["this"])],
@@ -159,20 +161,26 @@ def bench_size(name: str, baseline: str, repeat: int) -> dict:
         for kind, repo in repos.items():
             full = measure(snakemake(size, "--forceall"), repo)
             found[kind]["full"].append(full["seconds"])
+            found[kind]["full_cpu"].append(full["cpu"])
             found[kind]["peak_mb"].append(full["peak_mb"])
             found[kind]["full_jobs"].append(jobs_run(full["output"]))
         for kind, repo in repos.items():
-            found[kind]["noop"].append(measure(snakemake(size), repo)["seconds"])
+            noop = measure(snakemake(size), repo)
+            found[kind]["noop"].append(noop["seconds"])
+            found[kind]["noop_cpu"].append(noop["cpu"])
         size.add_seed(list(repos.values()))
         try:
             for kind, repo in repos.items():
                 new_seed = measure(snakemake(size), repo)
                 found[kind]["new_seed"].append(new_seed["seconds"])
+                found[kind]["new_seed_cpu"].append(new_seed["cpu"])
                 found[kind]["new_seed_jobs"].append(jobs_run(new_seed["output"]))
         finally:
             size.remove_seed(list(repos.values()))
     load.append(os.getloadavg()[0])
     row = {"size": name, "floor": min(found["floor"]), "load": load, "repeat": repeat}
+    floor_cpu = [measure([sys.executable, "-c", FLOOR, size.floor_root(repos["this"])], repos["this"])["cpu"]]
+    row["floor_cpu"] = min(floor_cpu)
     for kind in repos:
         row[kind] = {key: (min(values) if key != "peak_mb" else max(values)) for key, values in found[kind].items()}
     return row
@@ -194,7 +202,8 @@ def table(rows: list[dict], baseline: str) -> str:
             limit = TARGETS[row["size"]][key]
             limit = 2 * row["floor"] if limit == "2x" else limit
             jobs = f", {this[key + '_jobs']} jobs" if key + "_jobs" in this else ""
-            out.append(f"{this[key]:.1f} s{jobs}: {verdict(this[key], limit)}; baseline {base[key]:.1f} s")
+            out.append(f"{this[key]:.1f} s{jobs}: {verdict(this[key], limit)}; baseline {base[key]:.1f} s "
+                       f"(CPU {this[key + '_cpu']:.1f} s; baseline {base[key + '_cpu']:.1f} s)")
         return f"| {label} | " + " | ".join(out) + " |"
 
     lines.append(cells("new_seed", "one new seed"))
@@ -204,13 +213,15 @@ def table(rows: list[dict], baseline: str) -> str:
         f"{row['this']['peak_mb']:.0f} MB: {'met' if row['this']['peak_mb'] < PEAK_MB else 'MISSED'} (< 1 GB); "
         f"baseline {row['baseline']['peak_mb']:.0f} MB" for row in rows) + " |")
     lines.append("| floor: one process computing the token and optimization aggregates | " + " | ".join(
-        f"{row['floor']:.1f} s (full / floor: x{row['this']['full'] / row['floor']:.1f}; baseline "
-        f"x{row['baseline']['full'] / row['floor']:.1f})" for row in rows) + " |")
+        f"{row['floor']:.1f} s, CPU {row['floor_cpu']:.1f} s (full / floor: x{row['this']['full'] / row['floor']:.1f}; "
+        f"baseline x{row['baseline']['full'] / row['floor']:.1f})" for row in rows) + " |")
     lines.append("")
     lines.append(f"Best of {rows[0]['repeat']} (peak memory: the largest), this checkout and the baseline "
                  f"({baseline}) interleaved; load average (2 cores) " + "; ".join(
                      f"{row['size']}: {row['load'][0]:.1f} before, {row['load'][1]:.1f} after" for row in rows)
-                 + ". Other work on the machine slows both sides alike; the targets assume a quiet machine.")
+                 + ". Other work on the machine slows both sides alike; the targets assume a quiet machine. "
+                 "CPU: user + system seconds of Snakemake and every job it ran (the least sensitive to load; "
+                 "on 2 cores a run takes at least half of it).")
     return "\n".join(lines)
 
 
