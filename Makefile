@@ -46,8 +46,10 @@ paper: $(VENV)/.installed $(VENV)/.fonts
 	$(BIN)/snakemake --cores $(CORES) paper/main.pdf $(SNAKEMAKE_CONFIG)
 	@echo "paper of $(OUTPUT)/ written to paper/main.pdf"
 
-# Speed and memory at scale: prints the tables and writes benchmarks/RESULTS.md.
-# About 5 minutes, plus about 5 on first use to generate ~2.5 GB of synthetic
+# Speed and memory: issue 22's pipeline targets (this checkout against the base
+# commit and the one-process floor) and the routing benchmarks; prints the tables
+# and writes benchmarks/RESULTS.md.
+# About 10 minutes on a quiet machine, plus about 2 on first use to generate ~2.5 GB of synthetic
 # runs under benchmarks/work/ (delete that folder afterwards to free the space).
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py

@@ -1,10 +1,14 @@
-"""`make bench`: the token-stage, routing and optimizer-comparison benchmarks; prints the tables and
-writes RESULTS.md.
+"""`make bench`: the pipeline's targets, the routing and the optimizer-comparison benchmarks; prints the
+tables and writes RESULTS.md.
 
-    python benchmarks/bench.py [--quick]
+    python benchmarks/bench.py [--quick] [--repeat N] [--pipeline-only]
 
-``--quick`` runs only the small sizes (400 runs; 1e3 and 1e5 queries, row loop
-to 1e3) to try the benchmark out; RESULTS.md records the full run.
+The pipeline table (bench_pipeline.py) is issue 22's: one new seed, a full
+regeneration, a no-op and peak memory on the bundled data and at 4000 runs,
+this checkout against a baseline checkout and the one-process floor, in the
+same run. ``--quick`` runs only the bundled data and the small routing sizes;
+``--pipeline-only`` skips the routing benchmarks (RESULTS.md then keeps the
+routing sections of its previous run, marked as such).
 """
 
 from __future__ import annotations
@@ -21,9 +25,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench_optimizer_comparison  # noqa: E402
+import bench_pipeline  # noqa: E402
 import bench_routing  # noqa: E402
 import bench_routing_metrics  # noqa: E402
-import bench_tokens  # noqa: E402
 
 
 def machine() -> str:
@@ -39,63 +43,85 @@ def machine() -> str:
             f"{platform.release()}, Python {platform.python_version()}, commit {commit}")
 
 
+def previous_routing_sections() -> str:
+    """The routing sections of the previous RESULTS.md, for a --pipeline-only run."""
+    path = HERE / "RESULTS.md"
+    text = path.read_text() if path.exists() else ""
+    return text[text.index("## Routing\n"):] if "## Routing\n" in text else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pipeline-only", action="store_true")
     args = parser.parse_args()
     start = time.perf_counter()
-    tokens = bench_tokens.run([400] if args.quick else [400, 4000])
-    print(tokens, flush=True)
-    routing = bench_routing.run([1_000, 100_000] if args.quick else [1_000, 100_000, 1_000_000],
-                                loop_max=1_000 if args.quick else 100_000)
-    print(routing)
-    metrics = bench_routing_metrics.run(10_000 if args.quick else 100_000, 1000)
-    print(metrics)
-    comparison = bench_optimizer_comparison.run(200 if args.quick else 2000)
-    print(comparison)
+    pipeline = bench_pipeline.run(["bundled"] if args.quick else ["bundled", "4000"], args.repeat)
+    print(pipeline, flush=True)
+    sections = []
+    if args.pipeline_only:
+        previous = previous_routing_sections()
+        if previous:
+            sections = ["(The routing sections below are from the previous full `make bench`, "
+                        "not rerun here: `--pipeline-only`.)", "", previous.rstrip("\n"), ""]
+    else:
+        routing = bench_routing.run([1_000, 100_000] if args.quick else [1_000, 100_000, 1_000_000],
+                                    loop_max=1_000 if args.quick else 100_000)
+        print(routing)
+        metrics = bench_routing_metrics.run(10_000 if args.quick else 100_000, 1000)
+        print(metrics)
+        comparison = bench_optimizer_comparison.run(200 if args.quick else 2000)
+        print(comparison)
+        sections = [
+            "## Routing",
+            "",
+            "Synthetic queries (`benchmarks/synth_router.py`), best of three, in one process. Row loop: "
+            "the reference notebook's `iterrows` router (`llmcost.notebook_router`) over the same 18 "
+            "log-probability and entropy thresholds; speed-up = row loop / default sweep.",
+            "",
+            routing,
+            "",
+            "## Routing metrics",
+            "",
+            "Held-out threshold choice (10 splits) and bootstrap intervals (B = 1000) of AIQ, APGR, "
+            "CPT, delta_IBC_5 and the best delta_IBC for three routers and the oracle "
+            "(`benchmarks/bench_routing_metrics.py`).",
+            "",
+            metrics,
+            "",
+            "## Optimizer comparison",
+            "",
+            "Probability of improvement and score difference per pair of optimizers and budget, with "
+            "stratified bootstrap intervals (`benchmarks/bench_optimizer_comparison.py`: a runs.csv-like "
+            "table of 20 datasets x 5 models x 4 optimizers x 10 seeds, scores on a 0.2-point grid, a "
+            "tenth missing at the smallest budget; best of three in a child pinned to one core).",
+            "",
+            comparison,
+            "",
+        ]
+    options = " ".join(option for option, given in (("--quick", args.quick), (f"--repeat {args.repeat}", True),
+                                                     ("--pipeline-only", args.pipeline_only)) if given)
     text = "\n".join([
         "# Benchmark results",
         "",
         f"Machine: {machine()}.",
-        f"Command: `make bench` (`python benchmarks/bench.py{' --quick' if args.quick else ''}`), "
-        f"{time.perf_counter() - start:.0f} s in all.",
+        f"Command: `python benchmarks/bench.py {options}`, {time.perf_counter() - start:.0f} s in all.",
         "",
-        "## The pipeline at scale",
+        "## The pipeline: issue 22's targets",
         "",
-        "Synthetic run trees (`benchmarks/synth_runs.py`: real layout and columns, 10 prompt rows x "
-        "70 steps, ~580 KB per run, racing logs for CAPO) and the bundled router data. Floor: one "
-        "Python process reading the columns the stages use (step, tokens, scores, time, prompt) and "
-        "the racing logs with pyarrow. Full: `snakemake --cores 2 --forceall` of every artifact; peak "
-        "memory is the largest process; lines printed is the whole terminal output. New seed: one "
-        "seed folder added, then `snakemake --cores 2`. Jobs exclude the target rule.",
+        "Bundled data, and a synthetic tree of 4000 runs (`benchmarks/synth_runs.py`: 20 datasets x 5 "
+        "models x 4 optimizers x 10 seeds, the real layout and columns, ~580 KB per run, racing logs "
+        "for CAPO) with the bundled router data. `snakemake --cores 2`: full = `--forceall` of every "
+        "artifact; no-op = nothing changed; one new seed = one seed folder added (bundled: a copy of "
+        "gsm8k/qwen/CAPO/seed44; 4000: dataset00/model0/CAPO/seed99), then a run. Jobs exclude the "
+        "target rule. Baseline: the same measurements on a checkout of the commit before this work, "
+        "interleaved with this checkout's. Floor: one Python process reading every run and computing "
+        "the token and optimization aggregates (`bench_pipeline.FLOOR`).",
         "",
-        tokens,
+        pipeline,
         "",
-        "## Routing",
-        "",
-        "Synthetic queries (`benchmarks/synth_router.py`), best of three, in one process. Row loop: "
-        "the reference notebook's `iterrows` router (`llmcost.notebook_router`) over the same 18 "
-        "log-probability and entropy thresholds; speed-up = row loop / default sweep.",
-        "",
-        routing,
-        "",
-        "## Routing metrics",
-        "",
-        "Held-out threshold choice (10 splits) and bootstrap intervals (B = 1000) of AIQ, APGR, "
-        "CPT, delta_IBC_5 and the best delta_IBC for three routers and the oracle "
-        "(`benchmarks/bench_routing_metrics.py`).",
-        "",
-        metrics,
-        "",
-        "## Optimizer comparison",
-        "",
-        "Probability of improvement and score difference per pair of optimizers and budget, with "
-        "stratified bootstrap intervals (`benchmarks/bench_optimizer_comparison.py`: a runs.csv-like "
-        "table of 20 datasets x 5 models x 4 optimizers x 10 seeds, scores on a 0.2-point grid, a "
-        "tenth missing at the smallest budget; best of three in a child pinned to one core).",
-        "",
-        comparison,
-        "",
+        *sections,
     ])
     if not args.quick:
         (HERE / "RESULTS.md").write_text(text)

@@ -9,7 +9,7 @@ loaded from git as a package of its own), on the same data. Each time is the bes
 Data: the token and optimization figures read a build of the 4000-run tree (40
 datasets x 5 models x 2 optimizers x 10 seeds, ``benchmarks/bench_tokens.py``): its
 ``artifacts/tokens/runs.csv``, ``intermediate/steps/*.parquet`` and
-``intermediate/optimization/score_curve.parquet`` under ``--build``. The routing
+``intermediate/curve/*.parquet`` (each dataset's score curve) under ``--build``. The routing
 figures repeat the bundled results' four router datasets (``results/routing``) under
 40 names. ``--datasets`` also times smaller subsets.
 
@@ -78,7 +78,8 @@ def read_inputs(build: Path) -> dict:
     cumulative = cumulative_input(steps, OPTIMIZER)
     reading["token cumulative"] = time.perf_counter() - start
     start = time.perf_counter()
-    curve = pd.read_parquet(build / "intermediate" / "optimization" / "score_curve.parquet")
+    curve = pd.concat([pd.read_parquet(path) for path in sorted((build / "intermediate" / "curve").glob("*.parquet"))],
+                      ignore_index=True)
     reading["score vs tokens"] = time.perf_counter() - start
     routing = REPO / "results" / "routing"
     summaries = json.loads((routing / "summary.json").read_text())

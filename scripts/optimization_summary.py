@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from llmcost.optimization import optimization_results, score_curve
-from llmcost.outputs import run_rule, write_csv, write_json, write_parquet
+from llmcost.optimization import optimization_results
+from llmcost.outputs import run_rule, write_csv, write_json
 from llmcost.report_html import write_data_views
 
 
@@ -14,7 +14,6 @@ def main(snakemake):
     write_csv(snakemake.output.runs, results.runs)
     write_csv(snakemake.output.scores, results.scores)
     write_json(snakemake.output.summary, results.summary)
-    write_parquet(snakemake.output.curve, score_curve(steps[steps["has_test_score"]]))
     write_data_views(snakemake)
 
 

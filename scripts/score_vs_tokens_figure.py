@@ -7,7 +7,9 @@ from llmcost.plotting import save_figure
 
 
 def main(snakemake):
-    curve = pd.read_parquet(snakemake.input.curve)
+    # each dataset's cells, in the datasets' sorted order: the rows of one curve of all cells
+    curves = [pd.read_parquet(path) for path in snakemake.input.curves]
+    curve = pd.concat([c for c in curves if len(c)] or curves[:1], ignore_index=True)
     save_figure(score_vs_tokens_figure(curve, snakemake.params.budgets), snakemake.output.pdf,
                 snakemake.output.png)
 

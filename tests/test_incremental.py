@@ -88,3 +88,13 @@ def test_a_router_file_changed_with_an_older_time_reruns_its_sweep(rerun_copy):
 def test_other_comparison_resamples_rerun_the_comparison_not_the_summary(rerun_copy):
     jobs = planned_jobs(rerun_copy, "--config", "optimization={'comparison': {'resamples': 500}}")
     assert jobs == {"optimization_tables": 1, "optimizer_comparison_figure": 1, **AFTER}
+
+
+def test_a_dry_run_with_other_runs_leaves_nothing_to_do_afterwards(rerun_copy):
+    """read_runs' input is a run manifest named by the digest of its runs' files: a dry run with
+    a filter writes other manifests beside the current ones, and the next plain run still finds
+    nothing to do; a removed seed gives a new manifest, which reruns its dataset only."""
+    assert planned_jobs(rerun_copy, "--config", "tokens={'seeds': [42]}")["read_runs"] == 5
+    assert planned_jobs(rerun_copy) == {}
+    shutil.rmtree(rerun_copy / "data/capo/main_results/subj/llama/CAPO/seed43")
+    assert planned_jobs(rerun_copy)["read_runs"] == 1

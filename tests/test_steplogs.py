@@ -118,3 +118,31 @@ def test_a_score_that_is_text_is_an_error_and_an_empty_one_is_missing(tmp_path):
     frame.to_csv(path, index=False)
     with pytest.raises(InputError, match=r"column test_score, data row 2 \(line 4\): value 'high' is not a number"):
         read_step_log(str(path))
+
+
+@pytest.mark.parametrize("name", ["step_results_eval.csv", "step_results_eval.csv.gz",
+                                  "step_results.parquet"])
+@pytest.mark.parametrize("prompts", ["text", "some empty or null", "none", "numbers"])
+def test_the_array_reader_gives_what_the_frame_reader_gives(tmp_path, name, prompts):
+    """read_runs reads Arrow columns straight into NumPy (read_step_columns, a prompt only as
+    whether it is empty); its steps equal those of the DataFrame reader on every layout."""
+    from llmcost.discovery import Run
+    from llmcost.optimization_logs import optimization_steps
+    from llmcost.runs import run_steps
+
+    overrides = {"test_score": [0.1, 0.9, 0.5, 0.3, 0.2, 0.8, 0.4, 0.6, 0.7],
+                 "score": [0.5, 0.5, 0.9, 0.1, 0.2, 0.3, 0.3, 0.3, 0.1],
+                 "prompt": {"text": [f"p{i}" for i in range(9)],
+                            "some empty or null": ["", "a", None, "b", "", "", None, None, "c"],
+                            "numbers": list(range(9))}.get(prompts)}
+    overrides = {key: value for key, value in overrides.items() if value is not None}
+    path = write_step_log(tmp_path / name, STEPS, **overrides)
+    if prompts == "none":
+        frame = pd.read_parquet(path) if name.endswith(".parquet") else pd.read_csv(path)
+        frame = frame.drop(columns=["prompt"])
+        frame.to_parquet(path) if name.endswith(".parquet") else frame.to_csv(path, index=False)
+    run = Run("d", "m", "o", 1, "d/m/o/seed1/e/r", str(path))
+    expected = optimization_steps(read_step_log(str(path)), source=run.run)
+    pd.testing.assert_frame_equal(run_steps(run), expected)
+    assert run_steps(run)["candidates"].sum() == {"text": 9, "some empty or null": 3, "none": 9,
+                                                  "numbers": 9}[prompts]

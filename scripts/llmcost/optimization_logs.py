@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from .errors import InputError
 from .ranges import RANGES
-from .steplogs import first_row_per_step
+from .steplogs import CANDIDATE_COLUMN, TOKEN_COLUMNS, first_row_per_step, first_rows
 
 #: The racing log's file name, in the run folder beside the step log.
 PROMPT_SCORES_NAME = "prompt_scores.parquet"
@@ -43,15 +43,22 @@ def step_scores(frame: pd.DataFrame) -> pd.DataFrame:
     ``has_test_score`` (whether any candidate of the run has a test_score:
     the same on every row).
     """
-    step = frame["step"].to_numpy()
-    steps, codes = np.unique(step, return_inverse=True)
     if "prompt" in frame:
         prompt = frame["prompt"].to_numpy(dtype=object)
         is_candidate = pd.notna(prompt) & (prompt != "")
     else:
         is_candidate = np.ones(len(frame), dtype=bool)
-    score = np.nan_to_num(_floats(frame, "score"), nan=0.0)
-    test_score = _floats(frame, "test_score")
+    columns = step_score_columns(frame["step"].to_numpy(), is_candidate, _floats(frame, "score"),
+                                 _floats(frame, "test_score"), _floats(frame, "time_elapsed"))
+    return pd.DataFrame({"step": np.unique(frame["step"].to_numpy()), **columns})
+
+
+def step_score_columns(step: np.ndarray, is_candidate: np.ndarray, score: np.ndarray,
+                       test_score: np.ndarray, time_elapsed: np.ndarray) -> dict[str, np.ndarray]:
+    """``step_scores`` on a log's arrays (float64, NaN where missing): its
+    ``STEP_SCORE_COLUMNS``, one value per distinct step in sorted order."""
+    steps, codes = np.unique(step, return_inverse=True)
+    score = np.nan_to_num(score, nan=0.0)
     count = len(steps)
 
     rows = np.flatnonzero(is_candidate)
@@ -65,16 +72,15 @@ def step_scores(frame: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = (np.bincount(codes[scored], weights=test_score[scored], minlength=count)
                 / np.bincount(codes[scored], minlength=count))
-    time_elapsed = np.full(count, np.nan)
-    np.fmax.at(time_elapsed, codes, _floats(frame, "time_elapsed"))  # fmax skips NaN
-    return pd.DataFrame({
-        "step": steps,
+    largest_time = np.full(count, np.nan)
+    np.fmax.at(largest_time, codes, time_elapsed)  # fmax skips NaN
+    return {
         "candidates": np.bincount(codes[rows], minlength=count).astype("int64"),
         "best_train_test_score": best_train,
         "mean_test_score": mean,
-        "time_elapsed_s": time_elapsed,
+        "time_elapsed_s": largest_time,
         "has_test_score": np.full(count, len(scored) > 0),
-    })
+    }
 
 
 def _floats(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -89,6 +95,18 @@ def optimization_steps(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     tokens = first_row_per_step(frame, source=source)
     scores = step_scores(frame)
     return pd.concat([tokens, scores[STEP_SCORE_COLUMNS]], axis=1)
+
+
+def optimization_step_columns(columns: dict[str, np.ndarray], source: str) -> dict[str, np.ndarray]:
+    """``optimization_steps`` on the arrays of ``steplogs.read_step_columns``: ``step``, the
+    four token counts (each step's first row) and ``STEP_SCORE_COLUMNS``, one value per step."""
+    step = columns["step"]
+    steps, first = first_rows(step, np.column_stack([columns[name] for name in TOKEN_COLUMNS]), source)
+    missing = np.full(len(step), np.nan)
+    scores = step_score_columns(step, columns.get(CANDIDATE_COLUMN, np.ones(len(step), dtype=bool)),
+                                columns.get("score", missing), columns.get("test_score", missing),
+                                columns.get("time_elapsed", missing))
+    return {"step": steps, **{name: first[:, i] for i, name in enumerate(TOKEN_COLUMNS)}, **scores}
 
 
 def racing_counts(path: str) -> tuple[int, int]:

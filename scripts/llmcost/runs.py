@@ -13,14 +13,8 @@ import pandas as pd
 
 from .discovery import RUN_KEYS, Run, racing_log
 from .errors import InputError
-from .optimization_logs import optimization_steps, racing_counts
-from .steplogs import MAX_COUNT, TOKEN_COLUMNS, read_step_log
-
-
-def _identify(table: pd.DataFrame, run: Run) -> pd.DataFrame:
-    for position, key in enumerate(RUN_KEYS):
-        table.insert(position, key, getattr(run, key))
-    return table
+from .optimization_logs import STEP_SCORE_COLUMNS, optimization_step_columns, racing_counts
+from .steplogs import MAX_COUNT, TOKEN_COLUMNS, read_step_columns
 
 
 def run_steps(run: Run) -> pd.DataFrame:
@@ -30,7 +24,12 @@ def run_steps(run: Run) -> pd.DataFrame:
     A run's total of a token column must stay below 2**53 (exact in float64),
     like each count; otherwise an InputError names the step log and the column.
     """
-    steps = optimization_steps(read_step_log(run.log_path), source=run.run)
+    return pd.DataFrame(_run_step_columns(run))
+
+
+def _run_step_columns(run: Run) -> dict[str, np.ndarray]:
+    """``run_steps`` as arrays: read with Arrow straight into NumPy, no DataFrame per run."""
+    steps = optimization_step_columns(read_step_columns(run.log_path), source=run.run)
     for column in TOKEN_COLUMNS:
         if sum(steps[column].tolist()) >= MAX_COUNT:  # Python ints: exact, cannot wrap
             raise InputError(f"{run.log_path}: column {column} sums to more than 2^53 tokens over "
@@ -41,21 +40,23 @@ def run_steps(run: Run) -> pd.DataFrame:
 
 def steps_of_runs(runs: list[Run]) -> pd.DataFrame:
     """The per-step table of several runs, in the order given, with each run's identifiers."""
-    per_run = [run_steps(run) for run in runs]
-    steps = pd.concat(per_run, ignore_index=True)
-    lengths = [len(table) for table in per_run]
-    for position, key in enumerate(RUN_KEYS):  # one column each, not one per run (text is costly)
-        steps.insert(position, key, np.repeat([getattr(run, key) for run in runs], lengths))
-    return steps
+    per_run = [_run_step_columns(run) for run in runs]
+    lengths = [len(columns["step"]) for columns in per_run]
+    identifiers = {key: np.repeat([getattr(run, key) for run in runs], lengths) for key in RUN_KEYS}
+    if not per_run:
+        return pd.DataFrame(columns=[*RUN_KEYS, "step", *TOKEN_COLUMNS, *STEP_SCORE_COLUMNS])
+    return pd.DataFrame({**identifiers, **{name: np.concatenate([columns[name] for columns in per_run])
+                                           for name in per_run[0]}})
 
 
 def racing_of_runs(runs: list[Run]) -> pd.DataFrame:
     """One row per run that has a racing log: identifiers, ``evaluated_blocks``, ``full_blocks``."""
+    columns = [*RUN_KEYS, "evaluated_blocks", "full_blocks"]
     rows = []
     for run in runs:
         path = racing_log(run.log_path)
         if path is not None:
-            evaluated, full = racing_counts(path)
-            rows.append(_identify(pd.DataFrame({"evaluated_blocks": [evaluated], "full_blocks": [full]}), run))
-    columns = [*RUN_KEYS, "evaluated_blocks", "full_blocks"]
-    return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
+            rows.append([*(getattr(run, key) for key in RUN_KEYS), *racing_counts(path)])
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame({name: [row[i] for row in rows] for i, name in enumerate(columns)})

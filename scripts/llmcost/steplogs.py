@@ -15,6 +15,7 @@ import logging
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pa_compute
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
@@ -54,6 +55,8 @@ def _read_table(path: str, as_text: bool = False) -> pa.Table:
             types.update({name: pa.string() if as_text else pa.float64() for name in SCORE_COLUMNS})
             table = pa_csv.read_csv(
                 path,
+                # one thread: a file is small, and the jobs already run side by side
+                read_options=pa_csv.ReadOptions(use_threads=False),
                 parse_options=pa_csv.ParseOptions(newlines_in_values=True),
                 convert_options=pa_csv.ConvertOptions(
                     column_types={**types, PROMPT_COLUMN: pa.string()}, strings_can_be_null=False),
@@ -177,6 +180,37 @@ def _scores(path: str, name: str, column: pa.ChunkedArray) -> np.ndarray:
     return values
 
 
+def read_step_columns(path: str, prompt_text: bool = False) -> dict[str, np.ndarray]:
+    """A step log's checked columns as NumPy arrays, straight from Arrow (no DataFrame):
+    ``step`` and the four token counts (int64) and, when the file has them, ``score``,
+    ``test_score``, ``time_elapsed`` (float64, NaN where empty). The prompt column
+    becomes ``candidate`` (bool: the row's prompt is not empty), or with
+    ``prompt_text`` stays ``prompt`` (text, "" where empty).
+
+    Raises ``InputError`` as ``read_step_log`` does.
+    """
+    table = _read_table(path)
+    columns = {name: _counts(path, name, table.column(name)) for name in STEP_COLUMNS}
+    columns.update({name: _scores(path, name, table.column(name))
+                    for name in SCORE_COLUMNS if name in table.column_names})
+    if PROMPT_COLUMN in table.column_names:
+        prompt = table.column(PROMPT_COLUMN)
+        if prompt_text or not (pa.types.is_string(prompt.type) or pa.types.is_large_string(prompt.type)):
+            text = prompt.to_pandas().fillna("").astype(str).to_numpy()
+            if prompt_text:
+                columns[PROMPT_COLUMN] = text
+            else:
+                columns[CANDIDATE_COLUMN] = text != ""
+        else:
+            nonempty = pa_compute.fill_null(pa_compute.greater(pa_compute.utf8_length(prompt), 0), False)
+            columns[CANDIDATE_COLUMN] = nonempty.to_numpy(zero_copy_only=False).astype(bool)
+    return columns
+
+
+#: ``read_step_columns``' name for whether a row has a prompt (a candidate of its step).
+CANDIDATE_COLUMN = "candidate"
+
+
 def read_step_log(path: str) -> pd.DataFrame:
     """A step log's columns, checked: ``step`` and the four token counts (int64), and,
     when the file has them, ``score``, ``test_score``, ``time_elapsed`` (float64,
@@ -186,13 +220,7 @@ def read_step_log(path: str) -> pd.DataFrame:
     not counted) of a count that is not a whole number in [0, 2**53), or of a
     score or time that is not a number in its range (``ranges.RANGES``).
     """
-    table = _read_table(path)
-    columns = {name: _counts(path, name, table.column(name)) for name in STEP_COLUMNS}
-    columns.update({name: _scores(path, name, table.column(name))
-                    for name in SCORE_COLUMNS if name in table.column_names})
-    if PROMPT_COLUMN in table.column_names:
-        columns[PROMPT_COLUMN] = table.column(PROMPT_COLUMN).to_pandas().fillna("").astype(str).to_numpy()
-    return pd.DataFrame(columns)
+    return pd.DataFrame(read_step_columns(path, prompt_text=True))
 
 
 def first_row_per_step(frame: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -202,11 +230,19 @@ def first_row_per_step(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     rows of a step disagree, the first row is kept and one warning names the
     run, how many steps disagree and the first of them.
     """
-    steps = frame["step"].to_numpy()
+    steps, first = first_rows(frame["step"].to_numpy(), frame[TOKEN_COLUMNS].to_numpy(), source)
+    result = pd.DataFrame(first, columns=TOKEN_COLUMNS)
+    result.insert(0, "step", steps)
+    return result
+
+
+def first_rows(steps: np.ndarray, tokens: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """``first_row_per_step`` on arrays: the sorted distinct steps and each one's first
+    row of ``tokens`` (rows x token columns), with the same warning."""
     order = np.argsort(steps, kind="stable")
     sorted_steps = steps[order]
     starts = np.flatnonzero(np.r_[True, sorted_steps[1:] != sorted_steps[:-1]])
-    tokens = frame[TOKEN_COLUMNS].to_numpy()[order]
+    tokens = tokens[order]
     first = tokens[starts]
     counts = np.diff(np.r_[starts, len(steps)])
     differs = (tokens != np.repeat(first, counts, axis=0)).any(axis=1)
@@ -216,6 +252,4 @@ def first_row_per_step(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         log.warning("%s: %d of %d steps (%s) have rows whose token counts disagree, as when a resumed "
                     "run appended to its step log; the first row of each is used (as the reference "
                     "notebook does).", source, len(disagreeing), len(starts), shown)
-    result = pd.DataFrame(first, columns=TOKEN_COLUMNS)
-    result.insert(0, "step", sorted_steps[starts])
-    return result
+    return sorted_steps[starts], first

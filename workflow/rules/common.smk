@@ -3,6 +3,7 @@
 # inputs. Nothing here reads a data file's contents; it only lists files.
 import os
 import sys
+import threading
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -11,8 +12,9 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from llmcost.config import load_schema, schema_error_message, with_numbers  # noqa: E402
 from llmcost.discovery import (discover_routing_datasets, discover_runs, fingerprint,  # noqa: E402
-                               racing_log, runs_by_dataset, runs_found)
+                               runs_by_dataset, runs_found)
 from llmcost.errors import InputError  # noqa: E402
+from llmcost.manifest import write_manifest  # noqa: E402
 from llmcost.publish import area_name, build_area, check_output_folder, publish  # noqa: E402
 from llmcost.routing_model import ROUTERS as ROUTER_SCORES, cost_model  # noqa: E402
 
@@ -114,19 +116,14 @@ def lib(*modules):
     return [f"scripts/llmcost/{name}.py" for name in ("__init__", "errors", "outputs", "summation", *modules)]
 
 
-def step_logs(wildcards):
-    return [run.log_path for run in RUNS_BY_DATASET[wildcards.dataset]]
-
-
-def racing_logs(wildcards):
-    """The dataset's racing logs (prompt_scores.parquet, CAPO's runs), beside its step logs."""
-    return [path for path in map(racing_log, step_logs(wildcards)) if path]
-
-
-def run_files_fingerprint(wildcards):
-    """Size and modification time of the dataset's run files: a changed file reruns its
-    job even when its time went back (rsync -a, cp -p and tar keep old times)."""
-    return fingerprint(step_logs(wildcards) + racing_logs(wildcards))
+# read_runs reads a dataset's runs through one manifest file (llmcost/manifest.py:
+# each step and racing log with its size and modification time, named by their
+# digest), instead of taking thousands of step logs as inputs: Snakemake matches
+# fewer paths, and hashes no step log after the job. A changed, added or removed
+# run gives the job another manifest, which reruns it (also when a changed file's
+# time went back: rsync -a, cp -p and tar keep old times).
+RUN_MANIFESTS = {dataset: write_manifest(f"{BUILD}/inputs/runs/{dataset}", runs)
+                 for dataset, runs in RUNS_BY_DATASET.items()}
 
 
 def router_file(kind):
@@ -191,8 +188,8 @@ VIEWS = [intermediate(f"report/{artifact}.html") for artifact in ARTIFACTS
 
 # The files jobs pass to each other.
 INTERMEDIATES = [
-    *expand(intermediate("{kind}/{dataset}.parquet"), kind=["steps", "racing"], dataset=TOKEN_DATASETS),
-    intermediate("optimization/score_curve.parquet"),
+    *expand(intermediate("{kind}/{dataset}.parquet"), kind=["steps", "racing", "curve"],
+            dataset=TOKEN_DATASETS),
     *expand(intermediate("routing/{dataset}.json"), dataset=ROUTING_DATASETS),
 ]
 
@@ -209,3 +206,19 @@ def build_complete(wildcards):
     this flips after such a failure, so the next run reruns publish and, with it, every job
     whose files are missing: the failing job runs (and fails) again."""
     return all(os.path.exists(path) for path in build_files())
+
+
+#: What the publish job runs (scripts/publish_artifacts.py), as its inputs: an edit republishes.
+PUBLISH_CODE = ["scripts/publish_artifacts.py",
+                *(f"scripts/llmcost/{name}.py" for name in ("__init__", "errors", "publish"))]
+
+
+def cancel_rate_limiter_timers():
+    """Cancel the timer that Snakemake's job rate limiter leaves running after the last job
+    (threading.Timer, scheduling/job_scheduler.py: it only wakes the finished scheduler), so
+    that Python exits at once instead of waiting for it (1 s, the default timespan)."""
+    for thread in threading.enumerate():
+        function = getattr(thread, "function", None)
+        if isinstance(thread, threading.Timer) and "_schedule_reevalutation" in getattr(
+                function, "__qualname__", ""):
+            thread.cancel()

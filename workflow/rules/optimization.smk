@@ -4,7 +4,9 @@
 #
 # Reads the same per-dataset tables as the token stage (read_runs, tokens.smk:
 # each run's files are read once for every stage), so a new seed reruns its
-# dataset's read_runs job and these three small combining jobs.
+# dataset's read_runs job and these three small combining jobs. read_runs also
+# computes its dataset's score curve, so the score figure starts right after it,
+# beside optimization_summary instead of after it.
 
 
 rule optimization_summary:
@@ -24,7 +26,6 @@ rule optimization_summary:
                       "Data"),
         summary_view=view("optimization/summary.json", "../report/optimization_summary.rst", "Optimization",
                           "Data"),
-        curve=intermediate("optimization/score_curve.parquet"),
     params:
         budgets=OPTIMIZATION["budgets"],
         found=RUNS_FOUND,
@@ -91,7 +92,7 @@ rule score_vs_tokens_figure:
     message:
         "the score-against-tokens figure"
     input:
-        curve=intermediate("optimization/score_curve.parquet"),
+        curves=expand(intermediate("curve/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         code=lib("fonts", "plotting", "optimization_figures"),
     output:
         pdf=shown("figures/score_vs_tokens.pdf", "../report/score_vs_tokens.rst", "Optimization",

@@ -13,17 +13,16 @@
 
 rule read_runs:
     message:
-        "each run read once: per-step tokens and scores, racing counts"
+        "each run read once: per-step tokens and scores, racing counts, score curve"
     input:
-        logs=step_logs,
-        racing=racing_logs,
-        code=lib("discovery", "steplogs", "optimization_logs", "runs", "ranges"),
+        runs=lambda wildcards: RUN_MANIFESTS[wildcards.dataset],
+        code=lib("discovery", "steplogs", "optimization_logs", "runs", "manifest", "optimization", "ranges"),
     output:
         steps=intermediate("steps/{dataset}.parquet"),
         racing=intermediate("racing/{dataset}.parquet"),
+        curve=intermediate("curve/{dataset}.parquet"),  # the score figure's (optimization.smk)
     params:
         root=TOKENS["runs"],
-        inputs=run_files_fingerprint,
     resources:
         **RESOURCES["read_runs"],
     log:

@@ -1,0 +1,248 @@
+"""The pipeline's targets (issue 22): one new seed, a full regeneration, a no-op, peak memory.
+
+On the bundled data and on a synthetic tree of 4000 runs (20 datasets x 5 models
+x 4 optimizers x 10 seeds, ``synth_runs.py``), each measured in the same session
+for this checkout and for a baseline checkout (``--baseline``, default the commit
+before issue 22's work), interleaved, best of ``--repeat``; beside them the
+one-process floor: one Python process that reads every run (the columns the
+stages use, and the racing logs) and computes the token and optimization
+aggregates (no figures, no files written). The machine's load average is
+printed with each size: the machine may be shared, and only the comparison
+within one run means much.
+
+    python benchmarks/bench_pipeline.py [--sizes bundled 4000] [--repeat 3] [--baseline bfef30a]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(HERE))
+
+from check_results import copy_workflow  # noqa: E402
+from synth_runs import generate, write_run  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+WORK = HERE / "work"
+#: the issue's 4000-run shape: datasets x models x optimizers x seeds
+SHAPE_4000 = (20, 5, 4, 10)
+BASELINE = "bfef30a"
+#: size -> (new seed, full regeneration, no-op) limits in seconds; "2x" = twice the floor
+TARGETS = {"bundled": {"new_seed": 3.0, "full": 10.0, "noop": 1.0},
+           "4000": {"new_seed": 4.0, "full": "2x", "noop": 1.0}}
+PEAK_MB = 1024.0
+
+# Runs a command and reports its wall time and the largest resident set of any
+# process it started (getrusage of the waited-for children: the biggest one).
+MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+seconds = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "rc": done.returncode,
+                  "cpu": usage.ru_utime + usage.ru_stime,
+                  "output": done.stdout + done.stderr}))
+"""
+
+# The floor: everything the token and optimization stages compute, in one process.
+FLOOR = """
+import sys
+sys.path.insert(0, "scripts")
+from llmcost.discovery import discover_runs
+from llmcost.optimization import optimization_results, score_curve
+from llmcost.runs import racing_of_runs, steps_of_runs
+from llmcost.tokens import run_totals, summarize
+runs = discover_runs(sys.argv[1])
+steps, racing = steps_of_runs(runs), racing_of_runs(runs)
+summarize(run_totals(steps))
+optimization_results(steps, racing, [1e6, 3e6, 5e6])
+score_curve(steps[steps["has_test_score"]])
+"""
+
+
+def measure(command: list[str], cwd: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd,
+                          capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout)
+    if result["rc"] != 0:
+        raise RuntimeError(f"{' '.join(command)} failed in {cwd}:\n{result['output'][-3000:]}")
+    return result
+
+
+def jobs_run(output: str) -> int:
+    """Jobs Snakemake ran: the brief logger's job lines ("[3/26] rule ..."; none for `all`)."""
+    return len(re.findall(r"^\[\d+/\d+\] \w+", output, flags=re.M))
+
+
+def checkout(commit: str, target: Path) -> Path:
+    """The workflow and data of ``commit`` (git archive) in ``target``."""
+    shutil.rmtree(target, ignore_errors=True)
+    archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=REPO, capture_output=True,
+                             check=True)
+    source = target.with_name(target.name + "-source")
+    shutil.rmtree(source, ignore_errors=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(source, filter="data")
+    copy_workflow(target, source)
+    shutil.rmtree(source)
+    return target
+
+
+class Size:
+    """One data size: where its runs are, how to add and remove one seed."""
+
+    def __init__(self, name: str):
+        self.name = name
+        if name == "bundled":
+            self.runs, self.config = None, []
+        else:
+            self.runs = WORK / "runs_4000"
+            if not (self.runs / ".complete").exists():
+                print(f"  generating 4000 runs in {self.runs} (once; ~2.5 GB) ...", flush=True)
+                shutil.rmtree(self.runs, ignore_errors=True)
+                generate(self.runs, *SHAPE_4000)
+                (self.runs / ".complete").touch()
+            self.config = ["--config", "output=out", f"tokens={{'runs': '{self.runs}'}}"]
+
+    def add_seed(self, repos: list[Path]) -> None:
+        if self.runs is None:  # a copy of a bundled seed, in each checkout's own data
+            for repo in repos:
+                cell = repo / "data/capo/main_results/gsm8k/qwen/CAPO"
+                shutil.copytree(cell / "seed44", cell / "seed45")
+        else:
+            write_run(self.runs, "dataset00", "model0", "CAPO", 99, np.random.default_rng(99))
+
+    def remove_seed(self, repos: list[Path]) -> None:
+        if self.runs is None:
+            for repo in repos:
+                shutil.rmtree(repo / "data/capo/main_results/gsm8k/qwen/CAPO/seed45")
+        else:
+            shutil.rmtree(self.runs / "dataset00/model0/CAPO/seed99")
+
+    def floor_root(self, repo: Path) -> str:
+        return str(self.runs) if self.runs else str(repo / "data/capo/main_results")
+
+
+def snakemake(size: Size, *args: str) -> list[str]:
+    return [sys.executable, "-m", "snakemake", "--cores", "2", *size.config, *args]
+
+
+def bench_size(name: str, baseline: str, repeat: int) -> dict:
+    size = Size(name)
+    WORK.mkdir(exist_ok=True)
+    shutil.rmtree(WORK / f"this_{name}", ignore_errors=True)
+    repos = {"this": copy_workflow(WORK / f"this_{name}"),
+             "baseline": checkout(baseline, WORK / f"baseline_{name}")}
+    if size.runs is not None:  # left by an interrupted benchmark
+        shutil.rmtree(size.runs / "dataset00/model0/CAPO/seed99", ignore_errors=True)
+    load = [os.getloadavg()[0]]
+    found: dict = {kind: {key: [] for key in ("full", "noop", "new_seed", "peak_mb", "full_jobs",
+                                               "new_seed_jobs", "full_cpu", "noop_cpu", "new_seed_cpu")}
+                   for kind in repos}
+    found["floor"] = []
+    for _ in range(repeat):
+        found["floor"].append(measure([sys.executable, "-c", FLOOR, size.floor_root(repos["this"])],
+                                      repos["this"])["seconds"])
+        for kind, repo in repos.items():
+            full = measure(snakemake(size, "--forceall"), repo)
+            found[kind]["full"].append(full["seconds"])
+            found[kind]["full_cpu"].append(full["cpu"])
+            found[kind]["peak_mb"].append(full["peak_mb"])
+            found[kind]["full_jobs"].append(jobs_run(full["output"]))
+        for kind, repo in repos.items():
+            noop = measure(snakemake(size), repo)
+            found[kind]["noop"].append(noop["seconds"])
+            found[kind]["noop_cpu"].append(noop["cpu"])
+        size.add_seed(list(repos.values()))
+        try:
+            for kind, repo in repos.items():
+                new_seed = measure(snakemake(size), repo)
+                found[kind]["new_seed"].append(new_seed["seconds"])
+                found[kind]["new_seed_cpu"].append(new_seed["cpu"])
+                found[kind]["new_seed_jobs"].append(jobs_run(new_seed["output"]))
+        finally:
+            size.remove_seed(list(repos.values()))
+    load.append(os.getloadavg()[0])
+    row = {"size": name, "floor": min(found["floor"]), "load": load, "repeat": repeat}
+    floor_cpu = [measure([sys.executable, "-c", FLOOR, size.floor_root(repos["this"])], repos["this"])["cpu"]]
+    row["floor_cpu"] = min(floor_cpu)
+    for kind in repos:
+        row[kind] = {key: (min(values) if key != "peak_mb" else max(values)) for key, values in found[kind].items()}
+    return row
+
+
+def verdict(value: float, limit: float) -> str:
+    return f"met (<= {limit:.1f} s)" if value <= limit else f"MISSED (<= {limit:.1f} s)"
+
+
+def table(rows: list[dict], baseline: str) -> str:
+    header = "| | " + " | ".join(f"{row['size']} data" if row["size"] == "bundled" else f"{row['size']} runs"
+                                 for row in rows) + " |"
+    lines = [header, "|---|" + "---|" * len(rows)]
+
+    def cells(key: str, label: str) -> str:
+        out = []
+        for row in rows:
+            this, base = row["this"], row["baseline"]
+            limit = TARGETS[row["size"]][key]
+            limit = 2 * row["floor"] if limit == "2x" else limit
+            jobs = f", {this[key + '_jobs']} jobs" if key + "_jobs" in this else ""
+            out.append(f"{this[key]:.1f} s{jobs}: {verdict(this[key], limit)}; baseline {base[key]:.1f} s "
+                       f"(CPU {this[key + '_cpu']:.1f} s; baseline {base[key + '_cpu']:.1f} s)")
+        return f"| {label} | " + " | ".join(out) + " |"
+
+    lines.append(cells("new_seed", "one new seed"))
+    lines.append(cells("full", "full regeneration (`--forceall`)"))
+    lines.append(cells("noop", "no-op"))
+    lines.append("| peak memory (largest process) | " + " | ".join(
+        f"{row['this']['peak_mb']:.0f} MB: {'met' if row['this']['peak_mb'] < PEAK_MB else 'MISSED'} (< 1 GB); "
+        f"baseline {row['baseline']['peak_mb']:.0f} MB" for row in rows) + " |")
+    lines.append("| floor: one process computing the token and optimization aggregates | " + " | ".join(
+        f"{row['floor']:.1f} s, CPU {row['floor_cpu']:.1f} s (full / floor: x{row['this']['full'] / row['floor']:.1f}; "
+        f"baseline x{row['baseline']['full'] / row['floor']:.1f})" for row in rows) + " |")
+    lines.append("")
+    lines.append(f"Best of {rows[0]['repeat']} (peak memory: the largest), this checkout and the baseline "
+                 f"({baseline}) interleaved; load average (2 cores) " + "; ".join(
+                     f"{row['size']}: {row['load'][0]:.1f} before, {row['load'][1]:.1f} after" for row in rows)
+                 + ". Other work on the machine slows both sides alike; the targets assume a quiet machine. "
+                 "CPU: user + system seconds of Snakemake and every job it ran (the least sensitive to load; "
+                 "on 2 cores a run takes at least half of it).")
+    return "\n".join(lines)
+
+
+def run(sizes: list[str], repeat: int, baseline: str = BASELINE) -> str:
+    rows = []
+    for name in sizes:
+        print(f"pipeline, {name}: this checkout and {baseline}, best of {repeat} ...", flush=True)
+        rows.append(bench_size(name, baseline, repeat))
+    return table(rows, baseline)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", nargs="+", default=["bundled", "4000"], choices=["bundled", "4000"])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", default=BASELINE)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    print(run(args.sizes, args.repeat, args.baseline))
+    print(f"({time.perf_counter() - start:.0f} s in all)")
+
+
+if __name__ == "__main__":
+    main()
