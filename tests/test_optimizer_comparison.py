@@ -278,4 +278,4 @@ def test_markup_is_the_same_cells_in_latex_and_html():
     latex, _ = optimizer_comparison_cells(table, ["CAPO", "EvoPromptGA"], 2000, 0, LATEX)
     html, _ = optimizer_comparison_cells(table, ["CAPO", "EvoPromptGA"], 2000, 0, HTML)
     assert latex.shape == html.shape == (1, 9)
-    assert "<b>0.77</b><sup>b</sup><br><small>[0.69, 0.85]</small>" in html.iloc[0].tolist()
+    assert "<b>0.77</b><sup>b</sup><br><small>0.69–0.85</small>" in html.iloc[0].tolist()
