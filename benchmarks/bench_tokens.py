@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "scripts"))
 sys.path.insert(0, str(HERE))
 
+from bench_pipeline import jobs_run, measure  # noqa: E402 (one way to time a command)
 from check_results import copy_workflow  # noqa: E402
 from synth_runs import generate, write_run  # noqa: E402
 
@@ -37,18 +38,7 @@ SHAPES = {400: (10, 4, 1, 10), 4000: (40, 5, 2, 10)}
 TARGET = {"full_over_floor": 4.0, "full_plus_s": 5.0, "noop_s": 3.0, "new_seed_s": 6.0,
           "peak_mb": 1024.0}
 
-# Runs a command and reports its wall time and the largest resident set of any
-# process it started (getrusage of the waited-for children: the biggest one).
-MEASURE = """
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-seconds = time.perf_counter() - start
-peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "rc": done.returncode,
-                  "output": done.stdout + done.stderr}))
-"""
-
+# One process reading the columns every stage uses: the floor the pipeline is compared with.
 FLOOR = """
 import sys, glob
 import pyarrow as pa, pyarrow.csv as pc, pyarrow.parquet as pq
@@ -64,20 +54,6 @@ for path in sorted(glob.glob(sys.argv[1] + "/*/*/*/seed*/*/*/prompt_scores.parqu
     total += pq.read_table(path).num_rows
 print(total)
 """
-
-
-def measure(command: list[str], cwd: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd,
-                          capture_output=True, text=True, check=True)
-    result = json.loads(done.stdout)
-    if result["rc"] != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result['output'][-3000:]}")
-    return result
-
-
-def jobs_run(output: str) -> int:
-    """Jobs Snakemake ran: the brief logger's job lines ("[3/26] rule ..."; none for `all`)."""
-    return len(re.findall(r"^\[\d+/\d+\] \w+", output, flags=re.M))
 
 
 def snakemake(*args: str) -> list[str]:
