@@ -122,15 +122,16 @@ def test_a_crash_in_a_job_leaves_its_traceback_in_the_job_log(rerun_copy):
             "    ERROR: unexpected KeyError: 'no such column'") in result.stdout + result.stderr
 
 
-def test_a_rule_script_logs_an_unexpected_exception_with_its_traceback(tmp_path, capsys):
+def run_rule_raising(error: BaseException, log) -> SystemExit:
+    """Run a rule script's main that raises ``error`` through run_rule; how it exited."""
     from types import SimpleNamespace
 
     from llmcost.outputs import run_rule
 
     def main(snakemake):
-        raise ZeroDivisionError("division by zero")
+        raise error
 
-    job = SimpleNamespace(log=[str(tmp_path / "job.log")], rule="crashing", output=[])
+    job = SimpleNamespace(log=[str(log)], rule="crashing", output=[])
     logger = logging.getLogger("llmcost")
     kept = logger.handlers[:], logger.propagate, logger.level
     try:
@@ -141,10 +142,23 @@ def test_a_rule_script_logs_an_unexpected_exception_with_its_traceback(tmp_path,
             handler.close()
         logger.handlers[:], logger.propagate = kept[:2]
         logger.setLevel(kept[2])
-    assert stop.value.code == 1
+    return stop.value
+
+
+def test_a_rule_script_logs_an_unexpected_exception_with_its_traceback(tmp_path, capsys):
+    stop = run_rule_raising(ZeroDivisionError("division by zero"), tmp_path / "job.log")
+    assert stop.code == 1
     log = (tmp_path / "job.log").read_text().splitlines()
     assert log[0] == "ERROR: unexpected ZeroDivisionError: division by zero (a bug, not bad input; " \
                      "the traceback follows)"
     assert log[1] == "Traceback (most recent call last):" and "in main" in "\n".join(log)
     assert log[-1] == "ZeroDivisionError: division by zero"
     assert "[crashing] ERROR: unexpected ZeroDivisionError" in capsys.readouterr().err
+
+
+def test_a_rule_script_cut_off_by_ctrl_c_prints_no_traceback(tmp_path, capsys):
+    """Ctrl-C in a terminal reaches every job: each exits quietly, and Snakemake says it once."""
+    stop = run_rule_raising(KeyboardInterrupt(), tmp_path / "job.log")
+    assert stop.code == 130
+    assert (tmp_path / "job.log").read_text() == "INFO: interrupted (Ctrl-C)\n"
+    assert "Traceback" not in capsys.readouterr().err

@@ -65,6 +65,16 @@ def test_a_repeated_budget_stops_at_start_naming_the_key(tmp_path):
     assert "Error: config optimization.budgets: [1000000, 1000000.0, 5000000] has non-unique elements" in output
 
 
+def test_a_table_optimizer_the_runs_lack_stops_at_start_naming_those_found(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    result = snakemake(workdir, "-n", "--config", "tokens={'optimizers': ['EvoPromptGA']}", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in output
+    assert ("Error: config tokens.table_optimizer is 'CAPO', but the runs under data/capo/main_results have "
+            "no such optimizer (found: EvoPromptGA).") in output
+    assert "jobs to run" not in output and "Job stats" not in output
+
+
 def test_user_runs_folder_with_config(tmp_path):
     """A user points tokens.runs at their own results: a subset of the bundled runs."""
     workdir = copy_workflow(tmp_path / "repo")
@@ -193,6 +203,8 @@ def test_an_interrupt_after_publishing_says_the_output_folder_holds_the_new_arti
                  handler.line(record("Terminating processes on user request, this might take some time.")),
                  handler.line(record("Complete log(s): .snakemake/log/x.log"))]
         assert lines[2] == "Interrupted (Ctrl-C): stopping the running jobs."
+        # the jobs Ctrl-C cut off did not fail: no error block for them
+        assert handler.line(record(event=LogEvent.JOB_ERROR, rule_name="routing_sweep", jobid=3)) is None
         assert lines[3].splitlines() == ["Complete log(s): .snakemake/log/x.log", last]
 
 

@@ -146,6 +146,9 @@ def run_rule(main: Callable[[Any], None], snakemake: Any) -> None:
     except InputError as error:
         logger.error("%s", error)
         sys.exit(1)
+    except KeyboardInterrupt:  # Ctrl-C reaches every job of the terminal: Snakemake says so, once
+        logger.info("interrupted (Ctrl-C)")
+        sys.exit(130)
     except Exception as error:  # noqa: BLE001 (logged with its traceback, then the job fails)
         logger.exception("unexpected %s: %s (a bug, not bad input; the traceback follows)",
                          type(error).__name__, error)

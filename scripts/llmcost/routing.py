@@ -168,8 +168,10 @@ def sweeps(frame: pd.DataFrame, costs: Costs, count: int, spacing: str, confiden
         column, keep_when = ROUTERS[router]
         values[router] = sweep_thresholds(frame[column].to_numpy(dtype=float), keep_when, count, spacing)
         if len(values[router]) < count:
+            cuts = len(values[router])
             log.warning("%s: routing.thresholds.count is %d, but the %s router's scores make only %d distinct "
-                        "cuts: its sweep has one threshold per cut.", dataset, count, router, len(values[router]))
+                        "cut%s: its sweep has one threshold per cut.", dataset, count, router, cuts,
+                        "" if cuts == 1 else "s")
     values["confidence"] = confidence_thresholds
     return {router: sweep(frame, router, values[router], costs, orders[router]) for router in ROUTERS}
 

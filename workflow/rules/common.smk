@@ -94,6 +94,11 @@ RUNS = _parse_time(
 RUNS_BY_DATASET = runs_by_dataset(RUNS)
 TOKEN_DATASETS = sorted(RUNS_BY_DATASET)
 RUNS_FOUND = runs_found(RUNS)  # counts and names, a param of the jobs whose captions state them
+_OPTIMIZERS_FOUND = sorted({run.optimizer for run in RUNS})
+if RUNS and TOKENS["table_optimizer"] not in _OPTIMIZERS_FOUND:
+    stop(f"config tokens.table_optimizer is {TOKENS['table_optimizer']!r}, but the runs under "
+         f"{TOKENS['runs']} have no such optimizer (found: {', '.join(_OPTIMIZERS_FOUND)}). Set it to one of "
+         f"those, e.g. --config 'tokens={{\"table_optimizer\": \"{_OPTIMIZERS_FOUND[0]}\"}}'.")
 
 OPTIMIZATION = config["optimization"]
 if OPTIMIZATION["table_budget"] not in OPTIMIZATION["budgets"]:

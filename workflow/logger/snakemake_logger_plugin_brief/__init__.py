@@ -161,8 +161,8 @@ class LogHandler(LogHandlerBase):
             return f"{self.done} of {self.total} jobs done" if self.done == self.total else None
         if event in (LogEvent.SHELLCMD, LogEvent.RESOURCES_INFO, LogEvent.JOB_STARTED):
             return None
-        if event == LogEvent.JOB_ERROR:
-            return "\n".join(error_lines(record))
+        if event == LogEvent.JOB_ERROR:  # after Ctrl-C: jobs cut off, not failed (the last line says so)
+            return None if self.interrupted else "\n".join(error_lines(record))
         if record.levelno >= logging.ERROR and str(record.msg).lstrip().startswith(RESTATED):
             return None
         account = account_line(str(record.msg)) if record.levelno == logging.WARNING else None
