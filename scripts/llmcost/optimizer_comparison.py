@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .optimization import budget_label
+from .summation import row_totals
 
 COLUMNS = ["budget_tokens", "optimizer_x", "optimizer_y", "tasks", "p_improvement", "p_ci_low", "p_ci_high",
            "delta_pct_points", "delta_ci_low", "delta_ci_high", "verdict"]
@@ -134,23 +135,15 @@ def _padded(values: list[np.ndarray], width: int) -> np.ndarray:
     return out
 
 
-def _ordered_sum(values: np.ndarray) -> np.ndarray:
-    """The sum over the last axis, left to right: a fixed order on every machine."""
-    total = np.zeros(values.shape[:-1], dtype=values.dtype)
-    for k in range(values.shape[-1]):
-        total = total + values[..., k]
-    return total
-
-
 def _statistics(tasks: _Tasks, count_x: np.ndarray, count_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """P(X > Y) and Δ(X, Y) of each resample, given its counts (resamples, tasks, runs) per side."""
     # per resample and task: sum over i, j of count_x,i * wins_ij * count_y,j (an exact integer)
     weighted = np.einsum("tij,rtj->rti", tasks.wins, count_y)
-    twice_wins = _ordered_sum(count_x * weighted)
+    twice_wins = row_totals(count_x * weighted)
     p_task = twice_wins / (2 * tasks.n_x * tasks.n_y)
-    mean_x = _ordered_sum(count_x * tasks.x) / tasks.n_x
-    mean_y = _ordered_sum(count_y * tasks.y) / tasks.n_y
-    return _ordered_sum(p_task) / tasks.count, _ordered_sum(mean_x - mean_y) / tasks.count
+    mean_x = row_totals(count_x * tasks.x) / tasks.n_x
+    mean_y = row_totals(count_y * tasks.y) / tasks.n_y
+    return row_totals(p_task) / tasks.count, row_totals(mean_x - mean_y) / tasks.count
 
 
 def resample_draws(bounds: np.ndarray, first: int, stop: int, seed: int) -> np.ndarray:
