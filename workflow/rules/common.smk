@@ -15,7 +15,7 @@ from llmcost.discovery import (discover_routing_datasets, discover_runs, fingerp
                                runs_by_dataset, runs_found)
 from llmcost.errors import InputError  # noqa: E402
 from llmcost.manifest import write_manifest  # noqa: E402
-from llmcost.publish import area_name, build_area, check_output_folder, publish  # noqa: E402
+from llmcost.publish import area_name, build_area, check_output_folder  # noqa: E402
 from llmcost.routing_model import ROUTERS as ROUTER_SCORES, cost_model  # noqa: E402
 
 
