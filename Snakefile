@@ -45,6 +45,7 @@ rule publish:
         f"publish the artifacts into {OUTPUT}/"
     input:
         build_files(),
+        script=PUBLISH_SCRIPT,
         code=PUBLISH_CODE,
     output:
         [update(f"{OUTPUT}/{artifact}") for artifact in ARTIFACTS],
@@ -61,7 +62,7 @@ rule publish:
     conda:
         "environment.yml"  # Python's standard library only
     shell:
-        "{params.python:q} scripts/publish_artifacts.py {params.build:q} {params.output:q} "
+        "{params.python:q} {input.script:q} {params.build:q} {params.output:q} "
         "{params.artifacts:q} > {log:q} 2>&1"
 
 

@@ -1,9 +1,12 @@
 """Build the paper from the published artifacts: its sections' text, pdflatex twice, its log checked.
 
-    python scripts/build_paper.py paper/main.tex results CAPO
+    python scripts/build_paper.py paper/main.tex results CAPO [paper/main.pdf]
 
-The last argument is the config's tokens.table_optimizer (the token tables'
-optimizer, named in their captions). Each section's text is written into
+The third argument is the config's tokens.table_optimizer (the token tables'
+optimizer, named in their captions); the fourth, where the PDF goes (default:
+beside the document). The paper is built in the PDF's folder: a document
+elsewhere (the workflow's own paper/main.tex, run from another working
+directory) is copied there first. Each section's text is written into
 ``generated/`` beside the document from ``numbers.json`` (llmcost/paper.py).
 The document reads the artifacts through ``\\resultsdir`` (defined here as the
 output folder, relative to the document). Exits 1 naming the problem when
@@ -70,8 +73,19 @@ def no_font_count(document: Path) -> int:
     return log.count("paper: a character without a font")
 
 
+def build_copy(document: Path, pdf: Path) -> Path:
+    """The document to build for ``pdf``: itself when beside it, else its copy there."""
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    target = pdf.with_suffix(".tex")
+    if not (target.exists() and target.samefile(document)):
+        shutil.copyfile(document, target)
+    return target
+
+
 def main() -> int:
     document, results, table_optimizer = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    if len(sys.argv) > 4:
+        document = build_copy(document, Path(sys.argv[4]))
     write_sections(document, results, table_optimizer)
     problems = build(document, results)
     if problems:

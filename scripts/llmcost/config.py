@@ -6,7 +6,12 @@ calls these while it reads the workflow.
 
 from __future__ import annotations
 
+import os
+
 import yaml
+
+#: The config's path settings: folders, and the router files' patterns (``{dataset}`` in them).
+PATH_SETTINGS = (("output",), ("tokens", "runs"), ("routing", "logits"), ("routing", "router"))
 
 
 def load_schema(path: str) -> dict:
@@ -37,6 +42,38 @@ def with_numbers(value, schema: dict):
             return int(number) if number.is_integer() else value
         return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
     return value
+
+
+def canonical_path(path: str) -> str:
+    """One spelling of a path: ``~`` expanded; ``.``, ``..``, repeated and trailing slashes
+    resolved as text (no link is followed); relative to the working directory when inside it,
+    else absolute. ``./data//runs/``, ``data/runs``, ``~/project/data/runs`` (from the
+    project) and its absolute path all mean ``data/runs``, so none of them reruns a job or
+    gives the output folder another build area."""
+    absolute = os.path.abspath(os.path.expanduser(path))
+    if absolute.startswith("//"):  # POSIX keeps a leading '//' (implementation-defined): one '/'
+        absolute = "/" + absolute.lstrip("/")
+    relative = os.path.relpath(absolute)
+    return absolute if relative == ".." or relative.startswith("../") else relative
+
+
+def canonical_run_choice(choice: dict) -> dict:
+    """``tokens.run_choice`` with its seed folders and run folders (relative paths) in one spelling."""
+    def clean(path: str) -> str:
+        return os.path.normpath(path).lstrip("/") if path.strip("/") else path
+    return {clean(seed): clean(run) for seed, run in choice.items()}
+
+
+def with_canonical_paths(config: dict) -> dict:
+    """``config`` (validated, so every section is there) with each path setting in one spelling."""
+    config = {key: dict(value) if isinstance(value, dict) else value for key, value in config.items()}
+    for keys in PATH_SETTINGS:
+        section = config
+        for key in keys[:-1]:
+            section = section[key]
+        section[keys[-1]] = canonical_path(section[keys[-1]])
+    config["tokens"]["run_choice"] = canonical_run_choice(config["tokens"]["run_choice"])
+    return config
 
 
 def schema_error_message(config: dict, schema: dict) -> str:

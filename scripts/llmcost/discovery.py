@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import string
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,9 @@ STEP_LOG_NAMES = (*EVAL_LOG_NAMES, RAW_LOG_NAME)
 #: one column per evaluation block.
 RACING_LOG_NAME = "prompt_scores.parquet"
 SEED_FOLDER = re.compile(r"seed(\d+)")
+#: What stands for the '/' of a model id in its one folder (``meta-llama__Llama-3.1-8B-Instruct``),
+#: as lm-evaluation-harness names its results folders.
+MODEL_ID_SEPARATOR = "__"
 
 
 #: The identifiers of a run (the fields of ``Run`` that tables carry), and of a cell.
@@ -119,6 +121,7 @@ def discover_runs(root: str, datasets=(), models=(), optimizers=(), seeds=(),
     ``run_choice`` maps the seed folder (relative to root) to the one to take.
     """
     run_choice = run_choice or {}
+    root = os.path.normpath(root)  # ./runs, runs/ and runs//x name the same folders as runs, runs/x
     no_wildcard_markup(root, "the runs folder (config tokens.runs)")
     if not os.path.isdir(root):
         raise InputError(f"{root}: the runs folder (config tokens.runs) does not exist. "
@@ -159,9 +162,7 @@ def _seed_folders(cell: str, root: str) -> list[tuple[int, str]]:
     for seed_name in _subdirs(cell):
         match = SEED_FOLDER.fullmatch(seed_name)
         if match is None:
-            raise InputError(
-                f"{os.path.join(cell, seed_name)}: a seed folder must be named "
-                f"seed<digits> (e.g. seed42). Rename it, or move it out of {root}.")
+            raise InputError(_not_a_seed_folder(cell, seed_name, root))
         seed = int(match.group(1))
         if seed in seen:
             raise InputError(
@@ -170,6 +171,26 @@ def _seed_folders(cell: str, root: str) -> list[tuple[int, str]]:
                 f"(seed{seed}) or remove the copy.")
         seen[seed] = seed_name
     return sorted(seen.items())
+
+
+def _not_a_seed_folder(cell: str, name: str, root: str) -> str:
+    """Why ``{cell}/{name}`` cannot be a seed folder, and what to do.
+
+    A folder of seed folders one level down is a run laid out one level too deep: a model
+    named by a Hugging Face id (``meta-llama/Llama-3.1-8B-Instruct``) saved as two folders,
+    so that discovery reads the organisation as the model and the model as the optimizer.
+    """
+    folder = os.path.join(cell, name)
+    if not any(SEED_FOLDER.fullmatch(sub) for sub in _subdirs(folder)):
+        return (f"{folder}: a seed folder must be named seed<digits> (e.g. seed42). Rename it, "
+                f"or move it out of {root}.")
+    (dataset_dir, organisation), model = os.path.split(os.path.dirname(cell)), os.path.basename(cell)
+    one_folder = f"{organisation}{MODEL_ID_SEPARATOR}{model}"
+    return (f"{cell}: a model laid out as two folders ({organisation}/{model}/), as a model id with "
+            f"'/' such as meta-llama/Llama-3.1-8B-Instruct would be: this folder holds optimizer "
+            f"folders ({name}/), so {model} was taken for an optimizer. A model is one folder: "
+            f"rename it {one_folder} (mv '{cell}' '{os.path.join(dataset_dir, one_folder)}', in "
+            f"every dataset folder), as docs/own-data.md shows.")
 
 
 def _the_run(root, dataset, model, optimizer, seed_name, seed, run_choice) -> Run:
@@ -225,13 +246,9 @@ def runs_by_dataset(runs: list[Run]) -> dict[str, list[Run]]:
 
 def _pattern_regex(pattern: str) -> re.Pattern:
     """``pattern`` as a regex; ``{dataset}`` may appear more than once and must name one dataset."""
-    regex, seen = "", False
-    for literal, field, _, _ in string.Formatter().parse(pattern):
-        regex += re.escape(literal)
-        if field == "dataset":
-            regex += "(?P=dataset)" if seen else "(?P<dataset>[^/]+)"
-            seen = True
-    return re.compile(regex)
+    literals = [re.escape(literal) for literal in pattern.split("{dataset}")]
+    return re.compile(literals[0] + "".join(
+        ("(?P<dataset>[^/]+)" if i == 0 else "(?P=dataset)") + literal for i, literal in enumerate(literals[1:])))
 
 
 def spellings(pattern: str) -> tuple[str, ...]:
@@ -239,18 +256,41 @@ def spellings(pattern: str) -> tuple[str, ...]:
     return (pattern,) if pattern.endswith(".gz") else (pattern, pattern + ".gz")
 
 
+def fixed_prefix(pattern: str) -> tuple[str, int]:
+    """The folder a pattern's datasets are listed in, its longest fixed prefix (the folders
+    before the first path component holding ``{dataset}``), and that component's index."""
+    parts = pattern.split("/")
+    first = next(i for i, part in enumerate(parts) if "{dataset}" in part)
+    return "/".join(parts[:first]) or ("/" if pattern.startswith("/") else "."), first
+
+
 def _files_matching(pattern: str) -> dict[str, list[str]]:
-    """dataset -> the files (every accepted spelling) that match ``pattern``."""
-    prefix = pattern.split("{dataset}")[0]
-    folder = Path(prefix).parent if "/" in prefix else Path(".")
-    regexes = [_pattern_regex(spelling) for spelling in spellings(pattern)]
+    """dataset -> the files (every accepted spelling) that match ``pattern``.
+
+    One folder is listed, and only it: the pattern's fixed prefix. The names in it that
+    match the first component holding ``{dataset}`` give the datasets; the rest of the
+    pattern is then fixed, and each dataset's files are only looked up. So a pattern
+    below a shared folder never reads that folder's other trees (nor, for
+    ``/scratch/{dataset}.jsonl``, the whole file system).
+    """
+    pattern = os.path.normpath(pattern)  # ./my, my//x and a trailing / name the same files
+    folder, first = fixed_prefix(pattern)
+    component = pattern.split("/")[first]
+    last = first == pattern.count("/")
+    regexes = [_pattern_regex(name) for name in (spellings(component) if last else (component,))]
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in entries)
+    except (FileNotFoundError, NotADirectoryError):
+        names = []
+    datasets = sorted({match.group("dataset") for name in names for regex in regexes
+                       if (match := regex.fullmatch(name))})
     found = defaultdict(list)
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            name = path.as_posix()
-            match = next((m for regex in regexes if (m := regex.fullmatch(name))), None)
-            if match and path.is_file():
-                found[match.group("dataset")].append(name)
+    for dataset in datasets:
+        for spelling in spellings(pattern):
+            path = spelling.replace("{dataset}", dataset)
+            if os.path.isfile(path):
+                found[dataset].append(path)
     return found
 
 

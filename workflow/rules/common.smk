@@ -7,16 +7,52 @@ import threading
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.sourcecache import LocalSourceFile
 from snakemake.utils import validate
 
-sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
-from llmcost.config import load_schema, schema_error_message, with_numbers  # noqa: E402
-from llmcost.discovery import (discover_routing_datasets, discover_runs, fingerprint,  # noqa: E402
-                               runs_by_dataset, runs_found)
+# This workflow's own files (its code, schema, report captions, the paper's source) are
+# found from its folder, the one holding its Snakefile: it runs from any working directory
+# (snakemake -s <clone>/Snakefile -d <folder>) and as a module of another Snakefile, where
+# workflow.basedir is that Snakefile's folder, hence the folder of this file instead. Data,
+# config and outputs are relative to the working directory, as Snakemake runs them.
+if not isinstance(workflow.current_basedir, LocalSourceFile):
+    print(
+        "Error: this workflow imports its own Python modules while Snakemake reads it, so it "
+        "runs from a clone on this machine: git clone it and point `snakefile:` (or -s) at "
+        "the clone's Snakefile instead of a remote one (docs/own-data.md).",
+        file=sys.stderr,
+    )
+    raise SystemExit(1)
+WORKFLOW_DIR = Path(str(workflow.current_basedir)).parents[1]
+sys.path.insert(0, str(WORKFLOW_DIR / "scripts"))
+from llmcost.config import (  # noqa: E402
+    load_schema,
+    schema_error_message,
+    with_canonical_paths,
+    with_numbers,
+)
+from llmcost.discovery import (  # noqa: E402
+    discover_routing_datasets,
+    discover_runs,
+    fingerprint,
+    runs_by_dataset,
+    runs_found,
+)
 from llmcost.errors import InputError  # noqa: E402
 from llmcost.manifest import write_manifest  # noqa: E402
 from llmcost.publish import area_name, build_area, check_output_folder  # noqa: E402
 from llmcost.routing_model import ROUTERS as ROUTER_SCORES, cost_model  # noqa: E402
+
+
+def workflow_file(path):
+    """A file of this workflow (``path`` from its folder) as a rule's input or command takes
+    it: from the working directory when inside it (a run in the clone, as always), else
+    absolute."""
+    absolute = WORKFLOW_DIR / path
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(absolute)
 
 
 def stop(message):
@@ -33,19 +69,22 @@ def _parse_time(function, *args, **kwargs):
         stop(error)
 
 
-SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
-config.update(with_numbers(config, load_schema(SCHEMA)))  # nested --config values arrive as text
+# Nested --config values arrive as text: numbers where the schema says so. After the
+# check (which fills in the defaults), every path setting gets one spelling (llmcost/config.py).
+SCHEMA = WORKFLOW_DIR / "workflow/schemas/config.schema.yaml"
+config.update(with_numbers(config, load_schema(SCHEMA)))
 try:
     validate(config, schema=str(SCHEMA))
 except WorkflowError:
     stop(schema_error_message(config, load_schema(SCHEMA)))
+config.update(with_canonical_paths(config))
 
 
 # Jobs write into the build area; only the publish rule writes the output folder,
 # and only after every other job has succeeded (see llmcost/publish.py). Each
 # output folder has its own build area and its own logs, so that runs into
 # different folders never overwrite each other's files.
-OUTPUT = os.path.normpath(config["output"])
+OUTPUT = config["output"]
 BUILD = build_area(OUTPUT)
 LOGS = f"logs/{area_name(OUTPUT)}"
 
@@ -118,7 +157,8 @@ _parse_time(cost_model, ROUTING["costs"])  # equal keep and route costs stop the
 
 def lib(*modules):
     """The llmcost modules a job imports, as inputs: editing one reruns the jobs using it."""
-    return [f"scripts/llmcost/{name}.py" for name in ("__init__", "errors", "outputs", "summation", *modules)]
+    names = ("__init__", "errors", "outputs", "summation", *modules)
+    return [workflow_file(f"scripts/llmcost/{name}.py") for name in names]
 
 
 # read_runs reads a dataset's runs through one manifest file (llmcost/manifest.py:
@@ -213,9 +253,9 @@ def build_complete(wildcards):
     return all(os.path.exists(path) for path in build_files())
 
 
-#: What the publish job runs (scripts/publish_artifacts.py), as its inputs: an edit republishes.
-PUBLISH_CODE = ["scripts/publish_artifacts.py",
-                *(f"scripts/llmcost/{name}.py" for name in ("__init__", "errors", "publish"))]
+#: What the publish job runs, as its inputs: an edit republishes.
+PUBLISH_SCRIPT = workflow_file("scripts/publish_artifacts.py")
+PUBLISH_CODE = [workflow_file(f"scripts/llmcost/{name}.py") for name in ("__init__", "errors", "publish")]
 
 
 def cancel_rate_limiter_timers():

@@ -36,10 +36,11 @@ rule paper:
     message:
         "the paper (paper/main.pdf) from the published artifacts"
     input:
-        tex="paper/main.tex",
+        tex=workflow_file("paper/main.tex"),
         numbers=f"{OUTPUT}/numbers.tex",
         artifacts=expand("{output}/{artifact}", output=OUTPUT, artifact=ARTIFACTS),
-        code=["scripts/build_paper.py", *lib("paper", "numbers", "latex")],
+        script=workflow_file("scripts/build_paper.py"),
+        code=lib("paper", "numbers", "latex"),
     output:
         "paper/main.pdf",
     params:
@@ -52,5 +53,5 @@ rule paper:
     conda:
         "../../environment.yml"  # Python for the build script; pdflatex comes from the system (TeX Live)
     shell:
-        "{params.python:q} scripts/build_paper.py {input.tex:q} {params.results:q} {params.table_optimizer:q} "
-        "> {log:q} 2>&1"
+        "{params.python:q} {input.script:q} {input.tex:q} {params.results:q} {params.table_optimizer:q} "
+        "{output:q} > {log:q} 2>&1"

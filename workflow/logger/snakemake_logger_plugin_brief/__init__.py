@@ -127,7 +127,7 @@ class LogHandler(LogHandlerBase):
         self.default_filter = DefaultFilter(common.quiet, common.debug_dag, common.verbose,
                                             common.dryrun, common.printshellcmds)
         self.stream = sys.stdout if common.stdout else sys.stderr
-        self.done, self.total = 0, None
+        self.done, self.total, self.closed = 0, None, False
         self.rules: dict[object, str] = {}  # job id -> rule, to know when publish has finished
         self.published = self.interrupted = self.account_shown = False
 
@@ -157,8 +157,7 @@ class LogHandler(LogHandlerBase):
             self.published |= self.rules.get(getattr(record, "job_id", None)) == PUBLISH_RULE
             return None
         if event == LogEvent.PROGRESS:
-            self.done, self.total = record.done, record.total
-            return f"{self.done} of {self.total} jobs done" if self.done == self.total else None
+            return self.progress(record.done, record.total)
         if event in (LogEvent.SHELLCMD, LogEvent.RESOURCES_INFO, LogEvent.JOB_STARTED):
             return None
         if event == LogEvent.JOB_ERROR:  # after Ctrl-C: jobs cut off, not failed (the last line says so)
@@ -178,6 +177,19 @@ class LogHandler(LogHandlerBase):
         if self.interrupted and message.lstrip().startswith("Complete log"):
             return f"{message}\n{PUBLISHED if self.published else NOT_PUBLISHED}"
         return message if message.lstrip().startswith(SHOWN) else None
+
+    def progress(self, done: int, dag_jobs: int) -> str | None:
+        """The closing line once this run's jobs are done. Snakemake's progress counts the
+        jobs this run has finished, but out of every job of the DAG, which with --until (or
+        targets whose downstream jobs are in the DAG) holds jobs this run never executes:
+        the total is the one the run announced, that of its job stats (the smaller, should
+        a job leave the DAG while it runs)."""
+        self.done = done
+        self.total = min(self.total, dag_jobs) if self.total else dag_jobs
+        if self.done < self.total or self.closed:
+            return None
+        self.closed = True
+        return f"{self.total} of {self.total} jobs done"
 
     @property
     def writes_to_stream(self) -> bool:
