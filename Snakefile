@@ -27,10 +27,10 @@ include: "workflow/rules/paper.smk"
 
 
 rule all:
+    default_target: True
     input:
         expand("{output}/{artifact}", output=OUTPUT, artifact=ARTIFACTS),
         VIEWS,  # the report's readable copies of tables and data (never published)
-    default_target: True
 
 
 # The only rule that writes the output folder: it runs once every artifact is
@@ -41,14 +41,17 @@ rule all:
 # A shell: job, not run: (Snakemake runs a run: job in a second, complete
 # Snakemake: about 3 s more on every run that changes anything).
 rule publish:
-    message:
-        f"publish the artifacts into {OUTPUT}/"
     input:
         build_files(),
         script=PUBLISH_SCRIPT,
         code=PUBLISH_CODE,
     output:
         [update(f"{OUTPUT}/{artifact}") for artifact in ARTIFACTS],
+    log:
+        logged("publish.log"),
+    localrule: True
+    conda:
+        "environment.yml"  # Python's standard library only
     params:
         complete=build_complete,
         python=sys.executable,
@@ -56,11 +59,8 @@ rule publish:
         build=lambda wildcards, input: input[0][: -len(ARTIFACTS[0]) - 1],
         output=lambda wildcards, output: output[0][: -len(ARTIFACTS[0]) - 1],
         artifacts=ARTIFACTS,
-    log:
-        logged("publish.log"),
-    localrule: True
-    conda:
-        "environment.yml"  # Python's standard library only
+    message:
+        f"publish the artifacts into {OUTPUT}/"
     shell:
         "{params.python:q} {input.script:q} {params.build:q} {params.output:q} "
         "{params.artifacts:q} > {log:q} 2>&1"

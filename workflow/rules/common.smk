@@ -110,14 +110,24 @@ def intermediate(path):
 # "view", llmcost/report_html.py) that the report shows and publish never copies.
 def shown(artifact, caption, category, subcategory):
     """A published artifact, marked for the report under its published path."""
-    return report(built(artifact), caption=caption, category=category, subcategory=subcategory,
-                  labels={"artifact": artifact})
+    return report(
+        built(artifact),
+        caption=caption,
+        category=category,
+        subcategory=subcategory,
+        labels={"artifact": artifact},
+    )
 
 
 def view(artifact, caption, category, subcategory):
     """The report's readable HTML copy of an artifact (made beside it, never published)."""
-    return report(intermediate(f"report/{artifact}.html"), caption=caption, category=category,
-                  subcategory=subcategory, labels={"artifact": f"{artifact} (table)"})
+    return report(
+        intermediate(f"report/{artifact}.html"),
+        caption=caption,
+        category=category,
+        subcategory=subcategory,
+        labels={"artifact": f"{artifact} (table)"},
+    )
 
 
 TOKENS = config["tokens"]
@@ -132,19 +142,23 @@ RUNS = _parse_time(
 )
 RUNS_BY_DATASET = runs_by_dataset(RUNS)
 TOKEN_DATASETS = sorted(RUNS_BY_DATASET)
-RUNS_FOUND = runs_found(RUNS)  # counts and names, a param of the jobs whose captions state them
+# counts and names, a param of the jobs whose captions state them
+RUNS_FOUND = runs_found(RUNS)
 _OPTIMIZERS_FOUND = sorted({run.optimizer for run in RUNS})
 if RUNS and TOKENS["table_optimizer"] not in _OPTIMIZERS_FOUND:
-    stop(f"config tokens.table_optimizer is {TOKENS['table_optimizer']!r}, but the runs under "
-         f"{TOKENS['runs']} have no such optimizer (found: {', '.join(_OPTIMIZERS_FOUND)}). Set it to one of "
-         f"those, e.g. --config 'tokens={{\"table_optimizer\": \"{_OPTIMIZERS_FOUND[0]}\"}}'.")
+    stop(
+        f"config tokens.table_optimizer is {TOKENS['table_optimizer']!r}, but the runs under "
+        f"{TOKENS['runs']} have no such optimizer (found: {', '.join(_OPTIMIZERS_FOUND)}). Set it to one of "
+        f'those, e.g. --config \'tokens={{"table_optimizer": "{_OPTIMIZERS_FOUND[0]}"}}\'.'
+    )
 
 OPTIMIZATION = config["optimization"]
 if OPTIMIZATION["table_budget"] not in OPTIMIZATION["budgets"]:
     stop(
         f"config optimization.table_budget is {OPTIMIZATION['table_budget']:g}, which is not among "
         f"optimization.budgets ({', '.join(f'{b:g}' for b in OPTIMIZATION['budgets'])}). Add it to "
-        f"the budgets or choose one of them.")
+        f"the budgets or choose one of them."
+    )
 
 ROUTING = config["routing"]
 ROUTER_FILES = _parse_time(
@@ -152,7 +166,8 @@ ROUTER_FILES = _parse_time(
 )
 ROUTING_DATASETS = list(ROUTER_FILES)
 ROUTERS = list(ROUTER_SCORES)  # each sweep writes one file per router
-_parse_time(cost_model, ROUTING["costs"])  # equal keep and route costs stop the run here
+# equal keep and route costs stop the run here
+_parse_time(cost_model, ROUTING["costs"])
 
 
 def lib(*modules):
@@ -167,12 +182,15 @@ def lib(*modules):
 # fewer paths, and hashes no step log after the job. A changed, added or removed
 # run gives the job another manifest, which reruns it (also when a changed file's
 # time went back: rsync -a, cp -p and tar keep old times).
-RUN_MANIFESTS = {dataset: write_manifest(f"{BUILD}/inputs/runs/{dataset}", runs)
-                 for dataset, runs in RUNS_BY_DATASET.items()}
+RUN_MANIFESTS = {
+    dataset: write_manifest(f"{BUILD}/inputs/runs/{dataset}", runs)
+    for dataset, runs in RUNS_BY_DATASET.items()
+}
 
 
 def router_file(kind):
-    return lambda wildcards: ROUTER_FILES[wildcards.dataset][0 if kind == "logits" else 1]
+    index = 0 if kind == "logits" else 1
+    return lambda wildcards: ROUTER_FILES[wildcards.dataset][index]
 
 
 def router_files_fingerprint(wildcards):
@@ -186,7 +204,11 @@ def token_artifacts():
         "tokens/summary.json",
         "tables/token_fraction.tex",
         "tables/token_usage.tex",
-        *expand("figures/token_{name}.{ext}", name=["usage", "cumulative"], ext=["pdf", "png"]),
+        *expand(
+            "figures/token_{name}.{ext}",
+            name=["usage", "cumulative"],
+            ext=["pdf", "png"],
+        ),
     ]
 
 
@@ -194,15 +216,30 @@ def token_artifacts():
 # combined artifact ever does, so no dataset name can collide with a combined one.
 def routing_artifacts():
     return [
-        *expand("routing/datasets/{dataset}/{router}_sweep.json", dataset=ROUTING_DATASETS,
-                router=ROUTERS),
-        *expand("routing/datasets/{dataset}/{name}", dataset=ROUTING_DATASETS,
-                name=["curve.csv", "metrics.json", "cost_performance.pdf", "cost_performance.png"]),
+        *expand(
+            "routing/datasets/{dataset}/{router}_sweep.json",
+            dataset=ROUTING_DATASETS,
+            router=ROUTERS,
+        ),
+        *expand(
+            "routing/datasets/{dataset}/{name}",
+            dataset=ROUTING_DATASETS,
+            name=[
+                "curve.csv",
+                "metrics.json",
+                "cost_performance.pdf",
+                "cost_performance.png",
+            ],
+        ),
         "routing/summary.json",
         "routing/metrics.csv",
         "tables/routing_ibc.tex",
         "tables/routing_metrics.tex",
-        *expand("figures/routing_{name}.{ext}", name=["delta_ibc", "pgr"], ext=["pdf", "png"]),
+        *expand(
+            "figures/routing_{name}.{ext}",
+            name=["delta_ibc", "pgr"],
+            ext=["pdf", "png"],
+        ),
     ]
 
 
@@ -215,12 +252,20 @@ def optimization_artifacts():
         "tables/optimizer_scores.tex",
         "tables/racing_savings.tex",
         "tables/optimizer_comparison.tex",
-        *expand("figures/{name}.{ext}", name=["score_vs_tokens", "optimizer_comparison"], ext=["pdf", "png"]),
+        *expand(
+            "figures/{name}.{ext}",
+            name=["score_vs_tokens", "optimizer_comparison"],
+            ext=["pdf", "png"],
+        ),
     ]
 
 
-ARTIFACTS = sorted(token_artifacts() + optimization_artifacts() + routing_artifacts()
-                   + ["numbers.json", "numbers.tex"])
+ARTIFACTS = sorted(
+    token_artifacts()
+    + optimization_artifacts()
+    + routing_artifacts()
+    + ["numbers.json", "numbers.tex"]
+)
 # Refused before any job runs: an output folder holding a file that publishing did not
 # make, inside another output folder or the build area, or a mount point.
 _parse_time(check_output_folder, OUTPUT, ARTIFACTS)
@@ -228,13 +273,20 @@ _parse_time(check_output_folder, OUTPUT, ARTIFACTS)
 
 # Every table and data artifact has a view in the report, except the exact curves
 # (a row per distinct threshold: up to one per query, shown as figures instead).
-VIEWS = [intermediate(f"report/{artifact}.html") for artifact in ARTIFACTS
-         if Path(artifact).suffix in (".tex", ".csv", ".json") and Path(artifact).name != "curve.csv"]
+VIEWS = [
+    intermediate(f"report/{artifact}.html")
+    for artifact in ARTIFACTS
+    if Path(artifact).suffix in (".tex", ".csv", ".json")
+    and Path(artifact).name != "curve.csv"
+]
 
 # The files jobs pass to each other.
 INTERMEDIATES = [
-    *expand(intermediate("{kind}/{dataset}.parquet"), kind=["steps", "racing", "curve"],
-            dataset=TOKEN_DATASETS),
+    *expand(
+        intermediate("{kind}/{dataset}.parquet"),
+        kind=["steps", "racing", "curve"],
+        dataset=TOKEN_DATASETS,
+    ),
     *expand(intermediate("routing/{dataset}.json"), dataset=ROUTING_DATASETS),
 ]
 
@@ -255,7 +307,10 @@ def build_complete(wildcards):
 
 #: What the publish job runs, as its inputs: an edit republishes.
 PUBLISH_SCRIPT = workflow_file("scripts/publish_artifacts.py")
-PUBLISH_CODE = [workflow_file(f"scripts/llmcost/{name}.py") for name in ("__init__", "errors", "publish")]
+PUBLISH_CODE = [
+    workflow_file(f"scripts/llmcost/{name}.py")
+    for name in ("__init__", "errors", "publish")
+]
 
 
 def cancel_rate_limiter_timers():
@@ -263,7 +318,6 @@ def cancel_rate_limiter_timers():
     (threading.Timer, scheduling/job_scheduler.py: it only wakes the finished scheduler), so
     that Python exits at once instead of waiting for it (1 s, the default timespan)."""
     for thread in threading.enumerate():
-        function = getattr(thread, "function", None)
-        if isinstance(thread, threading.Timer) and "_schedule_reevalutation" in getattr(
-                function, "__qualname__", ""):
+        name = getattr(getattr(thread, "function", None), "__qualname__", "")
+        if isinstance(thread, threading.Timer) and "_schedule_reevalutation" in name:
             thread.cancel()

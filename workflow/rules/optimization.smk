@@ -10,34 +10,61 @@
 
 
 rule optimization_summary:
-    message:
-        "test scores at the token budgets, racing savings, wall-clock"
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         racing=expand(intermediate("racing/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         code=lib("discovery", "optimization", "latex", "report_html"),
     output:
-        runs=shown("optimization/runs.csv", "../report/optimization_runs.rst", "Optimization", "Data"),
-        runs_view=view("optimization/runs.csv", "../report/optimization_runs.rst", "Optimization", "Data"),
-        scores=shown("optimization/scores.csv", "../report/optimization_scores.rst", "Optimization", "Data"),
-        scores_view=view("optimization/scores.csv", "../report/optimization_scores.rst", "Optimization",
-                         "Data"),
-        summary=shown("optimization/summary.json", "../report/optimization_summary.rst", "Optimization",
-                      "Data"),
-        summary_view=view("optimization/summary.json", "../report/optimization_summary.rst", "Optimization",
-                          "Data"),
+        runs=shown(
+            "optimization/runs.csv",
+            "../report/optimization_runs.rst",
+            "Optimization",
+            "Data",
+        ),
+        runs_view=view(
+            "optimization/runs.csv",
+            "../report/optimization_runs.rst",
+            "Optimization",
+            "Data",
+        ),
+        scores=shown(
+            "optimization/scores.csv",
+            "../report/optimization_scores.rst",
+            "Optimization",
+            "Data",
+        ),
+        scores_view=view(
+            "optimization/scores.csv",
+            "../report/optimization_scores.rst",
+            "Optimization",
+            "Data",
+        ),
+        summary=shown(
+            "optimization/summary.json",
+            "../report/optimization_summary.rst",
+            "Optimization",
+            "Data",
+        ),
+        summary_view=view(
+            "optimization/summary.json",
+            "../report/optimization_summary.rst",
+            "Optimization",
+            "Data",
+        ),
+    log:
+        logged("optimization/summary.log"),
+    group:
+        GROUPS["optimization_summary"]
+    conda:
+        "../../environment.yml"
+    resources:
+        **RESOURCES["optimization_summary"],
     params:
         budgets=OPTIMIZATION["budgets"],
         found=RUNS_FOUND,
         root=TOKENS["runs"],
-    resources:
-        **RESOURCES["optimization_summary"],
-    group:
-        GROUPS["optimization_summary"]
-    log:
-        logged("optimization/summary.log"),
-    conda:
-        "../../environment.yml"
+    message:
+        "test scores at the token budgets, racing savings, wall-clock"
     script:
         "../../scripts/optimization_summary.py"
 
@@ -47,93 +74,148 @@ rule optimization_summary:
 # runs.csv: no job of its own, and a change of its resamples or seed reruns
 # this job (and the figure, numbers) but not the optimization summary.
 rule optimization_tables:
-    message:
-        "the optimizer-scores, racing-savings and optimizer-comparison tables"
     input:
         runs=built("optimization/runs.csv"),
         scores=built("optimization/scores.csv"),
-        code=lib("discovery", "optimization", "optimization_tables", "optimizer_comparison", "latex",
-                 "report_html"),
+        code=lib(
+            "discovery",
+            "optimization",
+            "optimization_tables",
+            "optimizer_comparison",
+            "latex",
+            "report_html",
+        ),
     output:
-        scores=shown("tables/optimizer_scores.tex", "../report/optimizer_scores_table.rst", "Optimization",
-                     "Tables"),
-        scores_view=view("tables/optimizer_scores.tex", "../report/optimizer_scores_table.rst", "Optimization",
-                         "Tables"),
-        racing=shown("tables/racing_savings.tex", "../report/racing_savings_table.rst", "Optimization",
-                     "Tables"),
-        racing_view=view("tables/racing_savings.tex", "../report/racing_savings_table.rst", "Optimization",
-                         "Tables"),
-        comparison=shown("optimization/comparison.csv", "../report/optimizer_comparison_csv.rst", "Optimization",
-                         "Data"),
-        comparison_view=view("optimization/comparison.csv", "../report/optimizer_comparison_csv.rst",
-                             "Optimization", "Data"),
-        comparison_table=shown("tables/optimizer_comparison.tex", "../report/optimizer_comparison_table.rst",
-                               "Optimization", "Tables"),
-        comparison_table_view=view("tables/optimizer_comparison.tex", "../report/optimizer_comparison_table.rst",
-                                   "Optimization", "Tables"),
+        scores=shown(
+            "tables/optimizer_scores.tex",
+            "../report/optimizer_scores_table.rst",
+            "Optimization",
+            "Tables",
+        ),
+        scores_view=view(
+            "tables/optimizer_scores.tex",
+            "../report/optimizer_scores_table.rst",
+            "Optimization",
+            "Tables",
+        ),
+        racing=shown(
+            "tables/racing_savings.tex",
+            "../report/racing_savings_table.rst",
+            "Optimization",
+            "Tables",
+        ),
+        racing_view=view(
+            "tables/racing_savings.tex",
+            "../report/racing_savings_table.rst",
+            "Optimization",
+            "Tables",
+        ),
+        comparison=shown(
+            "optimization/comparison.csv",
+            "../report/optimizer_comparison_csv.rst",
+            "Optimization",
+            "Data",
+        ),
+        comparison_view=view(
+            "optimization/comparison.csv",
+            "../report/optimizer_comparison_csv.rst",
+            "Optimization",
+            "Data",
+        ),
+        comparison_table=shown(
+            "tables/optimizer_comparison.tex",
+            "../report/optimizer_comparison_table.rst",
+            "Optimization",
+            "Tables",
+        ),
+        comparison_table_view=view(
+            "tables/optimizer_comparison.tex",
+            "../report/optimizer_comparison_table.rst",
+            "Optimization",
+            "Tables",
+        ),
+    log:
+        logged("optimization/tables.log"),
+    group:
+        GROUPS["optimization_tables"]
+    conda:
+        "../../environment.yml"
+    resources:
+        **RESOURCES["optimization_tables"],
     params:
         table_budget=OPTIMIZATION["table_budget"],
         budgets=OPTIMIZATION["budgets"],
         comparison=OPTIMIZATION["comparison"],
         found=RUNS_FOUND,
-    resources:
-        **RESOURCES["optimization_tables"],
-    group:
-        GROUPS["optimization_tables"]
-    log:
-        logged("optimization/tables.log"),
-    conda:
-        "../../environment.yml"
+    message:
+        "the optimizer-scores, racing-savings and optimizer-comparison tables"
     script:
         "../../scripts/optimization_tables.py"
 
 
 rule score_vs_tokens_figure:
-    message:
-        "the score-against-tokens figure"
     input:
         curves=expand(intermediate("curve/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         code=lib("fonts", "plotting", "optimization_figures"),
     output:
-        pdf=shown("figures/score_vs_tokens.pdf", "../report/score_vs_tokens.rst", "Optimization",
-                  "Figures"),
-        png=shown("figures/score_vs_tokens.png", "../report/score_vs_tokens.rst", "Optimization", "Figures"),
+        pdf=shown(
+            "figures/score_vs_tokens.pdf",
+            "../report/score_vs_tokens.rst",
+            "Optimization",
+            "Figures",
+        ),
+        png=shown(
+            "figures/score_vs_tokens.png",
+            "../report/score_vs_tokens.rst",
+            "Optimization",
+            "Figures",
+        ),
+    log:
+        logged("optimization/score_vs_tokens.log"),
+    group:
+        GROUPS["score_vs_tokens_figure"]
+    conda:
+        "../../environment.yml"
+    resources:
+        **RESOURCES["score_vs_tokens_figure"],
     params:
         budgets=OPTIMIZATION["budgets"],
         found=RUNS_FOUND,
-    resources:
-        **RESOURCES["score_vs_tokens_figure"],
-    group:
-        GROUPS["score_vs_tokens_figure"]
-    log:
-        logged("optimization/score_vs_tokens.log"),
-    conda:
-        "../../environment.yml"
+    message:
+        "the score-against-tokens figure"
     script:
         "../../scripts/score_vs_tokens_figure.py"
 
 
 rule optimizer_comparison_figure:
-    message:
-        "the optimizer-comparison figure"
     input:
         comparison=built("optimization/comparison.csv"),
         code=lib("fonts", "plotting", "optimization_figures"),
     output:
-        pdf=shown("figures/optimizer_comparison.pdf", "../report/optimizer_comparison_figure.rst", "Optimization",
-                  "Figures"),
-        png=shown("figures/optimizer_comparison.png", "../report/optimizer_comparison_figure.rst", "Optimization",
-                  "Figures"),
+        pdf=shown(
+            "figures/optimizer_comparison.pdf",
+            "../report/optimizer_comparison_figure.rst",
+            "Optimization",
+            "Figures",
+        ),
+        png=shown(
+            "figures/optimizer_comparison.png",
+            "../report/optimizer_comparison_figure.rst",
+            "Optimization",
+            "Figures",
+        ),
+    log:
+        logged("optimization/optimizer_comparison.log"),
+    group:
+        GROUPS["optimizer_comparison_figure"]
+    conda:
+        "../../environment.yml"
+    resources:
+        **RESOURCES["optimizer_comparison_figure"],
     params:
         comparison=OPTIMIZATION["comparison"],
         found=RUNS_FOUND,
-    resources:
-        **RESOURCES["optimizer_comparison_figure"],
-    group:
-        GROUPS["optimizer_comparison_figure"]
-    log:
-        "logs/optimization/optimizer_comparison.log",
-    conda:
-        "../../environment.yml"
+    message:
+        "the optimizer-comparison figure"
     script:
         "../../scripts/optimizer_comparison_figure.py"

@@ -4,8 +4,6 @@
 
 
 rule numbers:
-    message:
-        "the paper's numbers as LaTeX macros"
     input:
         token_summary=built("tokens/summary.json"),
         token_runs=built("tokens/runs.csv"),
@@ -13,28 +11,30 @@ rule numbers:
         optimization_scores=built("optimization/scores.csv"),
         optimization_comparison=built("optimization/comparison.csv"),
         routing_summary=built("routing/summary.json"),
-        routing_metrics=expand(built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS),
+        routing_metrics=expand(
+            built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS
+        ),
         code=lib("numbers", "latex", "report_html"),
     output:
         json=shown("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),
         json_view=view("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),
         tex=shown("numbers.tex", "../report/numbers_tex.rst", "Paper", "Numbers"),
         tex_view=view("numbers.tex", "../report/numbers_tex.rst", "Paper", "Numbers"),
-    params:
-        table_budget=OPTIMIZATION["table_budget"],
-    resources:
-        **RESOURCES["numbers"],
     log:
         logged("numbers.log"),
     conda:
         "../../environment.yml"
+    resources:
+        **RESOURCES["numbers"],
+    params:
+        table_budget=OPTIMIZATION["table_budget"],
+    message:
+        "the paper's numbers as LaTeX macros"
     script:
         "../../scripts/paper_numbers.py"
 
 
 rule paper:
-    message:
-        "the paper (paper/main.pdf) from the published artifacts"
     input:
         tex=workflow_file("paper/main.tex"),
         numbers=f"{OUTPUT}/numbers.tex",
@@ -43,15 +43,17 @@ rule paper:
         code=lib("paper", "numbers", "latex"),
     output:
         "paper/main.pdf",
-    params:
-        results=lambda wildcards, input: os.path.dirname(input.numbers),  # the output folder
-        table_optimizer=TOKENS["table_optimizer"],
-        python=sys.executable,
     log:
         logged("paper.log"),
     localrule: True
     conda:
         "../../environment.yml"  # Python for the build script; pdflatex comes from the system (TeX Live)
+    params:
+        results=lambda wildcards, input: os.path.dirname(input.numbers),  # the output folder
+        table_optimizer=TOKENS["table_optimizer"],
+        python=sys.executable,
+    message:
+        "the paper (paper/main.pdf) from the published artifacts"
     shell:
         "{params.python:q} {input.script:q} {input.tex:q} {params.results:q} {params.table_optimizer:q} "
         "{output:q} > {log:q} 2>&1"

@@ -10,33 +10,81 @@
 
 
 rule routing_sweep:
-    message:
-        "threshold sweeps, exact curves, metrics with bootstrap intervals"
     input:
         logits=router_file("logits"),
         router=router_file("router"),
-        code=lib("routing_model", "routing_data", "ranges", "routing", "routing_metrics", "routing_resampling",
-                 "latex", "report_html"),
+        code=lib(
+            "routing_model",
+            "routing_data",
+            "ranges",
+            "routing",
+            "routing_metrics",
+            "routing_resampling",
+            "latex",
+            "report_html",
+        ),
     output:
-        logits=shown("routing/datasets/{dataset}/logits_sweep.json",
-                     "../report/routing_sweep.rst", "Routing", "Data per dataset"),
-        logits_view=view("routing/datasets/{dataset}/logits_sweep.json",
-                         "../report/routing_sweep.rst", "Routing", "Data per dataset"),
-        entropy=shown("routing/datasets/{dataset}/entropy_sweep.json",
-                      "../report/routing_sweep.rst", "Routing", "Data per dataset"),
-        entropy_view=view("routing/datasets/{dataset}/entropy_sweep.json",
-                          "../report/routing_sweep.rst", "Routing", "Data per dataset"),
-        confidence=shown("routing/datasets/{dataset}/confidence_sweep.json",
-                         "../report/routing_sweep.rst", "Routing", "Data per dataset"),
-        confidence_view=view("routing/datasets/{dataset}/confidence_sweep.json",
-                             "../report/routing_sweep.rst", "Routing", "Data per dataset"),
-        curve=shown("routing/datasets/{dataset}/curve.csv", "../report/routing_curve.rst", "Routing",
-                    "Data per dataset"),
+        logits=shown(
+            "routing/datasets/{dataset}/logits_sweep.json",
+            "../report/routing_sweep.rst",
+            "Routing",
+            "Data per dataset",
+        ),
+        logits_view=view(
+            "routing/datasets/{dataset}/logits_sweep.json",
+            "../report/routing_sweep.rst",
+            "Routing",
+            "Data per dataset",
+        ),
+        entropy=shown(
+            "routing/datasets/{dataset}/entropy_sweep.json",
+            "../report/routing_sweep.rst",
+            "Routing",
+            "Data per dataset",
+        ),
+        entropy_view=view(
+            "routing/datasets/{dataset}/entropy_sweep.json",
+            "../report/routing_sweep.rst",
+            "Routing",
+            "Data per dataset",
+        ),
+        confidence=shown(
+            "routing/datasets/{dataset}/confidence_sweep.json",
+            "../report/routing_sweep.rst",
+            "Routing",
+            "Data per dataset",
+        ),
+        confidence_view=view(
+            "routing/datasets/{dataset}/confidence_sweep.json",
+            "../report/routing_sweep.rst",
+            "Routing",
+            "Data per dataset",
+        ),
+        curve=shown(
+            "routing/datasets/{dataset}/curve.csv",
+            "../report/routing_curve.rst",
+            "Routing",
+            "Data per dataset",
+        ),
         summary=intermediate("routing/{dataset}.json"),
-        metrics=shown("routing/datasets/{dataset}/metrics.json", "../report/routing_metrics_dataset.rst",
-                      "Routing", "Data per dataset"),
-        metrics_view=view("routing/datasets/{dataset}/metrics.json", "../report/routing_metrics_dataset.rst",
-                          "Routing", "Data per dataset"),
+        metrics=shown(
+            "routing/datasets/{dataset}/metrics.json",
+            "../report/routing_metrics_dataset.rst",
+            "Routing",
+            "Data per dataset",
+        ),
+        metrics_view=view(
+            "routing/datasets/{dataset}/metrics.json",
+            "../report/routing_metrics_dataset.rst",
+            "Routing",
+            "Data per dataset",
+        ),
+    log:
+        logged("routing/sweep_{dataset}.log"),
+    conda:
+        "../../environment.yml"
+    resources:
+        **RESOURCES["routing_sweep"],
     params:
         costs=ROUTING["costs"],
         thresholds=ROUTING["thresholds"],
@@ -45,35 +93,80 @@ rule routing_sweep:
         holdout=ROUTING["holdout"],
         bootstrap=ROUTING["bootstrap"],
         inputs=router_files_fingerprint,
-    resources:
-        **RESOURCES["routing_sweep"],
-    log:
-        logged("routing/sweep_{dataset}.log"),
-    conda:
-        "../../environment.yml"
+    message:
+        "threshold sweeps, exact curves, metrics with bootstrap intervals"
     script:
         "../../scripts/routing_sweep.py"
 
 
 rule routing_summary:
-    message:
-        "the routing summary, metrics table and LaTeX tables"
     input:
-        summaries=expand(intermediate("routing/{dataset}.json"), dataset=ROUTING_DATASETS),
-        metrics=expand(built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS),
-        code=lib("latex", "routing_model", "routing", "routing_metrics", "routing_resampling",
-                 "routing_tables", "report_html"),
+        summaries=expand(
+            intermediate("routing/{dataset}.json"), dataset=ROUTING_DATASETS
+        ),
+        metrics=expand(
+            built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS
+        ),
+        code=lib(
+            "latex",
+            "routing_model",
+            "routing",
+            "routing_metrics",
+            "routing_resampling",
+            "routing_tables",
+            "report_html",
+        ),
     output:
-        summary=shown("routing/summary.json", "../report/routing_summary.rst", "Routing", "Data"),
-        summary_view=view("routing/summary.json", "../report/routing_summary.rst", "Routing", "Data"),
-        table=shown("tables/routing_ibc.tex", "../report/routing_table.rst", "Routing", "Tables"),
-        table_view=view("tables/routing_ibc.tex", "../report/routing_table.rst", "Routing", "Tables"),
-        metrics=shown("routing/metrics.csv", "../report/routing_metrics_csv.rst", "Routing", "Data"),
-        metrics_view=view("routing/metrics.csv", "../report/routing_metrics_csv.rst", "Routing", "Data"),
-        metrics_table=shown("tables/routing_metrics.tex", "../report/routing_metrics_table.rst", "Routing",
-                            "Tables"),
-        metrics_table_view=view("tables/routing_metrics.tex", "../report/routing_metrics_table.rst", "Routing",
-                                "Tables"),
+        summary=shown(
+            "routing/summary.json", "../report/routing_summary.rst", "Routing", "Data"
+        ),
+        summary_view=view(
+            "routing/summary.json", "../report/routing_summary.rst", "Routing", "Data"
+        ),
+        table=shown(
+            "tables/routing_ibc.tex",
+            "../report/routing_table.rst",
+            "Routing",
+            "Tables",
+        ),
+        table_view=view(
+            "tables/routing_ibc.tex",
+            "../report/routing_table.rst",
+            "Routing",
+            "Tables",
+        ),
+        metrics=shown(
+            "routing/metrics.csv",
+            "../report/routing_metrics_csv.rst",
+            "Routing",
+            "Data",
+        ),
+        metrics_view=view(
+            "routing/metrics.csv",
+            "../report/routing_metrics_csv.rst",
+            "Routing",
+            "Data",
+        ),
+        metrics_table=shown(
+            "tables/routing_metrics.tex",
+            "../report/routing_metrics_table.rst",
+            "Routing",
+            "Tables",
+        ),
+        metrics_table_view=view(
+            "tables/routing_metrics.tex",
+            "../report/routing_metrics_table.rst",
+            "Routing",
+            "Tables",
+        ),
+    log:
+        logged("routing/summary.log"),
+    group:
+        GROUPS["routing_summary"]
+    conda:
+        "../../environment.yml"
+    resources:
+        **RESOURCES["routing_summary"],
     params:
         datasets=ROUTING_DATASETS,
         costs=ROUTING["costs"],
@@ -82,85 +175,136 @@ rule routing_summary:
         min_routed_share=ROUTING["min_routed_share"],
         holdout=ROUTING["holdout"],
         bootstrap=ROUTING["bootstrap"],
-    resources:
-        **RESOURCES["routing_summary"],
-    group:
-        GROUPS["routing_summary"]
-    log:
-        logged("routing/summary.log"),
-    conda:
-        "../../environment.yml"
+    message:
+        "the routing summary, metrics table and LaTeX tables"
     script:
         "../../scripts/routing_summary.py"
 
 
 rule routing_figure:
-    message:
-        "the cost-performance figure"
     input:
-        sweeps=expand(built("routing/datasets/{{dataset}}/{router}_sweep.json"), router=ROUTERS),
+        sweeps=expand(
+            built("routing/datasets/{{dataset}}/{router}_sweep.json"), router=ROUTERS
+        ),
         curve=built("routing/datasets/{dataset}/curve.csv"),
         summary=intermediate("routing/{dataset}.json"),
-        code=lib("latex", "routing_model", "routing", "routing_metrics", "fonts", "plotting", "routing_figures"),
+        code=lib(
+            "latex",
+            "routing_model",
+            "routing",
+            "routing_metrics",
+            "fonts",
+            "plotting",
+            "routing_figures",
+        ),
     output:
-        pdf=shown("routing/datasets/{dataset}/cost_performance.pdf", "../report/routing_figure.rst", "Routing",
-                  "Figures"),
-        png=shown("routing/datasets/{dataset}/cost_performance.png", "../report/routing_figure.rst",
-                  "Routing", "Figures"),
-    resources:
-        **RESOURCES["routing_figure"],
-    group:
-        GROUPS["routing_figure"]
+        pdf=shown(
+            "routing/datasets/{dataset}/cost_performance.pdf",
+            "../report/routing_figure.rst",
+            "Routing",
+            "Figures",
+        ),
+        png=shown(
+            "routing/datasets/{dataset}/cost_performance.png",
+            "../report/routing_figure.rst",
+            "Routing",
+            "Figures",
+        ),
     log:
         logged("routing/figure_{dataset}.log"),
+    group:
+        GROUPS["routing_figure"]
     conda:
         "../../environment.yml"
+    resources:
+        **RESOURCES["routing_figure"],
+    message:
+        "the cost-performance figure"
     script:
         "../../scripts/routing_figure.py"
 
 
 rule routing_delta_ibc_figure:
-    message:
-        "the delta_IBC figure"
     input:
-        sweeps=expand(built("routing/datasets/{dataset}/{router}_sweep.json"), dataset=ROUTING_DATASETS,
-                      router=ROUTERS),
-        curves=expand(built("routing/datasets/{dataset}/curve.csv"), dataset=ROUTING_DATASETS),
-        summaries=expand(intermediate("routing/{dataset}.json"), dataset=ROUTING_DATASETS),
-        code=lib("latex", "routing_model", "routing", "routing_metrics", "fonts", "plotting", "routing_figures"),
+        sweeps=expand(
+            built("routing/datasets/{dataset}/{router}_sweep.json"),
+            dataset=ROUTING_DATASETS,
+            router=ROUTERS,
+        ),
+        curves=expand(
+            built("routing/datasets/{dataset}/curve.csv"), dataset=ROUTING_DATASETS
+        ),
+        summaries=expand(
+            intermediate("routing/{dataset}.json"), dataset=ROUTING_DATASETS
+        ),
+        code=lib(
+            "latex",
+            "routing_model",
+            "routing",
+            "routing_metrics",
+            "fonts",
+            "plotting",
+            "routing_figures",
+        ),
     output:
-        pdf=shown("figures/routing_delta_ibc.pdf", "../report/routing_delta_ibc.rst", "Routing", "Figures"),
-        png=shown("figures/routing_delta_ibc.png", "../report/routing_delta_ibc.rst", "Routing", "Figures"),
-    resources:
-        **RESOURCES["routing_delta_ibc_figure"],
-    group:
-        GROUPS["routing_delta_ibc_figure"]
+        pdf=shown(
+            "figures/routing_delta_ibc.pdf",
+            "../report/routing_delta_ibc.rst",
+            "Routing",
+            "Figures",
+        ),
+        png=shown(
+            "figures/routing_delta_ibc.png",
+            "../report/routing_delta_ibc.rst",
+            "Routing",
+            "Figures",
+        ),
     log:
         logged("routing/delta_ibc_figure.log"),
+    group:
+        GROUPS["routing_delta_ibc_figure"]
     conda:
         "../../environment.yml"
+    resources:
+        **RESOURCES["routing_delta_ibc_figure"],
+    message:
+        "the delta_IBC figure"
     script:
         "../../scripts/routing_delta_ibc_figure.py"
 
 
 rule routing_pgr_figure:
-    message:
-        "the PGR figure"
     input:
-        metrics=expand(built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS),
-        code=lib("routing_model", "routing", "fonts", "plotting", "routing_metric_figures"),
+        metrics=expand(
+            built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS
+        ),
+        code=lib(
+            "routing_model", "routing", "fonts", "plotting", "routing_metric_figures"
+        ),
     output:
-        pdf=shown("figures/routing_pgr.pdf", "../report/routing_pgr.rst", "Routing", "Figures"),
-        png=shown("figures/routing_pgr.png", "../report/routing_pgr.rst", "Routing", "Figures"),
-    params:
-        bootstrap=ROUTING["bootstrap"],
-    resources:
-        **RESOURCES["routing_pgr_figure"],
-    group:
-        GROUPS["routing_pgr_figure"]
+        pdf=shown(
+            "figures/routing_pgr.pdf",
+            "../report/routing_pgr.rst",
+            "Routing",
+            "Figures",
+        ),
+        png=shown(
+            "figures/routing_pgr.png",
+            "../report/routing_pgr.rst",
+            "Routing",
+            "Figures",
+        ),
     log:
         logged("routing/pgr_figure.log"),
+    group:
+        GROUPS["routing_pgr_figure"]
     conda:
         "../../environment.yml"
+    resources:
+        **RESOURCES["routing_pgr_figure"],
+    params:
+        bootstrap=ROUTING["bootstrap"],
+    message:
+        "the PGR figure"
     script:
         "../../scripts/routing_pgr_figure.py"

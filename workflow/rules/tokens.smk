@@ -12,126 +12,204 @@
 
 
 rule read_runs:
-    message:
-        "each run read once: per-step tokens and scores, racing counts, score curve"
     input:
         runs=lambda wildcards: RUN_MANIFESTS[wildcards.dataset],
-        code=lib("discovery", "steplogs", "optimization_logs", "runs", "manifest", "optimization", "ranges"),
+        code=lib(
+            "discovery",
+            "steplogs",
+            "optimization_logs",
+            "runs",
+            "manifest",
+            "optimization",
+            "ranges",
+        ),
     output:
         steps=intermediate("steps/{dataset}.parquet"),
         racing=intermediate("racing/{dataset}.parquet"),
         curve=intermediate("curve/{dataset}.parquet"),  # the score figure's (optimization.smk)
-    params:
-        root=TOKENS["runs"],
-    resources:
-        **RESOURCES["read_runs"],
     log:
         logged("read_runs/{dataset}.log"),
     conda:
         "../../environment.yml"
+    resources:
+        **RESOURCES["read_runs"],
+    params:
+        root=TOKENS["runs"],
+    message:
+        "each run read once: per-step tokens and scores, racing counts, score curve"
     script:
         "../../scripts/read_runs.py"
 
 
 rule token_summary:
-    message:
-        "token totals per run and their means over seeds"
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         code=lib("discovery", "steplogs", "tokens", "latex", "report_html"),
     output:
         runs=shown("tokens/runs.csv", "../report/token_runs.rst", "Token usage", "Data"),
-        runs_view=view("tokens/runs.csv", "../report/token_runs.rst", "Token usage", "Data"),
-        summary_csv=shown("tokens/summary.csv", "../report/token_summary.rst", "Token usage", "Data"),
-        summary_csv_view=view("tokens/summary.csv", "../report/token_summary.rst", "Token usage", "Data"),
-        summary_json=shown("tokens/summary.json", "../report/token_summary_json.rst", "Token usage", "Data"),
-        summary_json_view=view("tokens/summary.json", "../report/token_summary_json.rst", "Token usage",
-                               "Data"),
+        runs_view=view(
+            "tokens/runs.csv", "../report/token_runs.rst", "Token usage", "Data"
+        ),
+        summary_csv=shown(
+            "tokens/summary.csv", "../report/token_summary.rst", "Token usage", "Data"
+        ),
+        summary_csv_view=view(
+            "tokens/summary.csv", "../report/token_summary.rst", "Token usage", "Data"
+        ),
+        summary_json=shown(
+            "tokens/summary.json",
+            "../report/token_summary_json.rst",
+            "Token usage",
+            "Data",
+        ),
+        summary_json_view=view(
+            "tokens/summary.json",
+            "../report/token_summary_json.rst",
+            "Token usage",
+            "Data",
+        ),
+    log:
+        logged("tokens/summary.log"),
+    group:
+        GROUPS["token_summary"]
+    conda:
+        "../../environment.yml"
+    resources:
+        **RESOURCES["token_summary"],
     params:
         found=RUNS_FOUND,
         root=TOKENS["runs"],
-    resources:
-        **RESOURCES["token_summary"],
-    group:
-        GROUPS["token_summary"]
-    log:
-        logged("tokens/summary.log"),
-    conda:
-        "../../environment.yml"
+    message:
+        "token totals per run and their means over seeds"
     script:
         "../../scripts/token_summary.py"
 
 
 rule token_tables:
-    message:
-        "the token-usage LaTeX tables"
     input:
         summary=built("tokens/summary.csv"),
         code=lib("discovery", "steplogs", "tokens", "latex", "report_html"),
     output:
-        fraction=shown("tables/token_fraction.tex", "../report/token_fraction.rst", "Token usage", "Tables"),
-        fraction_view=view("tables/token_fraction.tex", "../report/token_fraction.rst", "Token usage",
-                           "Tables"),
-        usage=shown("tables/token_usage.tex", "../report/token_usage_table.rst", "Token usage", "Tables"),
-        usage_view=view("tables/token_usage.tex", "../report/token_usage_table.rst", "Token usage", "Tables"),
+        fraction=shown(
+            "tables/token_fraction.tex",
+            "../report/token_fraction.rst",
+            "Token usage",
+            "Tables",
+        ),
+        fraction_view=view(
+            "tables/token_fraction.tex",
+            "../report/token_fraction.rst",
+            "Token usage",
+            "Tables",
+        ),
+        usage=shown(
+            "tables/token_usage.tex",
+            "../report/token_usage_table.rst",
+            "Token usage",
+            "Tables",
+        ),
+        usage_view=view(
+            "tables/token_usage.tex",
+            "../report/token_usage_table.rst",
+            "Token usage",
+            "Tables",
+        ),
+    log:
+        logged("tokens/tables.log"),
+    group:
+        GROUPS["token_tables"]
+    conda:
+        "../../environment.yml"
+    resources:
+        **RESOURCES["token_tables"],
     params:
         optimizer=TOKENS["table_optimizer"],
         found=runs_found(RUNS, TOKENS["table_optimizer"]),
-    resources:
-        **RESOURCES["token_tables"],
-    group:
-        GROUPS["token_tables"]
-    log:
-        logged("tokens/tables.log"),
-    conda:
-        "../../environment.yml"
+    message:
+        "the token-usage LaTeX tables"
     script:
         "../../scripts/token_tables.py"
 
 
 rule token_usage_figure:
-    message:
-        "the token-usage figure"
     input:
         runs=built("tokens/runs.csv"),
-        code=lib("discovery", "steplogs", "tokens", "latex", "fonts", "plotting", "token_figures"),
+        code=lib(
+            "discovery",
+            "steplogs",
+            "tokens",
+            "latex",
+            "fonts",
+            "plotting",
+            "token_figures",
+        ),
     output:
-        pdf=shown("figures/token_usage.pdf", "../report/token_usage_figure.rst", "Token usage", "Figures"),
-        png=shown("figures/token_usage.png", "../report/token_usage_figure.rst", "Token usage", "Figures"),
+        pdf=shown(
+            "figures/token_usage.pdf",
+            "../report/token_usage_figure.rst",
+            "Token usage",
+            "Figures",
+        ),
+        png=shown(
+            "figures/token_usage.png",
+            "../report/token_usage_figure.rst",
+            "Token usage",
+            "Figures",
+        ),
+    log:
+        logged("tokens/usage_figure.log"),
+    group:
+        GROUPS["token_usage_figure"]
+    conda:
+        "../../environment.yml"
+    resources:
+        **RESOURCES["token_usage_figure"],
     params:
         optimizer=TOKENS["table_optimizer"],
         found=runs_found(RUNS, TOKENS["table_optimizer"]),
-    resources:
-        **RESOURCES["token_usage_figure"],
-    group:
-        GROUPS["token_usage_figure"]
-    log:
-        logged("tokens/usage_figure.log"),
-    conda:
-        "../../environment.yml"
+    message:
+        "the token-usage figure"
     script:
         "../../scripts/token_usage_figure.py"
 
 
 rule token_cumulative_figure:
-    message:
-        "the cumulative-token figure"
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
-        code=lib("discovery", "steplogs", "tokens", "latex", "fonts", "plotting", "token_figures"),
+        code=lib(
+            "discovery",
+            "steplogs",
+            "tokens",
+            "latex",
+            "fonts",
+            "plotting",
+            "token_figures",
+        ),
     output:
-        pdf=shown("figures/token_cumulative.pdf", "../report/token_cumulative.rst", "Token usage", "Figures"),
-        png=shown("figures/token_cumulative.png", "../report/token_cumulative.rst", "Token usage", "Figures"),
+        pdf=shown(
+            "figures/token_cumulative.pdf",
+            "../report/token_cumulative.rst",
+            "Token usage",
+            "Figures",
+        ),
+        png=shown(
+            "figures/token_cumulative.png",
+            "../report/token_cumulative.rst",
+            "Token usage",
+            "Figures",
+        ),
+    log:
+        logged("tokens/cumulative_figure.log"),
+    group:
+        GROUPS["token_cumulative_figure"]
+    conda:
+        "../../environment.yml"
+    resources:
+        **RESOURCES["token_cumulative_figure"],
     params:
         optimizer=TOKENS["table_optimizer"],
         found=runs_found(RUNS, TOKENS["table_optimizer"]),
-    resources:
-        **RESOURCES["token_cumulative_figure"],
-    group:
-        GROUPS["token_cumulative_figure"]
-    log:
-        logged("tokens/cumulative_figure.log"),
-    conda:
-        "../../environment.yml"
+    message:
+        "the cumulative-token figure"
     script:
         "../../scripts/token_cumulative_figure.py"
