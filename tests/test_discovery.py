@@ -1,9 +1,16 @@
-"""Finding runs: layout, sorted order, step-log fallback, filters and ambiguous seeds."""
+"""Finding runs: layout, sorted order, step-log fallback, filters and ambiguous seeds; router
+files: spellings, and the one folder a pattern lists."""
+
+import contextlib
+import os
+import re
+import sys
 
 import pytest
 from conftest import REPO, write_step_log
 
-from llmcost.discovery import Run, discover_routing_datasets, discover_runs, fingerprint, racing_log
+from llmcost.discovery import (MODEL_ID_SEPARATOR, Run, discover_routing_datasets, discover_runs, fingerprint,
+                               racing_log)
 from llmcost.errors import InputError
 
 STEPS = {1: (1, 1, 1, 1)}
@@ -136,3 +143,97 @@ def test_a_fingerprint_changes_with_size_or_time_in_either_direction(tmp_path):
     assert older != before
     path.write_text("{}\n")  # same size, new time
     assert fingerprint([str(path)]) not in (before, older)
+
+
+def test_a_model_id_with_a_slash_laid_out_as_two_folders_gets_the_one_folder_name_to_use(tmp_path):
+    """meta-llama/Llama-3.1-8B-Instruct saved as two folders: the optimizer folder sits where a
+    seed folder should. Before: "a seed folder must be named seed<digits> ... Rename it"."""
+    make_run(tmp_path / "runs", model="meta-llama/Llama-3.1-8B-Instruct")
+    make_run(tmp_path / "runs", model="qwen")
+    with pytest.raises(InputError) as error:
+        discover_runs(str(tmp_path / "runs"))
+    message = str(error.value)
+    cell = tmp_path / "runs/ds/meta-llama/Llama-3.1-8B-Instruct"
+    assert message.startswith(f"{cell}: a model laid out as two folders (meta-llama/Llama-3.1-8B-Instruct/)")
+    assert "seed<digits>" not in message and "\n" not in message
+    move = re.search(r"mv '([^']+)' '([^']+)'", message)
+    assert move.groups() == (str(cell), str(tmp_path / "runs/ds/meta-llama__Llama-3.1-8B-Instruct"))
+    os.rename(*move.groups())  # what the message says to do: then the run is found
+    os.rmdir(tmp_path / "runs/ds/meta-llama")
+    assert [run.model for run in discover_runs(str(tmp_path / "runs"))] == ["meta-llama__Llama-3.1-8B-Instruct",
+                                                                           "qwen"]
+    own_data = (REPO / "docs/own-data.md").read_text()
+    assert f"meta-llama{MODEL_ID_SEPARATOR}Llama-3.1-8B-Instruct/" in own_data  # the docs show this layout
+
+
+def test_a_folder_that_is_no_seed_folder_and_holds_none_keeps_the_rename_advice(tmp_path):
+    make_run(tmp_path, optimizer="CAPO/notes")  # CAPO/notes/seed42: notes holds seed folders...
+    (tmp_path / "ds/m/OPRO/misc").mkdir(parents=True)  # ...misc does not
+    with pytest.raises(InputError, match=r"OPRO/misc: a seed folder must be named seed<digits>"):
+        discover_runs(str(tmp_path), optimizers=["OPRO"])
+
+
+@pytest.mark.parametrize("spelling", ["runs/", "./runs", "runs//", "./runs/./"])
+def test_the_runs_folder_spelled_otherwise_finds_the_same_runs(spelling, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make_run(tmp_path / "runs", seed=42), make_run(tmp_path / "runs", seed=43)
+    assert discover_runs(spelling) == discover_runs("runs")
+
+
+@pytest.mark.parametrize("prefix", ["./r/", "r//", "./r/./", ".//r/"])
+def test_router_patterns_spelled_otherwise_find_the_same_files(prefix, tmp_path, monkeypatch):
+    """Before: ./r/{dataset}... and r//{dataset}... matched nothing."""
+    monkeypatch.chdir(tmp_path)
+    touch(tmp_path / "r/a_logits.jsonl"), touch(tmp_path / "r/router_a.jsonl.gz")
+    found = discover_routing_datasets(f"{prefix}{{dataset}}_logits.jsonl", f"{prefix}router_{{dataset}}.jsonl")
+    assert found == {"a": ("r/a_logits.jsonl", "r/router_a.jsonl.gz")}
+
+
+_LISTED: list | None = None  # the folders listed while a test watches
+
+
+def _audit(event, args):
+    if _LISTED is not None and event in ("os.scandir", "os.listdir"):
+        path = args[0] if args[0] is not None else "."
+        _LISTED.append(os.path.abspath(os.fsdecode(path)) if not isinstance(path, int) else path)
+
+
+@contextlib.contextmanager
+def listed_folders():
+    """Every folder listed (os.scandir, os.listdir: Python's audit events) inside the block."""
+    global _LISTED
+    if not getattr(sys, "_llmcost_discovery_audit", False):  # audit hooks stay for the process
+        sys.addaudithook(_audit)
+        sys._llmcost_discovery_audit = True
+    _LISTED = []
+    try:
+        yield _LISTED
+    finally:
+        _LISTED = None
+
+
+def test_router_discovery_lists_only_the_folder_a_pattern_can_match_in(tmp_path, monkeypatch):
+    """Only the pattern's longest fixed prefix is listed, never its parent, a sibling tree or a
+    subfolder. Before: the parent of the pattern's folder, recursively (a pattern one folder
+    below a shared temporary folder walked all of it)."""
+    monkeypatch.chdir(tmp_path)
+    shared = tmp_path / "shared"
+    touch(shared / "mine/a_logits.jsonl"), touch(shared / "mine/router_a.jsonl")
+    touch(shared / "mine/b/b/b.logits.jsonl"), touch(shared / "mine/b/b/b.router.jsonl.gz")
+    touch(shared / "mine/deeper/c_logits.jsonl"), touch(shared / "mine/deeper/router_c.jsonl")
+    for sibling in range(3):
+        touch(shared / f"other{sibling}/x/d_logits.jsonl"), touch(shared / f"other{sibling}/router_d.jsonl")
+    with listed_folders() as listed:
+        found = discover_routing_datasets("shared/mine/{dataset}_logits.jsonl", "shared/mine/router_{dataset}.jsonl")
+    assert found == {"a": ("shared/mine/a_logits.jsonl", "shared/mine/router_a.jsonl")}
+    assert listed == [str(shared / "mine")] * 2  # once per pattern
+    with listed_folders() as listed:  # {dataset} names a folder too: only the folder above it is listed
+        found = discover_routing_datasets(f"{shared}/mine/{{dataset}}/{{dataset}}/{{dataset}}.logits.jsonl",
+                                          "shared/mine/{dataset}/{dataset}/{dataset}.router.jsonl")
+    assert found == {"b": (f"{shared}/mine/b/b/b.logits.jsonl", "shared/mine/b/b/b.router.jsonl.gz")}
+    assert listed == [str(shared / "mine")] * 2
+    touch(tmp_path / "top.logits.jsonl"), touch(tmp_path / "top.router.jsonl")
+    with listed_folders() as listed:  # a pattern without a folder lists the working directory alone
+        found = discover_routing_datasets("{dataset}.logits.jsonl", "{dataset}.router.jsonl")
+    assert found == {"top": ("top.logits.jsonl", "top.router.jsonl")}
+    assert listed == [str(tmp_path)] * 2

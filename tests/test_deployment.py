@@ -1,0 +1,119 @@
+"""The workflow as Snakemake users deploy it: from another working directory (-s, -d), as a
+module of their own Snakefile, and with any spelling of the config's paths."""
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+from check_results import compare_trees
+from conftest import REPO, copy_workflow, snakemake
+
+from llmcost.config import canonical_path
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory) -> Path:
+    """A clone of the workflow that the deployments below run (its own code, not the tests')."""
+    return copy_workflow(tmp_path_factory.mktemp("deployment") / "clone")
+
+
+def assert_results_equal_committed(folder: Path) -> None:
+    problems = compare_trees(folder, REPO / "results")
+    assert problems == [], "\n".join(problems)
+
+
+def test_run_with_the_snakefile_elsewhere_and_an_empty_working_directory(clone, tmp_path):
+    """snakemake -s <clone>/Snakefile -d <empty folder> --configfile <its config>: the workflow's
+    code, schema, captions and publish script come from the clone; the data (here given by
+    absolute paths), logs, build area and results are in the working directory. Before: a
+    MissingInputException for scripts/llmcost/*.py (code inputs relative to the working directory)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "config.yaml").write_text(
+        f"tokens:\n  runs: {clone}/data/capo/main_results\n"
+        f"routing:\n  logits: {clone}/data/automix/logits_entropy/{{dataset}}_answerlogits.jsonl\n"
+        f"  router: {clone}/data/automix/router_data/router_data_{{dataset}}.jsonl\n")
+    result = snakemake(tmp_path, "-s", str(clone / "Snakefile"), "-d", str(project), "--cores", "2",
+                       "--configfile", str(project / "config.yaml"))
+    lines = (result.stdout + result.stderr).splitlines()
+    assert "27 of 27 jobs done" in lines  # the clone's workflow profile: the brief logger
+    assert_results_equal_committed(project / "results")
+    assert sorted(path.name for path in project.iterdir()) == [".build", ".snakemake", "config.yaml", "logs",
+                                                               "results"]
+    assert not (clone / "results").exists() and not (clone / "logs").exists()
+
+
+def test_run_as_a_module_of_another_snakefile(clone, tmp_path):
+    """A Snakefile in the user's folder pulls the workflow in with `module` and `use rule *`
+    (as snakedeploy writes it); with no config of its own, the schema's defaults apply and
+    their data paths are the user's folder's (here a link to the bundled data). Before:
+    the schema was looked up beside the user's Snakefile (workflow.basedir)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "data").symlink_to(clone / "data")
+    (project / "Snakefile").write_text(
+        f'module llmcost:\n    snakefile: "{clone}/Snakefile"\n    config: config\n\n\n'
+        f"use rule * from llmcost\n")
+    snakemake(project, "--cores", "2")
+    assert_results_equal_committed(project / "results")
+    assert not (clone / "results").exists() and not (clone / "logs").exists()
+
+
+@pytest.mark.parametrize("spelling", [
+    "data/runs", "./data/runs", "data//runs", "data/runs/", "./data//runs/", "~/project/data/runs",
+    "../project/data/runs", "{project}/data/runs", "{project}//data/./runs/"])
+def test_every_spelling_of_a_path_is_one_path(spelling, tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert canonical_path(spelling.format(project=project)) == "data/runs"
+    pattern = spelling.format(project=project).replace("runs", "{dataset}.jsonl")
+    assert canonical_path(pattern) == "data/{dataset}.jsonl"
+
+
+def test_a_path_outside_the_working_directory_is_absolute(tmp_path, monkeypatch):
+    (tmp_path / "project").mkdir()
+    monkeypatch.chdir(tmp_path / "project")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert canonical_path("../shared/runs/") == canonical_path("~/shared//runs") == f"{tmp_path}/shared/runs"
+    assert canonical_path("//scratch//{dataset}.jsonl") == "/scratch/{dataset}.jsonl"
+    assert canonical_path(".") == "."
+
+
+def test_the_same_paths_spelled_otherwise_rerun_nothing(rerun_copy, monkeypatch):
+    """After a run, the same runs folder, router patterns and output folder spelled with ./, //,
+    a trailing /, ~, absolute or relative: the same files, settings and build area, so nothing
+    to do. Before: the runs' paths changed (a rerun) and a pattern with ~ or ./ matched nothing."""
+    monkeypatch.setenv("HOME", str(rerun_copy.parent))
+    name = rerun_copy.name
+    result = snakemake(
+        rerun_copy, "-n", "--config", f"output=~/{name}/results/",
+        f"tokens={{'runs': '{rerun_copy}/data//capo/main_results/'}}",
+        f"routing={{'logits': './data/automix/logits_entropy//{{dataset}}_answerlogits.jsonl', "
+        f"'router': '../{name}/data/./automix/router_data/router_data_{{dataset}}.jsonl'}}")
+    assert "Nothing to be done" in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_a_remote_snakefile_is_refused_with_what_to_do_instead(clone, tmp_path):
+    """The workflow imports its own modules while Snakemake reads it, so it runs from a clone:
+    a module whose Snakefile is a URL (here served on this machine) stops with one line."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(clone))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        (tmp_path / "Snakefile").write_text(
+            f'module llmcost:\n    snakefile: "http://127.0.0.1:{server.server_port}/Snakefile"\n'
+            f"    config: config\n\n\nuse rule * from llmcost\n")
+        result = snakemake(tmp_path, "-n", check=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in output, output
+    assert output.strip().splitlines()[-1].startswith(
+        "Error: this workflow imports its own Python modules while Snakemake reads it, so it runs from a "
+        "clone on this machine: git clone it and point `snakefile:` (or -s) at the clone's Snakefile"), output
