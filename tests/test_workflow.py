@@ -4,7 +4,7 @@ import json
 import shutil
 
 import pandas as pd
-from conftest import copy_workflow, planned_jobs, snakemake
+from conftest import REPO, copy_workflow, planned_jobs, snakemake
 
 TOKEN_ARTIFACTS = [
     "results/tokens/runs.csv",
@@ -233,3 +233,43 @@ def test_the_slurm_account_guess_is_one_line_naming_where_to_set_the_account():
     handler = LogHandler(settings, None)
     assert "with the guessed account proj7 (set one:" in shown("Guessed SLURM account: proj7")
     assert "other warning" in shown("some other warning")
+
+
+def test_progress_counts_the_jobs_this_run_executes_with_until_and_a_single_target(rerun_copy):
+    """--until and a target other than `all` run fewer jobs than the DAG holds: the progress
+    counts out of the jobs announced and ends with its closing line. Before: "2 jobs to run",
+    then [1/11], and no "2 of 2 jobs done" (Snakemake's progress total is the whole DAG)."""
+    until = snakemake(rerun_copy, "--cores", "2", "--forcerun", "token_summary", "--until", "token_tables")
+    target = snakemake(rerun_copy, "--cores", "2", ".build/results/artifacts/tables/token_usage.tex",
+                       "--forcerun", "token_summary")
+    for result in (until, target):
+        lines = (result.stdout + result.stderr).splitlines()
+        assert "2 jobs to run (snakemake -n lists them with their reasons)" in lines, lines
+        jobs = [line for line in lines if line.startswith("[")]
+        assert [line.split(" ")[:2] for line in jobs] == [["[0/2]", "token_summary:"], ["[1/2]", "token_tables:"]]
+        assert lines[-2:][0] == "2 of 2 jobs done" and lines[-1].startswith("Complete log(s): "), lines
+
+
+def test_confidence_thresholds_repeated_or_outside_the_confidence_range_stop_at_start(tmp_path):
+    """A self-verification confidence is a fraction (llmcost/ranges.py), so is each threshold,
+    once: a threshold of 2 would route everything and pass for the router's best point."""
+    from llmcost.config import load_schema
+    from llmcost.ranges import RANGES
+    from llmcost.routing_model import ROUTERS
+
+    items = load_schema(REPO / "workflow/schemas/config.schema.yaml")["properties"]["routing"]["properties"][
+        "confidence_thresholds"]["items"]
+    score = RANGES[ROUTERS["confidence"][0]]
+    assert (items["minimum"], items["maximum"]) == (score.low, score.high)
+    workdir = copy_workflow(tmp_path)
+    for thresholds, error in (
+            ("[0.25, 2]", "config routing.confidence_thresholds.1: 2 is greater than the maximum of 1"),
+            ("[-0.5, 0.5]", "config routing.confidence_thresholds.0: -0.5 is less than the minimum of 0"),
+            ("[0.5, 0.25, 0.50]", "config routing.confidence_thresholds: [0.5, 0.25, 0.5] has non-unique elements")):
+        result = snakemake(workdir, "-n", "--config", f"routing={{'confidence_thresholds': {thresholds}}}",
+                           check=False)
+        output = result.stdout + result.stderr
+        assert result.returncode != 0 and "Traceback" not in output, output
+        assert [line for line in output.splitlines() if "confidence_thresholds" in line] == [
+            f"Error: {error}. See the comments in config.yaml and workflow/schemas/config.schema.yaml for the allowed "
+            f"keys and values."], output
