@@ -237,3 +237,16 @@ def test_router_discovery_lists_only_the_folder_a_pattern_can_match_in(tmp_path,
         found = discover_routing_datasets("{dataset}.logits.jsonl", "{dataset}.router.jsonl")
     assert found == {"top": ("top.logits.jsonl", "top.router.jsonl")}
     assert listed == [str(tmp_path)] * 2
+
+
+def test_a_pattern_folder_that_cannot_be_listed_is_one_line_naming_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    touch(tmp_path / "r/a_logits.jsonl"), touch(tmp_path / "r/router_a.jsonl")
+
+    def denied(path):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "scandir", denied)  # as root, a folder without permissions is still listed
+    with pytest.raises(InputError, match=r"^r: this folder of the router pattern r/\{dataset\}_logits\.jsonl "
+                                         r"cannot be listed \(permission denied\)\."):
+        discover_routing_datasets("./r/{dataset}_logits.jsonl", "r/router_{dataset}.jsonl")

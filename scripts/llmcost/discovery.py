@@ -275,14 +275,17 @@ def _files_matching(pattern: str) -> dict[str, list[str]]:
     """
     pattern = os.path.normpath(pattern)  # ./my, my//x and a trailing / name the same files
     folder, first = fixed_prefix(pattern)
-    component = pattern.split("/")[first]
-    last = first == pattern.count("/")
-    regexes = [_pattern_regex(name) for name in (spellings(component) if last else (component,))]
+    components = pattern.split("/")
+    last = first == len(components) - 1  # {dataset} first in the file name: it may end in .gz
+    regexes = [_pattern_regex(name) for name in (spellings(components[first]) if last else components[first:first + 1])]
     try:
         with os.scandir(folder) as entries:
             names = sorted(entry.name for entry in entries)
     except (FileNotFoundError, NotADirectoryError):
         names = []
+    except PermissionError:
+        raise InputError(f"{folder}: this folder of the router pattern {pattern} cannot be listed (permission "
+                         f"denied). Make it readable, or point the pattern at a folder you can read.") from None
     datasets = sorted({match.group("dataset") for name in names for regex in regexes
                        if (match := regex.fullmatch(name))})
     found = defaultdict(list)
