@@ -10,7 +10,7 @@ import pytest
 from check_results import compare_trees
 from conftest import REPO, copy_workflow, snakemake
 
-from llmcost.config import canonical_path
+from llmcost.config import canonical_path, with_canonical_paths
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,18 @@ def test_a_path_outside_the_working_directory_is_absolute(tmp_path, monkeypatch)
     assert canonical_path("../shared/runs/") == canonical_path("~/shared//runs") == f"{tmp_path}/shared/runs"
     assert canonical_path("//scratch//{dataset}.jsonl") == "/scratch/{dataset}.jsonl"
     assert canonical_path(".") == "."
+
+
+def test_every_path_setting_of_the_config_gets_one_spelling(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = {"output": "./mine/", "tokens": {"runs": f"{tmp_path}//runs/", "datasets": ["./x"],
+                                              "run_choice": {"./agnews//llama/CAPO/seed42/": "./exp//352A/"}},
+              "routing": {"logits": "./r//{dataset}.jsonl", "router": "r/./{dataset}.router.jsonl"}}
+    assert with_canonical_paths(config) == {
+        "output": "mine", "tokens": {"runs": "runs", "datasets": ["./x"],  # a name, not a path
+                                     "run_choice": {"agnews/llama/CAPO/seed42": "exp/352A"}},
+        "routing": {"logits": "r/{dataset}.jsonl", "router": "r/{dataset}.router.jsonl"}}
+    assert config["output"] == "./mine/"  # the config given is left as it was
 
 
 def test_the_same_paths_spelled_otherwise_rerun_nothing(rerun_copy, monkeypatch):
