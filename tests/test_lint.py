@@ -15,8 +15,8 @@ def test_snakemake_lint_is_clean():
 
 def test_snakefmt_leaves_the_snakefile_and_every_rule_file_as_they_are():
     files = ["Snakefile", *sorted(path.relative_to(REPO).as_posix() for path in (REPO / "workflow").rglob("*.smk"))]
-    assert len(files) == 7, files  # the Snakefile and workflow/rules/*.smk
+    assert "workflow/rules/common.smk" in files, files
     result = subprocess.run([sys.executable, "-m", "snakefmt", "--check", "--compact-diff", *files], cwd=REPO,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "7 file(s) would be left unchanged" in result.stderr
+    assert f"All {len(files)} file(s) would be left unchanged" in result.stderr, result.stderr
