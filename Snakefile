@@ -8,6 +8,8 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+# The config, the data and the outputs are the working directory's (snakemake -d);
+# the workflow's own files are found from this folder (common.smk), also as a module.
 configfile: "config.yaml"
 
 
