@@ -38,6 +38,7 @@ rule routing_sweep:
         metrics_view=view("routing/datasets/{dataset}/metrics.json", "../report/routing_metrics_dataset.rst",
                           "Routing", "Data per dataset"),
     params:
+        id_field=ROUTING["id_field"],
         costs=ROUTING["costs"],
         thresholds=ROUTING["thresholds"],
         confidence_thresholds=ROUTING["confidence_thresholds"],
