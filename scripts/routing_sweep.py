@@ -15,7 +15,7 @@ log = logging.getLogger("llmcost")
 
 def main(snakemake):
     params = snakemake.params
-    frame, merge = load_dataset(snakemake.input.logits, snakemake.input.router)
+    frame, merge = load_dataset(snakemake.input.logits, snakemake.input.router, params.id_field)
     log.info("%s: %d rows; generated_text equals slm_pred in %s of them", snakemake.wildcards.dataset,
              merge["rows"], merge["generated_text_equals_slm_pred"])
     costs = cost_model(params.costs)

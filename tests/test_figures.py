@@ -10,6 +10,7 @@ checked once, for its bytes and its PNG resolution).
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -299,16 +300,20 @@ def outside_the_panels(fig) -> list[str]:
     return outside
 
 
+def assert_fits(fig) -> None:
+    """The fit, overlap and legend checks, and the data within its panels."""
+    assert outside_the_figure(fig) == []
+    assert overlapping_texts(fig) == []
+    assert unlabelled(fig) == []
+    if hasattr(fig, "panel_boxes"):
+        assert any(artist.get_gid() == "data" for artist in fig.artists)
+        assert outside_the_panels(fig) == []
+
+
 def check(fig, names) -> None:
-    """The fit, overlap and legend checks, the data within its panels, and every dataset named
-    in the figure."""
+    """``assert_fits``, and every dataset named in the figure."""
     try:
-        assert outside_the_figure(fig) == []
-        assert overlapping_texts(fig) == []
-        assert unlabelled(fig) == []
-        if hasattr(fig, "panel_boxes"):
-            assert any(artist.get_gid() == "data" for artist in fig.artists)
-            assert outside_the_panels(fig) == []
+        assert_fits(fig)
         shown = " ".join(text.get_text() for text in drawn_texts(fig))
         assert all(plotting.plain(name) in shown or "…" in shown for name in names)
     finally:
@@ -679,3 +684,117 @@ def test_figures_of_names_dejavu_sans_draws_are_the_same_bytes_with_or_without_f
         monkeypatch.undo()
         fonts.forget()
     assert alone == with_fallbacks
+
+
+# --- names that differ in the middle stay distinguishable -----------------------------------------
+
+#: BIG-Bench Hard tasks: names that share their start and end
+BBH_TASKS = ["logical_deduction_three_objects", "logical_deduction_five_objects", "logical_deduction_seven_objects",
+             "tracking_shuffled_objects_three_objects", "tracking_shuffled_objects_five_objects",
+             "tracking_shuffled_objects_seven_objects"]
+#: Hugging Face model ids in their folder-safe form (the '/' as "__", docs/own-data.md)
+HF_MODELS = ["meta-llama__Meta-Llama-3.1-70B-Instruct-Turbo", "meta-llama__Meta-Llama-3.1-8B-Instruct-Turbo",
+             "meta-llama__Meta-Llama-3.1-405B-Instruct-Turbo", "Qwen__Qwen2.5-72B-Instruct-Turbo"]
+#: optimizers named by the model they ran with
+HF_OPTIMIZERS = ["CAPO", "EvoPromptGA", "PromptWizard__meta-llama__Meta-Llama-3.1-70B-Instruct-Turbo",
+                 "PromptWizard__meta-llama__Meta-Llama-3.1-8B-Instruct-Turbo"]
+
+
+def with_long_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (of 6 synthetic datasets) with its datasets and models renamed to BBH_TASKS and HF_MODELS."""
+    return frame.assign(dataset=frame["dataset"].map(dict(zip(dataset_names(6), BBH_TASKS))),
+                        model=frame["model"].map(dict(zip(MODELS, HF_MODELS))))
+
+
+def could_shorten(label: str, name: str) -> bool:
+    """Whether ``label`` could be ``name`` shortened: its parts between ellipses appear in ``name`` in
+    order, the first at its start unless the label starts with an ellipsis, the last at its end unless
+    it ends with one."""
+    parts = label.split("…")
+    if len(parts) == 1:
+        return label == name
+    if not (name.startswith(parts[0]) and name.endswith(parts[-1])) or len(parts[0]) + len(parts[-1]) > len(name):
+        return False
+    at = len(parts[0])
+    for part in parts[1:-1]:
+        found = name.find(part, at, len(name) - len(parts[-1]))
+        if found < 0:
+            return False
+        at = found + len(part)
+    return True
+
+
+def labels_in(fig) -> list[str]:
+    """The figure's texts cut into the pieces a name can be: lines, "a, b" and "x vs y" split."""
+    return [piece.strip(",") for text in drawn_texts(fig) for line in text.get_text().split("\n")
+            for piece in re.split(r", | vs ", line) if piece.strip(",")]
+
+
+def assert_names_told_apart(fig, roles: dict, pdftotext, tmp_path) -> None:
+    """For each role's names ({role: names}, or {role: (names shown, names they are told apart
+    from)}): every name has a label in the figure, a label it could be a shortening of and no other
+    name of its role could, and that label is in the PDF's text (the figure saved by
+    ``plotting.save_figure``, read by pdftotext)."""
+    import subprocess
+    pieces = labels_in(fig)
+    plotting.save_figure(fig, tmp_path / "f.pdf", tmp_path / "f.png")
+    pdf = re.sub(r"\s", "", subprocess.run([pdftotext, str(tmp_path / "f.pdf"), "-"], capture_output=True,
+                                           text=True, check=True).stdout)
+    for role, names in roles.items():
+        shown, among = names if isinstance(names, tuple) else (names, names)
+        for name in shown:
+            labels = {piece for piece in pieces if could_shorten(piece, name)}
+            assert labels, f"{role} {name}: no label in {sorted(set(pieces))}"
+            for label in labels:
+                others = [other for other in among if other != name and could_shorten(label, other)]
+                assert others == [], f"{role} label {label!r} of {name} could be {others}"
+                assert re.sub(r"\s", "", label) in pdf, f"{role} label {label!r} not in the PDF's text"
+
+
+def test_distinct_labels_keep_the_part_that_tells_names_apart():
+    plotting.use_style()
+    for names, width, kept in [(HF_MODELS, 1.2, ["70B", "8B", "405B", "Qwen"]),
+                               (BBH_TASKS, 1.0, ["three", "five", "seven"] * 2)]:
+        labels = plotting.distinct_labels(names, width, 9)
+        assert len(set(labels.values())) == len(names)
+        for (name, label), part in zip(labels.items(), kept):
+            assert "…" in label and plotting.text_width(label, 9) <= width, label
+            assert part in label and could_shorten(label, name), (name, label)
+    # before: start and end around the ellipsis, the same for names that differ in the middle
+    assert plotting.elide(HF_MODELS[0], 1.2, 9) == plotting.elide(HF_MODELS[1], 1.2, 9)
+    assert plotting.distinct_labels(["copa", "gpt$4o"], 1.2, 9) == {"copa": "copa", "gpt$4o": r"gpt\$4o"}
+
+
+def long_name_figures(router_datasets):
+    """Every figure drawn with BBH tasks as datasets and Hugging Face ids as models: (name, figure,
+    the roles whose names it shows)."""
+    tasks, models = {"datasets": BBH_TASKS}, {"models": HF_MODELS}
+    curve = with_long_names(score_curve(6))
+    curves, swept, summaries, metrics = routing_inputs(router_datasets, 6)
+    renamed = dict(zip(dataset_names(6), BBH_TASKS))
+    curves, swept, metrics = ({renamed[k]: v for k, v in d.items()} for d in (curves, swept, metrics))
+    summaries = {renamed[k]: {**v, "dataset": renamed[k]} for k, v in summaries.items()}
+    runs = comparison_runs(4).replace({"optimizer": dict(zip(OPTIMIZER_NAMES, HF_OPTIMIZERS))})
+    yield "token usage", token_usage_figure(with_long_names(token_runs(6)), "CAPO"), {**tasks, **models}
+    yield "token cumulative", token_cumulative_figure(cumulative_input(with_long_names(token_steps(6)), "CAPO"),
+                                                      "CAPO"), {**tasks, **models}
+    yield "score, a panel per dataset and model", score_vs_tokens_figure(curve, BUDGETS), {**tasks, **models}
+    yield ("score, a row per dataset", score_vs_tokens_figure(curve[curve["model"].isin(HF_MODELS[:3])], BUDGETS),
+           {**tasks, "models": HF_MODELS[:3]})
+    yield "delta IBC", delta_ibc_figure(curves, swept, summaries), tasks
+    yield "PGR", pgr_figure(metrics), tasks
+    for task in BBH_TASKS[1::3]:  # a figure per dataset: its title tells it apart from the others
+        yield (f"cost and performance of {task}", cost_performance_figure(curves[task], swept[task], summaries[task]),
+               {"datasets": ([task], BBH_TASKS)})
+    yield ("optimizer comparison", optimizer_comparison_figure(optimizer_comparison(runs, BUDGETS, 20, 0),
+                                                               HF_OPTIMIZERS), {"optimizers": HF_OPTIMIZERS})
+
+
+def test_every_figure_tells_hugging_face_ids_and_big_bench_hard_tasks_apart(router_datasets, pdftotext, tmp_path):
+    """Figures shortened names to start + "…" + end: ``…-3.1-70B-Instruct-Turbo`` and ``…-8B-…``, or
+    ``logical_deduction_three_objects`` and ``…_five_…``, got the same panel title."""
+    for name, fig, roles in long_name_figures(router_datasets):
+        folder = tmp_path / re.sub(r"\W", "_", name)
+        folder.mkdir()
+        assert_fits(fig)  # every text inside, none overlapping, a legend entry for each line
+        assert_names_told_apart(fig, roles, pdftotext, folder)

@@ -1,6 +1,7 @@
 """Unit and property tests of the routing sweep, exact curves, IBC, oracle and table."""
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -204,3 +205,130 @@ def test_a_gap_of_more_than_one_querys_swing_has_a_baseline():
     summary, _ = summary_of(frame)
     assert summary["P_llm"] - summary["P_slm"] > 1 / 100
     assert summary["no_baseline"] is None and summary["IBC_base"] > 0
+
+
+# --- the two files joined by id where both carry one -------------------------------------------
+
+CNLI = "cnli_short"  # its router file's ids are unique per query (coqa_short's name a story: 63 for 1,000)
+
+
+def bundled_records(dataset: str = CNLI) -> tuple[list[dict], list[dict]]:
+    import gzip
+    import json
+    from conftest import REPO
+    read = lambda path: [json.loads(line) for line in gzip.open(REPO / path, "rt")]  # noqa: E731
+    return (read(f"data/automix/logits_entropy/{dataset}_answerlogits.jsonl.gz"),
+            read(f"data/automix/router_data/router_data_{dataset}.jsonl.gz"))
+
+
+def write_jsonl(path, records) -> str:
+    import json
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    return str(path)
+
+
+def test_files_with_ids_are_joined_by_id_whatever_their_order(tmp_path):
+    """Before, a reordered logits file was paired line by line with the router file: the sweep
+    then routed by another query's log-probability (cnli_short's best log-prob delta_IBC 37.8 %
+    at 7.1 % routed instead of 55.3 % at 28.7 %)."""
+    from conftest import REPO
+    from llmcost.routing_data import load_dataset
+
+    logits, router = bundled_records()
+    expected, merge = load_dataset(str(REPO / f"data/automix/logits_entropy/{CNLI}_answerlogits.jsonl.gz"),
+                                   str(REPO / f"data/automix/router_data/router_data_{CNLI}.jsonl.gz"))
+    with_ids = [{"id": query["id"], **record} for record, query in zip(logits, router)]
+    shuffled = [with_ids[i] for i in np.random.default_rng(0).permutation(len(with_ids))]
+    frame, diagnostic = load_dataset(write_jsonl(tmp_path / "logits.jsonl", shuffled),
+                                     write_jsonl(tmp_path / "router.jsonl", router))
+    pd.testing.assert_frame_equal(frame, expected)  # the router file's order: the same numbers, bit for bit
+    assert diagnostic == merge
+    best = routing.dataset_summary(CNLI, frame, diagnostic, COSTS, routing.sweeps(frame, COSTS, 9, "linear",
+                                                                                   [0.25, 0.5, 0.75]), 0.05)
+    assert round(best["routers"]["logits"]["best"]["delta_IBC"], 1) == 55.3
+
+
+def test_a_configured_id_field_joins_and_ids_in_one_file_only_join_by_position(tmp_path):
+    from llmcost.routing_data import load_dataset
+
+    logits = [{"qid": f"q{i}", "avg_logp": -0.1 * i, "avg_entropy_nats": 0.2 * i} for i in range(1, 4)]
+    router = [{"qid": f"q{i}", "id": i, "slm_confidence": 0.25 * i, "perf_slm": 0.0, "perf_llm": 1.0}
+              for i in range(1, 4)]
+    router_path = write_jsonl(tmp_path / "router.jsonl", router[::-1])
+    frame, _ = load_dataset(write_jsonl(tmp_path / "logits.jsonl", logits), router_path, id_field="qid")
+    assert frame["avg_logp"].tolist() == [-0.30000000000000004, -0.2, -0.1]  # q3, q2, q1: the router's order
+    # "id" only in the router file: by position, as the bundled files are
+    frame, _ = load_dataset(str(tmp_path / "logits.jsonl"), router_path)
+    assert frame["avg_logp"].tolist() == [-0.1, -0.2, -0.30000000000000004]
+
+
+def dataset_with_ids(tmp_path, change_logits=None, change_router=None):
+    logits = [{"id": f"q{i}", "avg_logp": -0.1 * i, "avg_entropy_nats": 0.2 * i} for i in range(1, 6)]
+    router = [{"id": f"q{i}", "slm_confidence": 0.25, "perf_slm": 0.0, "perf_llm": 1.0} for i in range(1, 6)]
+    for change, records in ((change_logits, logits), (change_router, router)):
+        if change:
+            change(records)
+    return write_jsonl(tmp_path / "logits.jsonl", logits), write_jsonl(tmp_path / "router.jsonl", router)
+
+
+@pytest.mark.parametrize("case, file, expected", [
+    ("missing", "logits", r"logits\.jsonl, line 3: no id\. Both files of the dataset carry 'id', so their lines are "
+                          r"joined by it: give every line its query's id\."),
+    ("null", "router", r"router\.jsonl, line 3: no id\. Both files"),
+    ("repeated", "logits", r"logits\.jsonl, line 4: id \"q2\" appears again \(first at line 2\)\. .* set "
+                           r"routing\.id_field to a field unique per query\."),
+    ("unmatched", "router", r"logits\.jsonl, line 3: id \"q3\" is not in \S+router\.jsonl; and \S+router\.jsonl, "
+                            r"line 3: id \"q9\" is not in \S+logits\.jsonl\. Both files carry 'id'"),
+    ("number and text", "router", r"logits\.jsonl, line 1: id \"q1\" is not in \S+router\.jsonl \(5 of its 5 ids "
+                                  r"are not\); and \S+router\.jsonl, line 1: id 1 is not in \S+logits\.jsonl \(5 are "
+                                  r"not\)\. .* The ids of \S+logits\.jsonl are strings, of \S+router\.jsonl numbers: "
+                                  r"they compare as written \(7 and \"7\" differ\)\."),
+])
+def test_a_bad_id_stops_naming_the_file_the_line_and_the_id(tmp_path, case, file, expected):
+    from llmcost.routing_data import load_dataset
+
+    def change(records):
+        if case == "missing":
+            del records[2]["id"]
+        elif case == "null":
+            records[2]["id"] = None
+        elif case == "repeated":
+            records[3]["id"] = "q2"
+        elif case == "unmatched":
+            records[2]["id"] = "q9"
+        else:
+            for i, record in enumerate(records, start=1):
+                record["id"] = i
+    paths = dataset_with_ids(tmp_path, **{f"change_{file}": change})
+    with pytest.raises(InputError, match=expected):
+        load_dataset(*paths)
+
+
+def test_a_key_repeated_in_a_json_line_names_file_line_and_key(tmp_path):
+    """pyarrow refused such a file and the line-by-line reader took the last value silently."""
+    from llmcost.routing_data import read_jsonl
+
+    path = tmp_path / "router.jsonl"
+    path.write_text('{"id": 1, "perf_slm": 0.0}\n{"id": 2, "perf_slm": 1.0, "perf_slm": 0.0}\n')
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}, line 2: key 'perf_slm' appears more than once "
+                                         r"in the line's object; which value counts is not defined\. Keep one"):
+        read_jsonl(str(path))
+
+
+def test_reordered_logits_with_ids_give_the_committed_routing_artifacts(rerun_copy):
+    """End to end, with the default id field: the routing artifacts stay byte for byte."""
+    import gzip
+    import json
+
+    from conftest import snakemake
+    logits, router = bundled_records()
+    with_ids = [{"id": query["id"], **record} for record, query in zip(logits, router)]
+    shuffled = [with_ids[i] for i in np.random.default_rng(1).permutation(len(with_ids))]
+    path = rerun_copy / f"data/automix/logits_entropy/{CNLI}_answerlogits.jsonl.gz"
+    path.write_bytes(gzip.compress("".join(json.dumps(record) + "\n" for record in shuffled).encode(), mtime=0))
+    before = {p: p.read_bytes() for p in sorted((rerun_copy / "results").rglob("*")) if p.is_file()}
+    result = snakemake(rerun_copy, "--cores", "2")
+    assert "routing_sweep" in result.stdout + result.stderr  # the changed dataset was swept again
+    after = {p: p.read_bytes() for p in sorted((rerun_copy / "results").rglob("*")) if p.is_file()}
+    assert after.keys() == before.keys()
+    assert [p.relative_to(rerun_copy).as_posix() for p in before if before[p] != after[p]] == []

@@ -1,13 +1,15 @@
 """Reading step logs: CSV, gzipped CSV and the parquet fallback give the same steps."""
 
 import logging
+import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import write_step_log
 
 from llmcost.errors import InputError
-from llmcost.steplogs import MAX_COUNT, STEP_COLUMNS, first_row_per_step, read_step_log
+from llmcost.steplogs import MAX_COUNT, STEP_COLUMNS, first_row_per_step, read_step_columns, read_step_log
 
 STEPS = {1: (100, 10, 5000, 500), 2: (200, 20, 6000, 600), 3: (300, 30, 7000, 700)}
 
@@ -146,3 +148,100 @@ def test_the_array_reader_gives_what_the_frame_reader_gives(tmp_path, name, prom
     pd.testing.assert_frame_equal(run_steps(run), expected)
     assert run_steps(run)["candidates"].sum() == {"text": 9, "some empty or null": 3, "none": 9,
                                                   "numbers": 9}[prompts]
+
+
+# --- header mistakes: one message naming the file, what is wrong and what to do ----------------
+
+def write_frame(frame: pd.DataFrame, path, separator=","):
+    """``frame`` as a CSV (plain or .gz, any separator) or parquet, columns as given (repeats kept)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    path = str(path)
+    if path.endswith(".parquet"):
+        pq.write_table(pa.Table.from_arrays([pa.array(frame.iloc[:, i]) for i in range(frame.shape[1])],
+                                            names=list(frame.columns)), path)
+    else:
+        frame.to_csv(path, index=False, sep=separator)
+    return path
+
+
+@pytest.mark.parametrize("name", ["step_results_eval.csv", "step_results_eval.csv.gz", "step_results.parquet"])
+@pytest.mark.parametrize("column", ["test_score", "step", "input_tokens_meta_llm", "prompt"])
+def test_a_repeated_column_names_the_file_the_column_and_its_places(tmp_path, name, column):
+    """As after merging test scores into a log that had them: was a KeyError with a traceback."""
+    frame = pd.read_csv(write_step_log(tmp_path / "log.csv", STEPS, test_score=0.5))
+    path = write_frame(pd.concat([frame, frame[[column]]], axis=1), tmp_path / name)
+    first = list(frame.columns).index(column) + 1
+    with pytest.raises(InputError, match=rf"^{re.escape(path)}: column {column} appears 2 times in the header "
+                                         rf"\(columns {first} and {len(frame.columns) + 1}\), .* Keep one of them"):
+        read_step_columns(path)
+
+
+def test_a_repeated_column_the_pipeline_does_not_read_is_no_error(tmp_path):
+    frame = pd.read_csv(write_step_log(tmp_path / "log.csv", STEPS))
+    path = write_frame(pd.concat([frame, frame[["timestamp"]]], axis=1), tmp_path / "step_results_eval.csv")
+    assert read_step_log(path)["step"].tolist() == [1, 1, 1, 2, 2, 2, 3, 3, 3]
+
+
+@pytest.mark.parametrize("name", ["step_results_eval.csv", "step_results_eval.csv.gz"])
+@pytest.mark.parametrize("separator, decimal, called", [(";", ",", "';'"), (";", ".", "';'"), ("\t", ".", "tab")])
+def test_a_csv_with_another_separator_says_so(tmp_path, name, separator, decimal, called):
+    """Decimal commas used to give "may be empty, truncated or corrupt", '.' "missing column(s)"."""
+    frame = pd.read_csv(write_step_log(tmp_path / "log.csv", STEPS, test_score=0.25))
+    path = str(tmp_path / name)
+    frame.to_csv(path, index=False, sep=separator, decimal=decimal)
+    plural = {"';'": "';'", "tab": "tabs"}[called]
+    with pytest.raises(InputError, match=rf"^{re.escape(path)}: looks {called}-separated \(its header line has "
+                                         rf"{len(frame.columns) - 1} {plural} and 0 commas\): save it "
+                                         rf"comma-separated, with '\.' as the decimal mark"):
+        read_step_columns(path)
+
+
+def test_a_missing_column_lists_the_columns_present(tmp_path):
+    path = write_step_log(tmp_path / "step_results_eval.csv", STEPS)
+    frame = pd.read_csv(path).drop(columns=["step"])
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"step_results_eval\.csv: missing column\(s\) step; it has timestamp, score, "
+                                         r"prompt, input_tokens_meta_llm, output_tokens_meta_llm, "
+                                         r"input_tokens_downstream_llm, output_tokens_downstream_llm\. A step log needs"):
+        read_step_log(str(path))
+
+
+# --- a scored run is scored, whatever its prompt column holds -----------------------------------
+
+@pytest.mark.parametrize("name", ["step_results_eval.csv", "step_results.parquet"])
+def test_a_run_whose_prompt_column_is_empty_keeps_its_test_scores(tmp_path, name, caplog):
+    """Was "no test_score ... evaluate their prompts" and left out; the same log without the column
+    was scored. Now both give the same steps, and the warning says the prompts are what is missing."""
+    from llmcost.discovery import Run
+    from llmcost.runs import run_steps
+
+    scores = {"test_score": [0.1, 0.9, 0.5, 0.3, 0.2, 0.8, 0.4, 0.6, 0.7],
+              "score": [0.5, 0.5, 0.9, 0.1, 0.2, 0.3, 0.3, 0.3, 0.1]}
+    empty = write_step_log(tmp_path / "empty" / name, STEPS, prompt=None if name.endswith(".parquet") else "",
+                           **scores)
+    without = write_step_log(tmp_path / "without" / name, STEPS, **scores)
+    frame = pd.read_parquet(without) if name.endswith(".parquet") else pd.read_csv(without)
+    frame = frame.drop(columns=["prompt"])
+    frame.to_parquet(without) if name.endswith(".parquet") else frame.to_csv(without, index=False)
+    with caplog.at_level(logging.WARNING, logger="llmcost"):
+        steps = run_steps(Run("d", "m", "o", 1, "d/m/o/seed1/e/r", str(empty)))
+    assert steps["has_test_score"].all()
+    assert steps["best_train_test_score"].tolist() == [0.5, 0.8, 0.4]  # each step's highest score (first of ties)
+    pd.testing.assert_frame_equal(steps, run_steps(Run("d", "m", "o", 1, "d/m/o/seed1/e/r", str(without))))
+    assert len(caplog.records) == 1
+    assert ("d/m/o/seed1/e/r: the prompt column is empty on every row; each row is taken as a candidate prompt, "
+            "as for a log without that column (only the prompts' text is missing: its 9 test score(s) count)"
+            in caplog.text)
+
+
+def test_test_scores_only_on_rows_without_a_prompt_say_so(caplog):
+    from llmcost.optimization_logs import step_scores
+
+    frame = pd.DataFrame({"step": [1, 1, 2], "prompt": ["a", "", ""], "score": [0.5, 0.9, 0.9],
+                          "test_score": [np.nan, 0.7, 0.8]})
+    with caplog.at_level(logging.WARNING, logger="llmcost"):
+        scores = step_scores(frame, source="d/m/o/seed1/e/r")
+    assert not scores["has_test_score"].any()
+    assert ("d/m/o/seed1/e/r: its 2 test score(s) are all on rows with an empty prompt, which are not candidate "
+            "prompts" in caplog.text)

@@ -24,8 +24,8 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .plotting import (MAX_COLUMNS, PALETTE, STYLE, Panels, Scale, color_map, elide, fit_columns, linear_scale,
-                       padded, plain, text_width, use_style)
+from .plotting import (MAX_COLUMNS, PALETTE, STYLE, Panels, Scale, color_map, distinct_labels, fit_columns,
+                       linear_scale, padded, plain, text_width, title_width, use_style)
 
 PANEL_WIDTH, PANEL_HEIGHT = 1.55, 1.0  # inches, the plotting area
 GAP_X = 0.45  # inches between panels: each has its own y tick labels
@@ -75,16 +75,25 @@ def score_vs_tokens_figure(curve: pd.DataFrame, budgets):
     labels += [label for key, (label, _) in EXTRA_LINES.items() if key in used] + ["token budgets"]
     columns = _columns(len(datasets), len(models))
     # a dataset per row: its name labels the row and each panel is titled by its model (200 titles
-    # "dataset, model" were a fifth of the drawing time at 40 datasets)
+    # "dataset, model" were a fifth of the drawing time at 40 datasets); otherwise "dataset, model",
+    # on two lines where one would not hold it
     rows_are_datasets = columns == len(models)
+    cells = [(d, m) for d in datasets for m in models]
+    size = STYLE["axes.titlesize"]
+    _, narrowest = fit_columns(len(cells), columns, PANEL_WIDTH, gap_x=GAP_X)  # Panels' width, before widening
+    two_lines = not rows_are_datasets and max(text_width(f"{plain(d)}, {plain(m)}", size)
+                                              for d, m in cells) > title_width(narrowest, GAP_X)
     panels = Panels(len(datasets) * len(models), title=TITLE + ("; a row per dataset" if rows_are_datasets else ""),
                     legend_labels=labels, panel_width=PANEL_WIDTH, panel_height=PANEL_HEIGHT, columns=columns,
-                    gap_x=GAP_X, gap_y=0.4)
+                    gap_x=GAP_X, gap_y=0.4, title_lines=2 if two_lines else 1)
     x = linear_scale(0.0, x_max, ticks=[0.0, *budgets], formatter=_millions)
-    for i, (dataset, model) in enumerate((d, m) for d in datasets for m in models):
-        title = plain(model) if rows_are_datasets else f"{plain(dataset)}, {plain(model)}"
-        ylabel = ((elide(plain(dataset), PANEL_HEIGHT + 0.3, STYLE["axes.labelsize"]) if rows_are_datasets
-                   else "test score [%]") if panels.first_column(i) else "")
+    model_titles = panels.title_labels(models)
+    dataset_titles = distinct_labels(datasets, panels.title_width - text_width(",", size), size)
+    row_labels = distinct_labels(datasets, PANEL_HEIGHT + 0.3, STYLE["axes.labelsize"])
+    for i, (dataset, model) in enumerate(cells):
+        title = (model_titles[model] if rows_are_datasets else
+                 f"{dataset_titles[dataset]},\n{model_titles[model]}" if two_lines else f"{plain(dataset)}, {plain(model)}")
+        ylabel = ((row_labels[dataset] if rows_are_datasets else "test score [%]") if panels.first_column(i) else "")
         bottom = panels.bottom_of_column(i)
         drawn = [(colors[optimizer], lines[(dataset, model, optimizer)]) for optimizer in colors
                  if (dataset, model, optimizer) in lines]
@@ -180,9 +189,9 @@ def optimizer_comparison_figure(comparison: pd.DataFrame, optimizers):
     budgets = sorted(comparison["budget_tokens"].unique())
     pairs = list(comparison[["optimizer_x", "optimizer_y"]].drop_duplicates().sort_values(
         ["optimizer_x", "optimizer_y"]).itertuples(index=False, name=None))
-    labels = [f"{plain(x)} vs {plain(y)}" for x, y in pairs]
     size = STYLE["ytick.labelsize"]
-    labels = [elide(label, 2.6, size) for label in labels]
+    names = distinct_labels(optimizers, (2.6 - text_width(" vs ", size)) / 2, size)  # each name the same way
+    labels = [f"{names[x]} vs {names[y]}" for x, y in pairs]
     used = [v for v in VERDICT_STYLE if v in set(comparison["verdict"])]
     legend = [VERDICT_STYLE[v][0] for v in used] + ["0.5: no difference"]
     left = max(text_width(label, size) for label in labels) + 0.2

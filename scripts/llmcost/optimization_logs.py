@@ -3,7 +3,8 @@
 Called by the job that reads each run's step log once for every stage.
 
 - **Candidates** of a step are its rows with a non-empty ``prompt`` (a log
-  without a ``prompt`` column: every row).
+  without a ``prompt`` column, or whose ``prompt`` column is empty on every
+  row: every row, with a warning naming the run).
 - **Best-train prompt** of a step: the candidate with the highest ``score``
   (the optimizer's own score on its development data), the first such row in
   file order; a missing ``score`` column or value counts as 0, so a step's
@@ -15,6 +16,8 @@ Called by the job that reads each run's step log once for every stage.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -24,6 +27,8 @@ from .errors import InputError
 from .ranges import RANGES
 from .steplogs import CANDIDATE_COLUMN, TOKEN_COLUMNS, first_row_per_step, first_rows
 
+log = logging.getLogger("llmcost")
+
 #: The racing log's file name, in the run folder beside the step log.
 PROMPT_SCORES_NAME = "prompt_scores.parquet"
 
@@ -32,7 +37,28 @@ STEP_SCORE_COLUMNS = ["candidates", "best_train_test_score", "mean_test_score", 
                       "has_test_score"]
 
 
-def step_scores(frame: pd.DataFrame) -> pd.DataFrame:
+def candidate_rows(has_prompt: np.ndarray | None, test_score: np.ndarray, source: str) -> np.ndarray:
+    """Which rows of a run's log are candidates: those with a prompt, or every row where the log
+    has no prompt column (``has_prompt`` None) or a prompt on no row. A run whose test scores
+    all lie on rows without a prompt gets a warning saying so (it has no scored candidate)."""
+    rows = len(test_score)
+    if has_prompt is None:
+        return np.ones(rows, dtype=bool)
+    if rows and not has_prompt.any():
+        log.warning("%s: the prompt column is empty on every row; each row is taken as a candidate prompt, as "
+                    "for a log without that column (only the prompts' text is missing: its %d test score(s) "
+                    "count).", source, int(np.isfinite(test_score).sum()))
+        return np.ones(rows, dtype=bool)
+    scored = np.isfinite(test_score)
+    if scored.any() and not (scored & has_prompt).any():
+        log.warning("%s: its %d test score(s) are all on rows with an empty prompt, which are not candidate "
+                    "prompts, so the run has no scored candidate and is left out of the score artifacts. Fill in "
+                    "the prompt column of those rows (or empty it on every row) to include it.", source,
+                    int(scored.sum()))
+    return has_prompt
+
+
+def step_scores(frame: pd.DataFrame, source: str = "the step log") -> pd.DataFrame:
     """One row per step (sorted by step) of a run's step log, as read by ``read_step_log``.
 
     Columns: ``step``; ``candidates`` (rows with a non-empty prompt);
@@ -43,13 +69,13 @@ def step_scores(frame: pd.DataFrame) -> pd.DataFrame:
     ``has_test_score`` (whether any candidate of the run has a test_score:
     the same on every row).
     """
+    has_prompt = None
     if "prompt" in frame:
         prompt = frame["prompt"].to_numpy(dtype=object)
-        is_candidate = pd.notna(prompt) & (prompt != "")
-    else:
-        is_candidate = np.ones(len(frame), dtype=bool)
-    columns = step_score_columns(frame["step"].to_numpy(), is_candidate, _floats(frame, "score"),
-                                 _floats(frame, "test_score"), _floats(frame, "time_elapsed"))
+        has_prompt = pd.notna(prompt) & (prompt != "")
+    test_score = _floats(frame, "test_score")
+    columns = step_score_columns(frame["step"].to_numpy(), candidate_rows(has_prompt, test_score, source),
+                                 _floats(frame, "score"), test_score, _floats(frame, "time_elapsed"))
     return pd.DataFrame({"step": np.unique(frame["step"].to_numpy()), **columns})
 
 
@@ -93,7 +119,7 @@ def _floats(frame: pd.DataFrame, column: str) -> np.ndarray:
 def optimization_steps(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     """The token stage's steps (each step's first row) with ``step_scores``' columns beside them."""
     tokens = first_row_per_step(frame, source=source)
-    scores = step_scores(frame)
+    scores = step_scores(frame, source)
     return pd.concat([tokens, scores[STEP_SCORE_COLUMNS]], axis=1)
 
 
@@ -103,9 +129,9 @@ def optimization_step_columns(columns: dict[str, np.ndarray], source: str) -> di
     step = columns["step"]
     steps, first = first_rows(step, np.column_stack([columns[name] for name in TOKEN_COLUMNS]), source)
     missing = np.full(len(step), np.nan)
-    scores = step_score_columns(step, columns.get(CANDIDATE_COLUMN, np.ones(len(step), dtype=bool)),
-                                columns.get("score", missing), columns.get("test_score", missing),
-                                columns.get("time_elapsed", missing))
+    test_score = columns.get("test_score", missing)
+    scores = step_score_columns(step, candidate_rows(columns.get(CANDIDATE_COLUMN), test_score, source),
+                                columns.get("score", missing), test_score, columns.get("time_elapsed", missing))
     return {"step": steps, **{name: first[:, i] for i, name in enumerate(TOKEN_COLUMNS)}, **scores}
 
 
@@ -120,6 +146,7 @@ def racing_counts(path: str) -> tuple[int, int]:
     try:
         schema = pq.read_schema(path)
         blocks = _block_columns(schema)
+        _no_repeated_blocks(path, blocks)
         table = pq.read_table(path, columns=blocks)
     except (pa.ArrowInvalid, pa.ArrowIOError, OSError, EOFError) as error:
         raise InputError(
@@ -148,6 +175,15 @@ def racing_counts(path: str) -> tuple[int, int]:
                              f"(the run is then left out of the racing savings).")
     evaluated = sum(int(np.isfinite(values).sum()) for values in cells)
     return evaluated, table.num_rows * len(blocks)
+
+
+def _no_repeated_blocks(path: str, blocks: list[str]) -> None:
+    """An InputError naming the first block column that appears more than once."""
+    for name in blocks:
+        if blocks.count(name) > 1:
+            raise InputError(f"{path}: block column {name} appears {blocks.count(name)} times; a racing log "
+                             f"has one column per evaluation block. Copy the run's file again, or remove it "
+                             f"(the run is then left out of the racing savings).")
 
 
 def _block_columns(schema: pa.Schema) -> list[str]:

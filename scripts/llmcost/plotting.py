@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 
 import matplotlib
@@ -152,15 +153,119 @@ def elide(text: str, width: float, size: float) -> str:
     if text_width(text, size) <= width:
         return text
     raw = text.replace(r"\$", "$")
-    keep = len(raw)
-    while keep > 2 and text_width(_around(raw, keep), size) > width:
-        keep -= 1
-    return plain(_around(raw, keep))
+    return plain(_around(raw, _elided_keep(raw, width, size)))
 
 
 def _around(text: str, keep: int) -> str:
     """The first and last of ``keep`` characters of ``text`` around an ellipsis."""
     return text[: keep - keep // 2] + "…" + text[len(text) - keep // 2:]
+
+
+def distinct_labels(names, width: float, size: float) -> dict:
+    """Each of ``names`` as a figure label no wider than ``width`` inches at ``size`` points,
+    ``plain``: {name: label}.
+
+    A name that fits is its own label. A longer one is shortened so that it keeps the part
+    where it differs from its nearest names (those it shares the most start and end with:
+    ``70`` of ``…Llama-3.1-70B-Instruct-Turbo`` beside ``…-8B-…``, ``three`` of
+    ``logical_deduction_three_objects`` beside ``…_five_…``) and could be a shortening of no
+    other name: its start and end around an ellipsis (``elide``) where that holds; else that
+    part with as much of the name's start and surroundings as fits (``meta-lla…ma-3.1-70B-Instr…``).
+    So different names get different labels (a name no label of the width can tell apart keeps
+    ``elide``'s)."""
+    given = list(dict.fromkeys(names))
+    texts = [str(name) for name in given]
+    for text in texts:
+        fonts.check_drawable(text)
+    return {name: _escaped(_label_apart(text, texts, width, size)) for name, text in zip(given, texts)}
+
+
+def _escaped(text: str) -> str:
+    return text.replace("$", r"\$")
+
+
+def _label_apart(name: str, names: list[str], width: float, size: float) -> str:
+    """``distinct_labels``' label of ``name`` (raw text: ``$`` not escaped)."""
+    if text_width(_escaped(name), size) <= width:
+        return name
+    keep = _elided_keep(name, width, size)
+    label = _around(name, keep)
+    others = [other for other in names if other != name]
+    if not others:
+        return label
+    regions = [_differing(name, other) for other in others]
+    nearest = min(end - start for start, end in regions)
+    start = min(s for s, e in regions if e - s == nearest)
+    end = max(e for s, e in regions if e - s == nearest)
+    kept = end <= keep - keep // 2 or start >= len(name) - keep // 2  # in the label's start or end
+    unique = not any(shortens(label, other) for other in others)
+    if unique and (kept or not _widest_window(name, start, end, width, size)):
+        return label
+    for left, right in ((start, end), (start, start + 1), (end - 1, end)):  # that part, or its ends
+        window = _widest_window(name, left, right, width, size)
+        if window and not any(shortens(window, other) for other in others):
+            return window
+    return label
+
+
+def _differing(name: str, other: str) -> tuple[int, int]:
+    """The part of ``name`` (start, end) between what it shares with ``other`` at the start and at
+    the end; at least one character."""
+    start = _common_start(name, other)
+    end = len(name) - min(_common_start(name[::-1], other[::-1]), len(name) - start, len(other) - start)
+    if end <= start:  # name is other with a part left out there: the character beside it
+        start, end = (start, start + 1) if start < len(name) else (len(name) - 1, len(name))
+    return start, end
+
+
+def _elided_keep(text: str, width: float, size: float) -> int:
+    """How many characters of ``text`` ``elide`` keeps around its ellipsis."""
+    keep = len(text)
+    while keep > 2 and text_width(_escaped(_around(text, keep)), size) > width:
+        keep -= 1
+    return keep
+
+
+def _common_start(a: str, b: str) -> int:
+    """How many characters ``a`` and ``b`` share from their start."""
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+
+
+def _widest_window(name: str, left: int, right: int, width: float, size: float) -> str:
+    """``name[left:right]`` with the name's start before it and more of the name around it, an
+    ellipsis where something is cut: grown one character at a time at the start, the window's
+    left and its right in turn while it fits ``width``; "" if not even the window fits."""
+    def shown(head: int, i: int, j: int) -> str:
+        head = min(head, i)
+        return name[:head] + "…" * (head < i) + name[i:j] + "…" * (j < len(name))
+
+    def fits(head: int, i: int, j: int) -> bool:
+        return text_width(_escaped(shown(head, i, j)), size) <= width
+
+    fronts = [0, left, right]  # the start's end, the window's left and right
+    if not fits(*fronts):
+        return ""
+    growing = [True, True, True]
+    turn = 0
+    while any(growing):
+        front = next(k % 3 for k in range(turn, turn + 3) if growing[k % 3])
+        turn = front + 1
+        trial = list(fronts)
+        trial[front] += -1 if front == 1 else 1
+        possible = trial[0] <= trial[1] if front != 2 else trial[2] <= len(name)
+        growing[front] = possible and trial[1] >= 0 and fits(*trial)
+        if growing[front]:
+            fronts = trial
+            growing[0] = growing[0] and fronts[0] < fronts[1]
+    return shown(*fronts)
+
+
+def shortens(label: str, name: str) -> bool:
+    """Whether ``label`` (raw text) could be a shortening of ``name``: its parts between
+    ellipses appear in ``name`` in order, the first at its start (unless the label starts with
+    an ellipsis) and the last at its end (unless it ends with one)."""
+    pattern = ".*".join(map(re.escape, label.split("…")))
+    return re.fullmatch(pattern, name, flags=re.DOTALL) is not None
 
 
 def fit_columns(count: int, columns: int, panel_width: float, *, gap_x: float = 0.15, left: float = 0.75,
@@ -266,6 +371,12 @@ def short_number(value: float, _position=None) -> str:
     return f"{value:g}"
 
 
+def title_width(panel_width: float, gap_x: float, right: float = 0.15) -> float:
+    """Inches a title centred over a panel may take: the panel and the gap beside it (the right
+    margin on either side of the last column's panels), less a little room."""
+    return panel_width + min(gap_x, 2 * right) - 0.1
+
+
 class Panels:
     """A figure of ``count`` panels, at most ``columns`` a row, with a title and a legend.
 
@@ -274,7 +385,7 @@ class Panels:
     little narrower, where a row would be wider than the paper's TEXT_WIDTH;
     widened to fill MIN_WIDTH when there are few), with ``gap_x`` between panels (room for their y tick labels if
     each panel shows its own) and ``gap_y`` between rows (x tick labels and
-    the next panel's title). The bottom leaves ``tick_room`` for tick labels,
+    the next panel's title, of ``title_lines`` lines). The bottom leaves ``tick_room`` for tick labels,
     room for an x label (``x_label``) and the legend's rows (``legend_labels``,
     as many columns as fit); the title is wrapped to the width. Draw a panel
     through ``panel(i, x_scale, y_scale, ...)``, then ``finish`` with the
@@ -289,20 +400,21 @@ class Panels:
     def __init__(self, count: int, *, title: str, legend_labels, panel_width: float = 1.9,
                  panel_height: float = 1.45, columns: int = MAX_COLUMNS, gap_x: float = 0.15,
                  gap_y: float | None = None, tick_room: float = TICK_LENGTH + TICK_PAD + LINE_OF_TICK_LABEL,
-                 x_label: bool = True, left: float = 0.75, right: float = 0.15):
+                 x_label: bool = True, left: float = 0.75, right: float = 0.15, title_lines: int = 1):
         self.count = count
         self.columns, panel_width = fit_columns(count, columns, panel_width, gap_x=gap_x, left=left, right=right)
         rows = math.ceil(count / self.columns)
         width = max(MIN_WIDTH, left + right + self.columns * panel_width + (self.columns - 1) * gap_x)
         self.panel_width = (width - left - right - (self.columns - 1) * gap_x) / self.columns
         self.panel_height = panel_height
-        gap_y = tick_room + 0.34 if gap_y is None else gap_y
+        gap_y = (tick_room + 0.34 if gap_y is None else gap_y) + TITLE_LINE * (title_lines - 1)
         self.title = wrap(title, width - 0.3, STYLE["figure.titlesize"])
         self.legend_columns, legend_rows = legend_shape(legend_labels, width - 0.2)
-        top = 0.12 + TITLE_LINE * (self.title.count("\n") + 1) + 0.3  # the title, then the panel titles
+        # the title, then the panel titles
+        top = 0.12 + TITLE_LINE * (self.title.count("\n") + 1) + 0.3 + TITLE_LINE * (title_lines - 1)
         bottom = 0.1 + LEGEND_ROW * legend_rows + tick_room + (LABEL_ROOM if x_label else 0.05)
         height = top + bottom + rows * panel_height + (rows - 1) * gap_y
-        self.bottom, self.tick_room, self.gap_x = bottom, tick_room, gap_x
+        self.bottom, self.tick_room, self.gap_x, self.right = bottom, tick_room, gap_x, right
         self.boxes = [(left + (i % self.columns) * (self.panel_width + gap_x),
                        bottom + (rows - 1 - i // self.columns) * (panel_height + gap_y)) for i in range(count)]
         self.fig = plt.figure(figsize=(width, height))
@@ -313,6 +425,15 @@ class Panels:
         # (panel if clipped, else None; kind; style; colour; clipped) -> pieces, (n, 2) arrays in inches
         self._paths: dict = {}
         self._markers: dict = {}  # (panel or None, style) -> x, y
+
+    def title_labels(self, names) -> dict:
+        """Panel titles of ``names`` (``distinct_labels`` at the titles' width): {name: title}."""
+        return distinct_labels(names, self.title_width, STYLE["axes.titlesize"])
+
+    @property
+    def title_width(self) -> float:
+        """Inches a panel's title may take (``title_width``)."""
+        return title_width(self.panel_width, self.gap_x, self.right)
 
     def first_column(self, i: int) -> bool:
         return i % self.columns == 0
@@ -347,8 +468,8 @@ class Panels:
         if yticklabels:
             for py, label in zip(ys, y.labels):
                 text(label_x, py, label, ha="right", va="center", fontsize=size)
-        if title:  # as wide as the panel and the gap beside it, at most
-            title = elide(title, width + self.gap_x - 0.1, STYLE["axes.titlesize"])
+        if title:  # as wide as the panel and the gap beside it, at most (title_labels fit already)
+            title = elide(title, self.title_width, STYLE["axes.titlesize"])
             text(x0 + width / 2, y0 + height + STYLE["axes.titlepad"] / 72, title, ha="center", va="bottom",
                  fontsize=STYLE["axes.titlesize"])
         if xlabel:

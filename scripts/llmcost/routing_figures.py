@@ -124,11 +124,12 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
                     panel_height=1.55, columns=4, gap_x=0.55, gap_y=0.4)
     x = linear_scale(0.0, 100.0, ticks=range(0, 101, 20))
     colors = color_map(ROUTERS)
+    titles = panels.title_labels(datasets)
     for i, (dataset, (y, lines, crossings)) in enumerate(zip(datasets, drawn)):
         summary = summaries[dataset]
         cutoff = 100 * summary["min_routed_share"]
         bottom = panels.bottom_of_column(i)  # the share axis is the same in every panel: labelled below
-        panel = panels.panel(i, x, y, title=plain(dataset), ylabel="ΔIBC (%)" if panels.first_column(i) else "",
+        panel = panels.panel(i, x, y, title=titles[dataset], ylabel="ΔIBC (%)" if panels.first_column(i) else "",
                              xticklabels=bottom, xlabel=SHARE_LABEL if bottom else "")
         panel.polygon([(0, y.low), (cutoff, y.low), (cutoff, y.high), (0, y.high)], color=UNSTABLE_COLOR,
                       zorder=0.4)

@@ -16,7 +16,7 @@ from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .plotting import Panels, color_map, linear_scale, padded, plain, use_style
+from .plotting import Panels, color_map, linear_scale, padded, use_style
 from .routing import ROUTER_LABELS
 from .routing_model import ROUTERS
 
@@ -51,9 +51,10 @@ def pgr_figure(by_dataset: Mapping[str, Mapping]):
     x = linear_scale(0.0, 100.0, ticks=range(0, 101, 25))
     panels = Panels(len(datasets), title="Performance gap recovered (PGR)", legend_labels=labels,
                     panel_height=1.55, gap_x=0.3, gap_y=0.4)
+    titles = panels.title_labels(datasets)
     for i, dataset in enumerate(datasets):
         bottom = panels.bottom_of_column(i)  # one share axis and one y-range for all: labelled once
-        panel = panels.panel(i, x, y, title=plain(dataset), yticklabels=panels.first_column(i),
+        panel = panels.panel(i, x, y, title=titles[dataset], yticklabels=panels.first_column(i),
                              xticklabels=bottom, xlabel="Routed share (%)" if bottom else "",
                              ylabel="PGR" if panels.first_column(i) else "")
         panel.line([0, 100], [0, 1], zorder=1, **RANDOM_STYLE)

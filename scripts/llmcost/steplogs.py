@@ -48,7 +48,7 @@ def _read_table(path: str, as_text: bool = False) -> pa.Table:
     try:
         if path.endswith(".parquet"):
             names = pq.read_schema(path).names
-            _require_columns(path, names)
+            _check_header(path, names)
             table = pq.read_table(path, columns=[c for c in _WANTED if c in names])
         else:
             types = {name: pa.string() if as_text else pa.int64() for name in STEP_COLUMNS}
@@ -61,12 +61,14 @@ def _read_table(path: str, as_text: bool = False) -> pa.Table:
                 convert_options=pa_csv.ConvertOptions(
                     column_types={**types, PROMPT_COLUMN: pa.string()}, strings_can_be_null=False),
             )
-            _require_columns(path, table.column_names)
+            _check_header(path, table.column_names)
             table = table.select([c for c in _WANTED if c in table.column_names])
     except (pa.ArrowInvalid, pa.ArrowKeyError, pa.ArrowIOError, OSError, EOFError) as error:
         message = str(error)
         if not as_text and "conversion error" in message.lower():
             return _read_table(path, as_text=True)
+        if not path.endswith(".parquet"):
+            _check_separator(path)
         where = "" if path.endswith(".parquet") else _csv_problem_line(path)
         raise InputError(
             f"{path}{where}: cannot be read as a step log ({_first_line(error)}). The file may be "
@@ -99,13 +101,54 @@ def _csv_problem_line(path: str) -> str:
     return ""
 
 
-def _require_columns(path: str, names) -> None:
+def _check_header(path: str, names: list[str]) -> None:
+    """The header holds each column read once and every required column; otherwise an
+    InputError says which (a file saved with another separator is named as such)."""
+    for name in _WANTED:
+        positions = [i + 1 for i, present in enumerate(names) if present == name]
+        if len(positions) > 1:
+            raise InputError(
+                f"{path}: column {name} appears {len(positions)} times in the header (columns "
+                f"{', '.join(map(str, positions[:-1]))} and {positions[-1]}), as after merging a column into a log that already "
+                f"had it; which one holds the values is not known. Keep one of them and save the file again.")
     missing = [name for name in STEP_COLUMNS if name not in names]
     if missing:
+        if not path.endswith(".parquet"):
+            _check_separator(path)
         raise InputError(
-            f"{path}: missing column(s) {', '.join(missing)}; a step log needs "
-            f"{', '.join(STEP_COLUMNS)}. Is this a prompt-optimization step log?"
+            f"{path}: missing column(s) {', '.join(missing)}; it has {_listed(names)}. A step log "
+            f"needs {', '.join(STEP_COLUMNS)}. Is this a prompt-optimization step log?"
         )
+
+
+def _listed(names: list[str], most: int = 20) -> str:
+    """Column names for a message: all of them, or the first ``most`` and how many more."""
+    if not names:
+        return "no columns"
+    shown = ", ".join(map(str, names[:most]))
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+#: separators a step log is sometimes saved with (a spreadsheet in a locale with decimal commas)
+OTHER_SEPARATORS = {";": ("';'", "';'"), "\t": ("tab", "tabs")}
+
+
+def _check_separator(path: str) -> None:
+    """An InputError if the CSV file's header line is split by ';' or tabs rather than commas."""
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+            header = handle.readline()
+    except Exception:  # noqa: BLE001 (a best-effort diagnosis; the caller reports the error)
+        return
+    counts = {separator: header.count(separator) for separator in OTHER_SEPARATORS}
+    separator = max(counts, key=counts.get)
+    if counts[separator] > header.count(","):
+        name, plural = OTHER_SEPARATORS[separator]
+        raise InputError(
+            f"{path}: looks {name}-separated (its header line has {counts[separator]} {plural} and "
+            f"{header.count(',')} commas): save it comma-separated, with '.' as the decimal mark, as the "
+            f"optimizer writes step_results_eval.csv.")
 
 
 def _first_line(error: Exception) -> str:

@@ -81,13 +81,14 @@ def token_usage_figure(runs: pd.DataFrame, optimizer: str):
     offsets = (np.arange(len(TOKEN_COLUMNS)) - (len(TOKEN_COLUMNS) - 1) / 2) * bar_width
     slot = {model: i for i, model in enumerate(models)}
     by_dataset = dict(tuple(cells.groupby("dataset", sort=False)))
+    titles = panels.title_labels(datasets)
     for i, dataset in enumerate(datasets):
         cell = by_dataset[dataset]
         counts = dict(zip(cell["model"], cell["n_seeds"]))
         under = tuple(name if counts.get(model) == seeds else f"{name}\nn={counts[model]}" if model in counts
                       else f"{name}\nno runs" for model, name in zip(models, names))
         x = Scale(-0.5, len(models) - 0.5, ticks=tuple(range(len(models))), labels=under)
-        panel = panels.panel(i, x, y, title=plain(dataset), ylabel="tokens per run" if panels.first_column(i) else "",
+        panel = panels.panel(i, x, y, title=titles[dataset], ylabel="tokens per run" if panels.first_column(i) else "",
                              yticklabels=panels.first_column(i), grid="y", xtick_rotation=90 if upright else 0)
         at = cell["model"].map(slot).to_numpy()
         for offset, column in zip(offsets, TOKEN_COLUMNS):
@@ -126,10 +127,11 @@ def token_cumulative_figure(cumulative: pd.DataFrame, optimizer: str):
     y = decades(cumulative[[f"{role}_{stat}" for role in ROLES for stat in ("mean", "min")]],
                 cumulative[[f"{role}_max" for role in ROLES]])
     by_dataset = dict(tuple(cumulative.groupby("dataset", sort=False)))
+    titles = panels.title_labels(datasets)
     for i, dataset in enumerate(datasets):
         cells = by_dataset[dataset]
         x = linear_scale(*padded(cells["step"].min(), cells["step"].max()), integer=True)
-        panel = panels.panel(i, x, y, title=plain(dataset), yticklabels=panels.first_column(i),
+        panel = panels.panel(i, x, y, title=titles[dataset], yticklabels=panels.first_column(i),
                              xlabel="optimizer step" if panels.bottom_of_column(i) else "",
                              ylabel="cumulative input tokens" if panels.first_column(i) else "")
         for model, cell in cells.groupby("model", sort=True):

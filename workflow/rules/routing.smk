@@ -86,6 +86,7 @@ rule routing_sweep:
     resources:
         **RESOURCES["routing_sweep"],
     params:
+        id_field=ROUTING["id_field"],
         costs=ROUTING["costs"],
         thresholds=ROUTING["thresholds"],
         confidence_thresholds=ROUTING["confidence_thresholds"],
