@@ -5,7 +5,15 @@
 the numbers present, so the paper builds for any config the pipeline accepts:
 a sentence lists the optimizers, datasets, models and routers that numbers.json
 has, and a number it quotes but does not have prints as ``\\NumberMissing``
-(a bold ``[missing]``). Every number is quoted through its macro (numbers.py).
+(a bold ``[missing]``; only for a numbers.json made by an older pipeline).
+Every number is quoted through its macro (numbers.py).
+
+Every statement is true for the data (issue 26): a value that can be null gets
+a sentence saying why instead of its macro (no score at the budget, no common
+task, no racing log, no recorded time, no input tokens, the large model not
+better, no bootstrap resamples, no split, one split); optimizers are compared
+on the datasets and models they all have, with how many of all; a count takes
+the singular for 1.
 
 To add a table, figure or set of numbers to a section, add it to that section's
 function below (``table(...)``, ``figure(...)``, ``q(...)`` for a number);
@@ -202,21 +210,22 @@ def scores_paragraph(q: Quote) -> str:
         return text + (f"no dataset and model has a test score from each of {listed(escape(o) for o in scored)},\n"
                        f"so their scores are not averaged side by side; Table~\\ref{{tab:optimizer-scores}} "
                        f"gives each one's\n(Figure~\\ref{{fig:score-vs-tokens}}).{missing}")
-    over = "averaged over datasets and models"  # a numbers.json without the counts
+    refs = "Table~\\ref{tab:optimizer-scores}, Figure~\\ref{fig:score-vs-tokens}"
+    over = f"averaged over datasets and models ({refs})"  # a numbers.json without the counts
     if common is not None and every is not None:
         over = (f"averaged over the {q('optimization', 'score_at_table_budget_tasks_count')} {tasks_words(common)} "
                 f"where {who} a score\n("
                 + ("the only one" if common == every == 1 else f"all {q('optimization', 'tasks_count')}"
-                   if common == every else f"of {q('optimization', 'tasks_count')}") + ")")
+                   if common == every else f"of {q('optimization', 'tasks_count')}") + f";\n{refs})")
     first, *others = scored
     text += (f"{escape(first)}'s\nbest-train prompts reach a test score of {q(*key, first)}\\,\\%"
-             + "".join(f", {escape(o)}'s\n{q(*key, o)}\\,\\%" for o in others) + f", {over} {figures}.{missing}")
+             + "".join(f", {escape(o)}'s\n{q(*key, o)}\\,\\%" for o in others) + f", {over}.{missing}")
     by_model_key = ("optimization", "score_at_table_budget_by_model_pct")
     models = q.keys(*by_model_key, first)
     by_model = [f"{escape(first)} averages\n{by_name(q, (*by_model_key, first), models, [], 'with')}"]
     by_model += [f"{escape(o)}\n{by_name(q, (*by_model_key, o), q.keys(*by_model_key, o), models, 'with')}"
                  for o in others]
-    return text + f" By model, on the same datasets, {'; '.join(by_model)}."
+    return text + f" By model, on the same datasets and models, {'; '.join(by_model)}."
 
 
 def racing_sentence(q: Quote) -> str:
@@ -309,13 +318,13 @@ def comparison_paragraph(q: Quote, optimizers: list) -> str:
 
 
 def interval(q: Quote, key: tuple, name: str, lead: str = "95\\,\\% interval ") -> str:
-    """``lead`` "low to high %" of ``name``'s bootstrap interval, or why there is none: no
-    resamples, or no resample of the queries gives a value."""
+    """``lead`` "low to high %" of ``name``'s bootstrap interval, or why there is none ("" without
+    resamples: the dataset's sentence says so once)."""
     low, high = f"{name}_ci_low_pct", f"{name}_ci_high_pct"
     if q.get(*key, low) is not None and q.get(*key, high) is not None:
         return f"{lead}{q(*key, low)} to {q(*key, high)}\\,\\%"
     if q.get(*key[:2], "bootstrap_resamples_count") == 0:
-        return "no bootstrap interval: routing.bootstrap.resamples is 0"
+        return ""
     return "no bootstrap interval: no resample of the queries gives a value"
 
 
@@ -330,9 +339,10 @@ def has_no_baseline(q: Quote, dataset: str) -> bool:
 def router_paragraph(q: Quote, dataset: str, router: str) -> str:
     key = ("routing", dataset, router)
     if router == "oracle":
+        spread = interval(q, key, "best_delta_ibc", "interval ")
         return (f"The oracle's best $\\Delta_\\mathrm{{IBC}}$ is {q(*key, 'best_delta_ibc_pct')}\\,\\%\n"
-                f"at {q(*key, 'best_delta_ibc_routed_share_pct')}\\,\\% routed\n"
-                f"({interval(q, key, 'best_delta_ibc', 'interval ')}),\n"
+                f"at {q(*key, 'best_delta_ibc_routed_share_pct')}\\,\\% routed"
+                + (f"\n({spread})" if spread else "") + ",\n"
                 f"its APGR {q(*key, 'apgr')} and its CPT$_{{50}}$ {q(*key, 'cpt_50_pct')}\\,\\%.\n")
     name = ROUTER_NAMES.get(router, escape(router))
     if q.get(*key, "best_swept_delta_ibc_pct") is None:
@@ -351,7 +361,7 @@ def router_paragraph(q: Quote, dataset: str, router: str) -> str:
                  f"{q(*key, 'heldout_delta_ibc_std_pct')}\\,\\%.\n")
     return (f"The {name} router's best $\\Delta_\\mathrm{{IBC}}$ over all thresholds is "
             f"{q(*key, 'best_delta_ibc_pct')}\\,\\%\nat {q(*key, 'best_delta_ibc_routed_share_pct')}\\,\\% "
-            f"of queries routed\n({interval(q, key, 'best_delta_ibc')};\n{swept});\n{held}"
+            f"of queries routed\n({'; '.join(filter(None, [interval(q, key, 'best_delta_ibc'), swept]))});\n{held}"
             f"It recovers {q(*key, 'apgr')} of the gap on average over routed shares (APGR)\n"
             f"and half of it at {q(*key, 'cpt_50_pct')}\\,\\% routed (CPT$_{{50}}$).\n")
 
@@ -385,9 +395,11 @@ def routing_section(q: Quote, table_optimizer: str) -> str:
     linked = {artifact: link for link, artifact in links(q.numbers).items()}
     per_dataset = ("Figure~\\ref{fig:routing-1} shows" if len(datasets) == 1 else
                    f"Figures~\\ref{{fig:routing-1}}--\\ref{{fig:routing-{len(datasets)}}} show")
+    resampled = any(q.get("routing", dataset, "bootstrap_resamples_count") != 0 for dataset in datasets)
+    with_intervals = "with bootstrap intervals " if resampled else ""
     text = ("Table~\\ref{tab:routing-ibc} gives each router's best $\\Delta_\\mathrm{IBC}$\n"
             "among the swept thresholds, Table~\\ref{tab:routing-metrics} the metrics of\n"
-            "the routing literature with bootstrap intervals and the held-out choice,\n"
+            f"the routing literature {with_intervals}and the held-out choice,\n"
             "Figure~\\ref{fig:routing-pgr} the performance gap recovered and\n"
             "Figure~\\ref{fig:routing-delta-ibc} $\\Delta_\\mathrm{IBC}$ against the routed\n"
             f"share; {per_dataset} cost\nagainst performance per dataset.\n\n")
@@ -396,8 +408,9 @@ def routing_section(q: Quote, table_optimizer: str) -> str:
     return text + "\n".join([
         table("routing_ibc.tex", "Best $\\Delta_\\mathrm{IBC}$ among the swept thresholds.", "tab:routing-ibc",
               wide=True),
-        table("routing_metrics.tex", "Routing metrics with 95\\,\\% bootstrap intervals and held-out "
-              "$\\Delta_\\mathrm{IBC}$.", "tab:routing-metrics"),
+        table("routing_metrics.tex", ("Routing metrics with 95\\,\\% bootstrap intervals and held-out "
+                                      if resampled else "Routing metrics (no bootstrap resamples) and held-out ")
+              + "$\\Delta_\\mathrm{IBC}$.", "tab:routing-metrics"),
         figure("figures/routing_pgr.pdf", "Performance gap recovered against the routed share.",
                "fig:routing-pgr"),
         figure("figures/routing_delta_ibc.pdf", "$\\Delta_\\mathrm{IBC}$ against the routed share.",
