@@ -46,7 +46,7 @@ def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, 
     """The cells of ``routing_table`` written in markup ``m`` (the first four columns as the
     index), and its notes."""
     s = m.symbols
-    rows, unstable_notes, no_baseline, none_routed = [], [], [], False
+    rows, unstable_notes, no_baseline, none_routed = [], [], [], set()
     for dataset, summary in combined.items():
         if summary["no_baseline"]:
             no_baseline.append(m.text(dataset))
@@ -56,7 +56,8 @@ def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, 
             if summary["no_baseline"]:
                 delta, routed = delta + s["ddagger"], routed + s["ddagger"]
             elif result["best"] is None:  # no swept threshold routes the minimum share
-                delta, routed, none_routed = delta + s["section"], routed + s["section"], True
+                delta, routed = delta + s["section"], routed + s["section"]
+                none_routed.add(_pct(summary["min_routed_share"], m))
             if result["unstable"]:
                 top = max(result["unstable"], key=lambda p: p["delta_IBC"])
                 delta += s["dagger"]
@@ -79,8 +80,7 @@ def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, 
                      + f": {s['P_LLM']} is not above {s['P_SLM']} by more than one query's "
                        f"swing, so {s['delta_IBC']} is undefined.")
     if none_routed:
-        shares = {_pct(summary["min_routed_share"], m) for summary in combined.values()}
-        notes.append(f"{s['section']} No swept threshold routes at least " + " / ".join(sorted(shares))
+        notes.append(f"{s['section']} No swept threshold routes at least " + " / ".join(sorted(none_routed))
                      + " of queries with a defined " + s["delta_IBC"] + ".")
     return frame, notes
 
