@@ -294,10 +294,14 @@ def test_no_difference_gives_a_decisive_verdict_in_at_most_5_percent_of_cases():
     found = {(grid, *shape): decisive(shape, simulations, config["permutations"], config["seed"], grid)
              for grid, *shape in shapes}
     assert all(count <= worst for count in found.values()), found
-    assert sum(found.values()) <= 0.05 * simulations * len(found), sum(found.values()) / simulations / len(found)
-    # too few runs never decide: one task with up to 3 runs a side, 1 run a side up to 5 tasks
-    assert [shape for shape in NULL_SHAPES if simulated_pairs(*shape, 1)[0].smallest_p_value() > 0.05] == [
-        shape for shape in NULL_SHAPES if shape[0] == 1 or shape[1] == 1 and shape[0] <= 5 or shape[:2] == (2, 2)]
+    # too few runs never decide: one task with up to 3 runs a side, 1 run a side up to 5 tasks, 2 tasks x 2
+    few = [shape for shape in NULL_SHAPES if simulated_pairs(*shape, 1)[0].smallest_p_value() > 0.05]
+    assert few == [shape for shape in NULL_SHAPES
+                   if shape[0] == 1 or shape[1] == 1 and shape[0] <= 5 or shape[:2] == (2, 2)]
+    assert all(found[(None, *shape)] == 0 for shape in few)
+    # the shapes that can decide: at most 5 % over all of them (3.8 % in this simulation)
+    deciding = [count for (grid, *shape), count in found.items() if tuple(shape) not in few]
+    assert sum(deciding) <= 0.05 * simulations * len(deciding), sum(deciding) / simulations / len(deciding)
 
 
 def test_a_lead_like_the_bundled_one_reads_better():
