@@ -242,7 +242,9 @@ def test_a_shape_has_a_paper_with_its_numbers(shapes, name, pdflatex, pdftotext)
 @pytest.mark.parametrize("name", RUNS_SHAPES)
 def test_a_shapes_paper_has_no_placeholder_and_no_wrong_plural(shapes, name, pdflatex, pdftotext):
     """Issue 26: no "[missing]", "nan", "None", "??" or "1 datasets" in the PDF's text. A name without a
-    font prints as a boxed ? (the names shape): there the ?s are exactly the places the log counts."""
+    font prints as a boxed ? (the names shape): there every ? is one of the places the log counts (the
+    log counts each time TeX sets one, also in boxes it measures before it prints them), and an
+    undefined reference ("??") stops the build instead (build_paper.py)."""
     shape = shapes(name)
     text = paper_text(shape, pdftotext)
     assert not re.findall(r"\[missing\]|\bnan\b|\bNaN\b|\bNone\b", text), text
@@ -250,7 +252,7 @@ def test_a_shapes_paper_has_no_placeholder_and_no_wrong_plural(shapes, name, pdf
     log = (shape.workdir / "logs/out/paper.log").read_text()
     boxed = re.search(r"print as a boxed \? in (\d+) places", log)
     if boxed:
-        assert text.count("?") == int(boxed.group(1))
+        assert 0 < text.count("?") <= int(boxed.group(1))
     else:
         assert "??" not in text and "?" not in text
 
