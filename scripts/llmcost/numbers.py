@@ -123,8 +123,8 @@ def token_numbers(summary: Mapping, runs: pd.DataFrame) -> dict:
         "mean_tokens_per_run_millions": (per_optimizer["tokens"].mean() / 1e6).to_dict(),
         "mean_input_tokens_per_run_millions": (per_optimizer["input"].mean() / 1e6).to_dict(),
         "runs_count": per_optimizer.size().to_dict(),
-        "tasks_count": {opt: int(count) for opt, count in
-                        runs.groupby("optimizer")[["dataset", "model"]].apply(lambda g: len(g.drop_duplicates())).items()},
+        "tasks_count": {opt: len(cells) for opt, cells in
+                        runs[["optimizer", "dataset", "model"]].drop_duplicates().groupby("optimizer")},
     }
 
 

@@ -161,15 +161,14 @@ class _Tasks:
             counts.append(np.bincount(flat, minlength=rows * cells).reshape(rows, self.count, width))
         return counts[0], counts[1]
 
-
     def relabelling(self, keys: np.ndarray) -> np.ndarray:
         """Which runs each permutation (row of ``keys``, a key per run) labels X: in each task
         the n_x runs with the smallest keys; (permutations, tasks, runs), 1 or 0. It depends
         only on ``sizes()``, so pairs of equal sizes share it."""
         rows, width = keys.shape[0], self.pooled_wins.shape[1]
         padded = np.full((rows, self.count * width), 2.0)  # padding sorts after every key in [0, 1)
+        padded[:, self.key_slots] = keys
         padded = padded.reshape(rows, self.count, width)
-        padded.reshape(rows, -1)[:, self.key_slots] = keys
         # the n_x-th smallest key of each task: the keys up to it are X's (a sort of the values is
         # four times as fast as the stable argsort that defines the choice, and the same where no
         # two keys at the cut are equal; where they are, the argsort decides)

@@ -271,11 +271,9 @@ def pair_names(pair: str, optimizers: list) -> tuple[str, str]:
     return x, y
 
 
-#: why a pair's verdict is what it is, after "The verdict for X against Y is ``...''"
+#: why a pair's verdict is what it is, after "The verdict for X against Y is ``...''" (the paragraph's
+#: last sentence gives the rule of the others)
 VERDICT_REASONS = {
-    "better": "",
-    "worse": "",
-    "not distinguishable": "",
     "too few runs": (": with these run counts, even runs completely separated on every task could not\n"
                      "give a p-value of at most 0.05"),
 }
