@@ -5,7 +5,8 @@ issue's scale: 6 pairs x 3 budgets), test scores on a 0.2-point grid (so ties
 occur, as with 500 test examples), a tenth of the runs without a score at the
 smallest budget (so the pairs' tasks differ there). Timed in a child process
 pinned to one core: the whole comparison (tasks, point estimates, bootstrap of
-B = 2000, intervals), best of three; its peak memory (``ru_maxrss``, imports
+B = 2000, intervals, the permutation test behind the verdicts with R = 2000),
+best of three; its peak memory (``ru_maxrss``, imports
 included). The bundled runs (45 runs, one pair) are timed the same way.
 
     python benchmarks/bench_optimizer_comparison.py [--resamples 2000]

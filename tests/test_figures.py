@@ -527,7 +527,8 @@ CAPTIONS = {  # caption: (the rule's params, input, wildcards)
     "routing_figure": ({}, {"curve": "c.csv"}, {"dataset": "qasper_short"}),
     "routing_delta_ibc": ({}, {"summaries": ["a.json", "b.json", "c.json"]}, {}),
     "routing_pgr": ({"bootstrap": {"resamples": 1000, "seed": 0}}, {"metrics": ["a.json", "b.json"]}, {}),
-    "optimizer_comparison_figure": ({"comparison": {"resamples": 2000, "seed": 0}}, {"comparison": "c.csv"}, {}),
+    "optimizer_comparison_figure": ({"comparison": {"resamples": 2000, "permutations": 2000, "seed": 0}},
+                                    {"comparison": "c.csv"}, {}),
 }
 #: what discovery found (discovery.runs_found), a param of the token and optimization rules
 FOUND = {"found": {"runs": 45, "datasets": ["agnews", "copa", "gsm8k", "sst-5", "subj"],
@@ -568,7 +569,8 @@ def test_captions_state_values_not_config_keys(name):
                                    "0.25, 0.5, 0.75"],
                 "routing_delta_ibc": ["(3)", "below\n5 %", "answer 5.0", "model\n25.0"],
                 "routing_pgr": ["1000 bootstrap", "(2)"],
-                "optimizer_comparison_figure": ["CAPO, EvoPromptGA", "2000 resamples", "seed 0"]}[name]
+                "optimizer_comparison_figure": ["CAPO, EvoPromptGA", "2000 resamples", "seed 0",
+                                                "2000\npermutations"]}[name]
     assert all(value in text for value in expected), text
     if name in ("token_usage_figure", "token_cumulative", "score_vs_tokens"):
         assert "45 runs" in text and "42, 43, 44" in text

@@ -408,9 +408,11 @@ def test_bundled_results_leave_out_the_parquet_only_run(bundled, caplog):
 # --- tables -------------------------------------------------------------------------------------
 
 def scores_frame(rows):
-    """scores.csv rows: (dataset, model, optimizer, n_runs, mean_pct, std_pct) at budget 5e6."""
-    frame = pd.DataFrame(rows, columns=["dataset", "model", "optimizer", "n_runs",
-                                        "test_score_mean_pct", "test_score_std_pct"])
+    """scores.csv rows at budget 5e6: (dataset, model, optimizer, n_runs, mean_pct, std_pct), with
+    n_seeds and n_seeds_with_test_score (3 each unless a row gives them after std_pct)."""
+    rows = [(*row, 3, 3) if len(row) == 6 else row for row in rows]
+    frame = pd.DataFrame(rows, columns=["dataset", "model", "optimizer", "n_runs", "test_score_mean_pct",
+                                        "test_score_std_pct", "n_seeds", "n_seeds_with_test_score"])
     frame.insert(3, "budget_tokens", 5e6)
     return frame
 
@@ -428,21 +430,66 @@ def test_scores_table_bolds_the_best_and_marks_missing_single_and_fewer_seeds():
     row_a = next(line for line in text.splitlines() if " & A & " in line)
     row_b = next(line for line in text.splitlines() if " & B & " in line)
     assert r"{\boldmath$80.00 \pm 1.00$}" in row_a and r"$70.00 \pm 2.00$" in row_b
-    assert r"--\textsuperscript{a}" in row_a
-    assert r"{\boldmath$60.00$}\textsuperscript{b}" in row_b  # one seed: no std, marked
+    assert r"--\textsuperscript{o}" in row_a  # seeds with test scores, none below the budget
+    assert r"$60.00$\textsuperscript{b}" in row_b  # one seed: no std, marked; alone: not bold
+    assert r"{\boldmath$60.00$}" not in row_b
     assert r"{\boldmath$50.00 \pm 0.50$}\textsuperscript{c}" in row_a  # a tie: both bold
     assert r"{\boldmath$50.00 \pm 0.25$}" in row_b
     assert row_a.endswith(r"$65.00$ (2/3) \\")  # partial average: not bold
     assert row_b.endswith(r"$60.00$ \\")
-    for note in ("$^{a}$ no seed has a test score from a step below 5M", "$^{b}$ one seed",
+    for note in ("$^{o}$ no seed has a test score from a step below 5M", "$^{b}$ one seed",
                  "$^{c}$ over fewer seeds (2)", "(k/N)"):
         assert note in text
+    assert "$^{a}$" not in text and "$^{s}$" not in text
 
 
 def test_scores_table_without_marks_has_no_notes_and_a_bold_average():
     scores = scores_frame([("d", "m", "A", 3, 80.0, 1.0), ("d", "m", "B", 3, 70.0, 2.0)])
     text = optimizer_scores_table(scores, 5e6)
     assert r"\multicolumn" not in text and r"{\boldmath$80.00$} \\" in text
+
+
+def marked_notes(text: str) -> dict[str, str]:
+    """Each footnote mark a table's cells use -> its note under the table."""
+    body, _, foot = text.partition("\\bottomrule")
+    notes = dict(re.findall(r"\\footnotesize \$\^\{(\w)\}\$ (.*?)\} \\\\", foot))
+    used = set(re.findall(r"\\textsuperscript\{(\w)\}", body))
+    assert used <= set(notes), (used, notes)
+    return {mark: notes[mark] for mark in used}
+
+
+def test_scores_table_names_why_each_cell_is_empty():
+    """Issue 26: an optimizer with no run on a dataset got "no seed has a test score from a step below
+    5M input tokens", which says it ran and failed within budget. Each empty cell's note says what it is:
+    no run, runs without a test score, runs whose scored steps are all over the budget; an average
+    without a dataset; and a cell that is alone in its dataset and model is not bold as the best."""
+    scores = scores_frame([
+        ("agnews", "llama", "CAPO", 1, 88.5, 0.0, 1, 1), ("copa", "llama", "CAPO", 1, 90.0, 0.0, 1, 1),
+        ("agnews", "llama", "EvoPromptGA", 1, 88.6, 0.0, 1, 1),  # no EvoPromptGA run on copa
+        ("agnews", "qwen", "CAPO", 0, np.nan, np.nan, 2, 0),  # runs without a test score
+        ("copa", "qwen", "CAPO", 0, np.nan, np.nan, 2, 2),  # scored steps all over the budget
+        ("copa", "qwen", "EvoPromptGA", 2, 70.0, 1.0, 2, 2)])
+    text = optimizer_scores_table(scores, 5e6)
+    rows = [line for line in text.splitlines() if " & CAPO & " in line or " & EvoPromptGA & " in line]
+    assert len(rows) == 4  # llama: CAPO, EvoPromptGA; qwen: CAPO, EvoPromptGA
+    evo_llama, capo_qwen, evo_qwen = rows[1], rows[2], rows[3]
+    assert evo_llama.split(" & ")[3] == r"--\textsuperscript{a}"  # copa: no run
+    assert capo_qwen.split(" & ")[2:5] == [r"--\textsuperscript{s}", r"--\textsuperscript{o}",
+                                           r"--\textsuperscript{m} \\"]
+    assert evo_qwen.split(" & ")[2] == r"--\textsuperscript{a}"
+    assert r"{\boldmath$70.00 \pm 1.00$}" not in evo_qwen  # alone on copa/qwen: nothing to be best of
+    assert r"{\boldmath$90.00$}" not in text and r"$90.00$\textsuperscript{b}" in text
+    assert r"$88.50$\textsuperscript{b}" in text and r"{\boldmath$88.60$}\textsuperscript{b}" in text
+    notes = marked_notes(text)
+    assert notes == {"a": "no run of this optimizer on this dataset and model",
+                     "s": "its runs have no test score (evaluate their prompts on the test set)",
+                     "o": "no seed has a test score from a step below 5M input tokens",
+                     "m": "no dataset with a score to average", "b": "one seed: no standard deviation"}
+
+
+def test_scores_table_of_one_optimizer_bolds_nothing():
+    text = optimizer_scores_table(scores_frame([("d", "m", "A", 3, 80.0, 1.0), ("e", "m", "A", 3, 70.0, 2.0)]), 5e6)
+    assert "boldmath" not in text
 
 
 def test_scores_table_at_an_unscored_budget_says_what_to_configure():
@@ -466,6 +513,26 @@ def test_racing_table_marks_a_dataset_and_model_without_racing_logs_and_partial_
     assert r" & e & 10.0 & --\textsuperscript{a} & 10.0 (1/2) \\" in text
     assert " & Mean & 30.0 & 25.0 (1/2) & 28.3 (3/4) \\\\" in text  # corner: mean over the three cells
     assert "no racing log" in text and "(k/N): the mean over the k of N cells" in text
+
+
+def test_racing_table_names_no_run_apart_from_no_racing_log():
+    """Issue 26's rule for every note: a dataset and model the optimizer never ran is "no run", one whose
+    runs lack racing logs "no racing log"; a mean without a cell says so."""
+    cells = pd.DataFrame({"dataset": ["d", "e"], "model": ["m", "n"], "optimizer": ["o", "p"],
+                          "saved_ratio": [0.5, 0.25]})
+    runs = pd.DataFrame({"dataset": ["d", "d", "e", "e"], "model": ["m", "n", "n", "m"],
+                         "optimizer": ["o", "o", "p", "p"]})
+    text = racing_savings_table(cells, runs)
+    lines = [line for line in text.splitlines() if " & " in line and "footnotesize" not in line]
+    o_d, o_e, o_mean, p_d, p_e = lines[1], lines[2], lines[3], lines[4], lines[5]
+    assert o_d.split(" & ")[2:4] == ["50.0", r"--\textsuperscript{a}"]  # (d, n): o ran there, no racing log
+    assert o_e.split(" & ")[2:] == [r"--\textsuperscript{r}", r"--\textsuperscript{r}", r"--\textsuperscript{m} \\"]
+    assert p_d.split(" & ")[2:] == [r"--\textsuperscript{r}", r"--\textsuperscript{r}", r"--\textsuperscript{m} \\"]
+    assert p_e.split(" & ")[2:4] == [r"--\textsuperscript{a}", "25.0"]  # (e, m): p ran, no racing log
+    assert marked_notes(text) == {"a": "no racing log (prompt\\_scores.parquet) in the runs of this dataset and model",
+                                  "r": "no run of this optimizer on this dataset and model",
+                                  "m": "no cell with a racing log to average"}
+    assert o_mean.split(" & ")[1] == "Mean"
 
 
 def test_racing_table_without_any_racing_log_says_so_and_so_does_its_view():

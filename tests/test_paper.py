@@ -5,11 +5,13 @@ import json
 import re
 import subprocess
 
+import pandas as pd
 import pytest
 from conftest import REPO, snakemake
 
 from llmcost.errors import InputError
-from llmcost.numbers import macro_name, numbers_tex
+from llmcost.numbers import comparison_numbers, macro_name, numbers_tex, optimization_numbers, routing_numbers
+from llmcost.optimizer_comparison import optimizer_comparison
 from llmcost.paper import SECTIONS, sections
 
 MACRO = re.compile(r"\\newcommand\{\\([A-Za-z]+)\}")
@@ -120,13 +122,13 @@ def pdf_text(workdir, pdftotext):
 
 def test_the_paper_builds_and_follows_a_changed_number(rerun_copy, pdflatex, pdftotext):
     snakemake(rerun_copy, "--cores", "2", "paper/main.pdf")
-    text = pdf_text(rerun_copy, pdftotext)
+    text = " ".join(pdf_text(rerun_copy, pdftotext).split())
     assert "consumes 96.6 % of the input tokens under CAPO" in text
     before = re.search(r"reach a test score of ([\d.]+) %", text).group(1)
     assert before == "79.7"
     # another table budget changes the quoted score; rerunning the target rebuilds the PDF
     snakemake(rerun_copy, "--cores", "2", "paper/main.pdf", "--config", "optimization={'table_budget': 3000000}")
-    after = re.search(r"reach a test score of ([\d.]+) %", pdf_text(rerun_copy, pdftotext)).group(1)
+    after = re.search(r"reach a test score of ([\d.]+) %", " ".join(pdf_text(rerun_copy, pdftotext).split())).group(1)
     assert after == "79.2"  # CAPO's mean over cells at 3e6 tokens (79.22), in scores.csv
     log = (rerun_copy / "logs/results/paper.log").read_text()
     assert "built from results/" in log
@@ -245,3 +247,141 @@ def test_every_figure_of_the_paper_sets_its_text_at_6_points_or_more_as_printed(
     assert len(checked) >= 5, checked
     small = {figure: round(size, 2) for figure, size in checked.items() if size < MIN_PRINTED_PT}
     assert not small, f"text printed under {MIN_PRINTED_PT} pt: {small}"
+
+
+# --- issue 26: comparisons on common ground, no placeholders ------------------------------------
+
+#: the words of the paper that take a count, singular and plural
+COUNTED = {"run": "runs", "dataset and model": "datasets and models", "resample": "resamples",
+           "dataset": "datasets", "model": "models", "task": "tasks", "seed": "seeds", "split": "splits",
+           "permutation": "permutations", "hour": "hours"}
+
+
+def wrong_plurals(text: str) -> list[str]:
+    """Counts printed with the wrong number: "1 runs", "1 datasets and models", "2 run", "0 dataset"."""
+    text = " ".join(text.split())
+    many = "|".join(re.escape(word) for word in sorted(COUNTED.values(), key=len, reverse=True))
+    one = "|".join(re.escape(word) for word in sorted(COUNTED, key=len, reverse=True))
+    name = r"(?:(?!no |of |the )[A-Za-z-]+ )?"  # "1 CAPO runs"; "89 no run" is a tick label and a figure's text
+    return (re.findall(rf"(?<![\w.,])1 {name}(?:{many})\b", text)
+            + re.findall(rf"(?<![\w.,])(?:0|[2-9]|\d{{2,}}) {name}(?:{one})\b(?!s)", text))
+
+
+def printed(numbers: dict, *names: str) -> str:
+    """The generated sections ``names`` (default: those of ``numbers``' top keys) as plain words: every
+    macro replaced by what numbers.tex prints for it, thin spaces and escaped % and _ as text."""
+    values = dict(re.findall(r"\\newcommand\{\\([A-Za-z]+)\}\{(.*)\}% ", numbers_tex(numbers)))
+    texts = sections(numbers, "CAPO")
+    text = "".join(texts[name] for name in names or [name for name in texts if name in numbers])
+    text = re.sub(r"\\((?:Tokens|Optimization|Routing)[A-Za-z]+)\{\}", lambda m: values[m.group(1)], text)
+    return " ".join(text.replace("\\,\\%", " %").replace("\\%", "%").replace("\\_", "_").replace("~", " ").split())
+
+
+def placeholders(text: str) -> list[str]:
+    """What the issue forbids in the paper: the missing marker, nan, None, ?? and wrong plurals."""
+    found = re.findall(r"NumberMissing|\[missing\]|\bnan\b|\bNaN\b|\bNone\b|\?\?", text)
+    return found + wrong_plurals(text)
+
+
+def test_the_plural_check_finds_what_it_should():
+    assert wrong_plurals("Across the 1 CAPO runs on 1 datasets and models, 2 run, 3 CAPO run") == [
+        "1 CAPO runs", "1 datasets and models", "2 run", "3 CAPO run"]
+    assert wrong_plurals("over 2 dataset and model, 0 resample") == ["2 dataset and model", "0 resample"]
+    assert wrong_plurals("Across the 1 CAPO run on 1 dataset and model; 2 runs; 0.1 points; 15 datasets") == []
+    assert wrong_plurals("Λάμα_1 no runs; 89 no run with a test score; 2 of 3 datasets") == []
+
+
+def scores_rows(rows) -> pd.DataFrame:
+    """scores.csv at 5e6 tokens from (dataset, model, optimizer, mean %) of three-seed cells."""
+    return pd.DataFrame([{"dataset": d, "model": m, "optimizer": o, "budget_tokens": 5e6, "n_seeds": 3,
+                          "n_seeds_with_test_score": 3, "n_runs": 3 if score == score else 0,
+                          "test_score_mean_pct": score, "test_score_std_pct": 1.0} for d, m, o, score in rows])
+
+
+SUMMARY = {"racing_saved_ratio_overall_mean": {}, "cells": [], "wall_clock_hours_total": 0.0, "wall_clock_runs": 0}
+
+
+def test_scores_of_optimizers_on_different_datasets_are_compared_on_the_common_ones():
+    """Issue 26: CAPO on two datasets, EvoPromptGA on one. The paper said CAPO's 70.1 % against
+    EvoPromptGA's 83.2 % (means over different datasets) while on the dataset both ran CAPO is 11.6 points
+    ahead; the headline numbers are now over the datasets and models both have, and say how many of all."""
+    scores = scores_rows([("agnews", "llama", "CAPO", 94.8), ("copa", "llama", "CAPO", 45.4),
+                          ("agnews", "llama", "EvoPromptGA", 83.2)])
+    numbers = optimization_numbers(SUMMARY, scores, 5e6)
+    assert numbers["score_at_table_budget_pct"] == {"CAPO": 94.8, "EvoPromptGA": 83.2}
+    assert numbers["score_at_table_budget_by_model_pct"] == {"CAPO": {"llama": 94.8}, "EvoPromptGA": {"llama": 83.2}}
+    assert (numbers["score_at_table_budget_tasks_count"], numbers["tasks_count"]) == (1, 2)
+    tokens = {"downstream_share_pct": {"CAPO": 90.0, "EvoPromptGA": 80.0}, "runs_count": {"CAPO": 2, "EvoPromptGA": 1},
+              "tasks_count": {"CAPO": 2, "EvoPromptGA": 1}}
+    text = printed({"tokens": tokens, "optimization": numbers})
+    text = text[:text.index("A CAPO run uses")] + text[text.index("At a budget"):]  # the tokens per run: not given
+    assert ("CAPO's best-train prompts reach a test score of 94.8 %, EvoPromptGA's 83.2 %, averaged over the 1 "
+            "dataset and model where both have a score (of 2; Table \\ref{tab:optimizer-scores}, Figure") in text
+    assert ("Across the 2 CAPO runs on 2 datasets and models (of 2) and the 1 EvoPromptGA run on 1 (each "
+            "optimizer's numbers below average over the datasets and models it ran on)") in text
+    assert "No run records its steps' time" in text
+    assert placeholders(text) == []
+
+
+def test_optimizers_without_a_common_dataset_or_without_scores_are_not_averaged_side_by_side():
+    apart = optimization_numbers(SUMMARY, scores_rows([("a", "m", "CAPO", 90.0), ("b", "m", "EvoPromptGA", 80.0)]), 5e6)
+    assert apart["score_at_table_budget_pct"] == {"CAPO": None, "EvoPromptGA": None}
+    text = printed({"optimization": apart})
+    assert "no dataset and model has a test score from each of CAPO and EvoPromptGA" in text
+    unscored = optimization_numbers(SUMMARY, scores_rows([("a", "m", "CAPO", 90.0), ("a", "m", "EvoPromptGA",
+                                                                                   float("nan"))]), 5e6)
+    assert unscored["score_at_table_budget_pct"] == {"CAPO": 90.0}
+    text = printed({"tokens": {"runs_count": {"CAPO": 3, "EvoPromptGA": 3}}, "optimization": unscored}, "optimization")
+    assert "averaged over the 1 dataset and model where it has a score (the only one;" in text
+    assert "Figure \\ref{fig:score-vs-tokens}). EvoPromptGA has no test score from a step below the budget." in text
+    none = optimization_numbers(SUMMARY, scores_rows([("a", "m", "CAPO", float("nan"))]), 5e6)
+    assert "no run has a test score from a step below the budget" in printed({"optimization": none})
+    for numbers in (apart, unscored, none):
+        assert placeholders(printed({"optimization": numbers})) == []
+
+
+def test_a_pair_on_one_task_with_one_run_a_side_reads_too_few_runs_in_the_singular():
+    """Issue 26: "Across the 1 datasets and models" and the verdict "worse" from one run a side."""
+    runs = pd.DataFrame({"dataset": "agnews", "model": "llama", "optimizer": ["CAPO", "EvoPromptGA"], "seed": 42,
+                         "test_score_pct_at_5000000": [88.5, 88.6]})
+    comparison = comparison_numbers(optimizer_comparison(runs, [5e6], 200, 0, 200), 5e6)
+    text = printed({"optimization": {"comparison": comparison}})
+    text = text[text.index("On the"):]
+    assert "On the 1 dataset and model both have, a CAPO run scores above an EvoPromptGA run" in text
+    assert "gives a p-value of 1.0000" in text
+    assert ("The verdict for CAPO against EvoPromptGA is ``too few runs'': with these run counts, even runs "
+            "completely separated on every task could not give a p-value of at most 0.05") in text
+    assert placeholders(text) == []
+    apart = comparison_numbers(optimizer_comparison(runs.assign(dataset=["a", "b"]), [5e6], 200, 0, 200), 5e6)
+    text = printed({"optimization": {"comparison": apart}})
+    text = text[text.index("CAPO and"):]
+    assert "CAPO and EvoPromptGA have no dataset and model where both have a run with a test score" in text
+    assert placeholders(text) == []
+
+
+def routing_case(frame: pd.DataFrame, name: str, resamples: int) -> dict:
+    """numbers.json's routing part for one dataset, made as the pipeline makes it."""
+    from test_routing import summary_of
+
+    from llmcost.outputs import to_jsonable
+    from llmcost.routing_resampling import dataset_metrics
+    summary, _ = summary_of(frame, name)
+    metrics = to_jsonable(dataset_metrics(frame, 0.05, {"splits": 3}, {"resamples": resamples, "seed": 0}))
+    return routing_numbers({name: summary}, {name: metrics})
+
+
+def test_routing_without_a_baseline_or_without_resamples_says_why_instead_of_missing_markers():
+    """Issue 26: a router dataset whose large model is no better filled its paragraph with 36 bold
+    "[missing]"; routing.bootstrap.resamples 0 did the same for every interval."""
+    from test_routing import random_queries
+    worse = random_queries(6)
+    worse[["perf_slm", "perf_llm"]] = worse[["perf_llm", "perf_slm"]].to_numpy()
+    numbers = {"routing": routing_case(worse, "worse", 20) | routing_case(random_queries(1), "plain", 0)}
+    assert numbers["routing"]["worse"]["logits"]["apgr"] is None
+    assert numbers["routing"]["plain"]["logits"]["best_delta_ibc_ci_low_pct"] is None
+    text = printed(numbers)
+    assert "The large model is not better by more than one query's swing, so the benefit per cost" in text
+    assert "With 0 bootstrap resamples (routing.bootstrap.resamples) it has no intervals." in text
+    assert "at 5.0 % routed, its APGR" in text  # the oracle: no interval, said once for the dataset
+    assert "Routing metrics (no bootstrap resamples) and held-out" not in text  # the other dataset has them
+    assert placeholders(text) == []

@@ -332,3 +332,24 @@ def test_reordered_logits_with_ids_give_the_committed_routing_artifacts(rerun_co
     after = {p: p.read_bytes() for p in sorted((rerun_copy / "results").rglob("*")) if p.is_file()}
     assert after.keys() == before.keys()
     assert [p.relative_to(rerun_copy).as_posix() for p in before if before[p] != after[p]] == []
+
+
+def test_every_dash_of_the_table_carries_the_note_that_says_why():
+    """Issue 26: the routed share of a router without a best point was an unexplained dash. No baseline
+    marks both cells with the double dagger; a baseline but no swept threshold routing the minimum
+    share marks both with the section sign and its note."""
+    frame = random_queries(6)
+    frame[["perf_slm", "perf_llm"]] = frame[["perf_llm", "perf_slm"]].to_numpy()
+    worse, _ = summary_of(frame, "worse")
+    plain = random_queries(5)
+    swept = routing.sweeps(plain, COSTS, 9, "linear", [0.25, 0.5, 0.75])
+    strict = routing.dataset_summary("strict", plain, {"rows": len(plain)}, COSTS, swept, 0.99)
+    assert all(result["best"] is None for result in strict["routers"].values()) and not strict["no_baseline"]
+    text = routing_tables.routing_table(routing.combine_summaries([worse, strict]))
+    rows = [line for line in text.splitlines() if " & " in line and "footnotesize" not in line][1:]
+    assert rows[0].startswith("strict") and rows[3].startswith("worse")  # sorted by name
+    # strict: every swept point routes under 99 %, so each is also listed as excluded (dagger)
+    assert all(r"& --$^\S$ & --$^\S$" in line for line in rows[:3]), rows
+    assert all(line.endswith(r"& --$^\ddagger$ & --$^\ddagger$ \\") for line in rows[3:]), rows
+    assert r"$^\S$ No swept threshold routes at least 99\,\% of queries with a defined $\Delta_\mathrm{IBC}$." in text
+    assert r"$^\ddagger$ No IBC baseline for worse:" in text

@@ -473,3 +473,30 @@ def test_draw_hull_puts_the_aiq_hull_on_a_cost_axis():
     np.testing.assert_allclose(line.get_xdata(), [5.0, 25.0])
     np.testing.assert_allclose(line.get_ydata(), [0.5, 1.0])
     plt.close(fig)
+
+
+def test_metrics_table_says_why_an_interval_is_absent(by_dataset):
+    """Issue 26: with routing.bootstrap.resamples 0 the note said "95 % bootstrap interval (0 resamples)"
+    over a table without intervals; a value whose resamples give no interval was unmarked."""
+    none = {"toy": rr.dataset_metrics(tiny(), 0.05, bootstrap={"resamples": 0, "seed": 0})}
+    text = routing_metrics_table(to_jsonable(none))
+    assert "No bootstrap intervals: routing.bootstrap.resamples is 0." in text
+    assert "Small type" not in text and r"\scriptsize $[" not in text and r"$^\P$" not in text
+    mixed = to_jsonable(by_dataset)
+    mixed["cnli_short"]["routers"]["logits"]["metrics"]["APGR"] |= {"ci_low": None, "ci_high": None}
+    text = routing_metrics_table(mixed)
+    logits = next(line for line in text.splitlines() if line.startswith("Log-prob."))
+    assert logits.split(" & ")[2].endswith(r"$^\P$")
+    assert r"Small type: 95\,\% bootstrap interval (30 resamples). $^\P$ No resample of the queries gives a value" in text
+
+
+def test_pgr_figure_lists_a_band_only_where_one_is_drawn():
+    metrics = {"toy": rr.dataset_metrics(tiny(), 0.05, bootstrap={"resamples": 0, "seed": 0})}
+    fig = pgr_figure(to_jsonable(metrics))
+    labels = [text.get_text() for legend in fig.legends for text in legend.get_texts()]
+    plt.close(fig)
+    assert "Random routing" in labels and "95 % bootstrap band" not in labels
+    metrics = {"toy": rr.dataset_metrics(tiny(), 0.05, bootstrap={"resamples": 20, "seed": 0})}
+    fig = pgr_figure(to_jsonable(metrics))
+    assert "95 % bootstrap band" in [text.get_text() for legend in fig.legends for text in legend.get_texts()]
+    plt.close(fig)

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import copy_workflow, snakemake
+from test_paper import wrong_plurals
 
 from llmcost.outputs import read_csv
 
@@ -65,6 +66,14 @@ def no_test_scores(workdir: Path, root: Path) -> None:
         frame = pd.read_csv(log)
         log.unlink()
         frame.drop(columns=["test_score"]).to_csv(log.with_suffix(""), index=False)
+
+
+def swap_models(router: Path) -> None:
+    """The router file with the small and the large model's performance swapped: the large model is worse."""
+    records = [json.loads(line) for line in router.read_text().splitlines()]
+    for record in records:
+        record["perf_slm"], record["perf_llm"] = record["perf_llm"], record["perf_slm"]
+    router.write_text("".join(json.dumps(record) + "\n" for record in records))
 
 
 #: names in several scripts, with spaces and LaTeX specials (braces: see BRACES)
@@ -118,6 +127,12 @@ def shape_config(workdir: Path, name: str) -> dict:
     if name == "one query":
         runs = copy_runs(workdir, [("agnews", "llama", "CAPO")])
         return {"tokens": {"runs": str(runs)}, "routing": copy_routing(workdir, ["cnli_short"], queries=1)}
+    if name == "uneven coverage":  # issue 26's cases
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO"), ("copa", "llama", "CAPO"),
+                                   ("agnews", "llama", "EvoPromptGA")])
+        routing = copy_routing(workdir, ["cnli_short", "coqa_short"])
+        swap_models(Path(routing["router"].replace("{dataset}", "cnli_short")))
+        return {"tokens": {"runs": str(runs)}, "routing": routing}
     if name == "no routing datasets":
         runs = copy_runs(workdir, [("agnews", "llama", "CAPO")])
         (workdir / "shape/routing").mkdir(parents=True)
@@ -147,7 +162,7 @@ class Shape:
 
 
 RUNS_SHAPES = ["no racing logs", "no test scores", "one optimizer", "one run", "different models", "names",
-               "one query"]
+               "one query", "uneven coverage"]
 STOP_SHAPES = {"no routing datasets": r"no file matches this pattern \(config routing\.logits\)",
                "no token runs": r"no runs found",
                "braces in a dataset name": r"shape/runs/ag\{news\}: a brace or angle bracket in the name of a dataset",
@@ -155,9 +170,13 @@ STOP_SHAPES = {"no routing datasets": r"no file matches this pattern \(config ro
                "braces in a router dataset name": r"cnli\{short\}<x>\.logits\.jsonl: a brace or angle bracket in the name"}
 
 
+#: config a shape sets over FAST
+SHAPE_CONFIG = {"uneven coverage": {"routing": {"bootstrap": {"resamples": 0}}}}
+
+
 def run_shape(tmp_path_factory, name: str, paper: bool) -> Shape:
     workdir = copy_workflow(tmp_path_factory.mktemp(re.sub(r"\W", "_", name)))
-    config = merged(merged(shape_config(workdir, name), FAST), {"output": "out"})
+    config = merged(merged(merged(shape_config(workdir, name), FAST), SHAPE_CONFIG.get(name, {})), {"output": "out"})
     (workdir / "shape.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
     targets = ["all", "paper/main.pdf"] if paper else ["all"]
     return Shape(workdir, snakemake(workdir, *targets, "--cores", "2", "--configfile", "shape.yaml",
@@ -195,24 +214,70 @@ def test_a_shape_runs_through_every_artifact_and_view(shapes, name):
 
 #: what the paper of a shape says that the bundled paper does not
 SHAPE_TEXT = {"no racing logs": "so racing savings are not reported",
-              "no test scores": "reach a test score of [missing] %",
-              "one optimizer": "Across the 4 EvoPromptGA runs,",
-              "one run": "Across the 1 CAPO run,",
+              "no test scores": "no run has a test score from a step below the budget",
+              "one optimizer": "Across the 4 EvoPromptGA runs on 2 datasets and models,",
+              "one run": "Across the 1 CAPO run on 1 dataset and model,",
               "different models": "under EvoPromptGA it is 98.9 % on copa",
               "names": "mis%tral",
-              "one query": "[missing]"}
+              "one query": "The large model is not better by more than one query’s swing",
+              "uneven coverage": "averaged over the 1 dataset and model where both have a score (of 2;"}
+
+
+def paper_text(shape: Shape, pdftotext: str) -> str:
+    return " ".join(subprocess.run([pdftotext, str(shape.workdir / "paper/main.pdf"), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())
 
 
 @pytest.mark.parametrize("name", RUNS_SHAPES)
 def test_a_shape_has_a_paper_with_its_numbers(shapes, name, pdflatex, pdftotext):
     shape = shapes(name)
-    text = " ".join(subprocess.run([pdftotext, str(shape.workdir / "paper/main.pdf"), "-"], capture_output=True,
-                                   text=True, check=True).stdout.split())
+    text = paper_text(shape, pdftotext)
     numbers = shape.numbers()
     assert f"the input tokens under {next(iter(numbers['tokens']['downstream_share_pct']))}" in text
     for optimizer in ("CAPO", "EvoPromptGA"):
         assert (optimizer in text) == (optimizer in numbers["tokens"]["runs_count"]), optimizer
     assert SHAPE_TEXT[name] in text
+
+
+@pytest.mark.parametrize("name", RUNS_SHAPES)
+def test_a_shapes_paper_has_no_placeholder_and_no_wrong_plural(shapes, name, pdflatex, pdftotext):
+    """Issue 26: no "[missing]", "nan", "None", "??" or "1 datasets" in the PDF's text. A name without a
+    font prints as a boxed ? (the names shape): there every ? is one of the places the log counts (the
+    log counts each time TeX sets one, also in boxes it measures before it prints them), and an
+    undefined reference ("??") stops the build instead (build_paper.py)."""
+    shape = shapes(name)
+    text = paper_text(shape, pdftotext)
+    assert not re.findall(r"\[missing\]|\bnan\b|\bNaN\b|\bNone\b", text), text
+    assert wrong_plurals(text) == []
+    log = (shape.workdir / "logs/out/paper.log").read_text()
+    boxed = re.search(r"print as a boxed \? in (\d+) places", log)
+    if boxed:
+        assert 0 < text.count("?") <= int(boxed.group(1))
+    else:
+        assert "??" not in text and "?" not in text
+
+
+def test_uneven_coverage_compares_on_common_ground_with_true_notes(shapes):
+    """Issue 26's cases end to end: CAPO on agnews and copa, EvoPromptGA on agnews only, one run each;
+    a router dataset whose large model is worse; routing.bootstrap.resamples 0."""
+    shape = shapes("uneven coverage")
+    numbers = shape.numbers()
+    scores = read_csv(shape.out / "optimization/scores.csv").query("budget_tokens == 5e6")
+    agnews = scores.set_index(["dataset", "optimizer"])["test_score_mean_pct"]
+    assert numbers["optimization"]["score_at_table_budget_pct"] == {
+        "CAPO": agnews[("agnews", "CAPO")], "EvoPromptGA": agnews[("agnews", "EvoPromptGA")]}
+    assert numbers["optimization"]["comparison"]["CAPO_vs_EvoPromptGA"]["verdict"] == "too few runs"
+    table = (shape.out / "tables/optimizer_scores.tex").read_text()
+    evo = next(line for line in table.splitlines() if " & EvoPromptGA & " in line)
+    assert evo.split(" & ")[3] == r"--\textsuperscript{a}"  # copa: no run of EvoPromptGA
+    assert r"$^{a}$ no run of this optimizer on this dataset and model" in table and "below 5M" not in table
+    comparison = (shape.out / "tables/optimizer_comparison.tex").read_text()
+    assert r"\textsuperscript{f}" in comparison and "Too few runs for a verdict" in comparison
+    assert "boldmath" not in comparison
+    routing = (shape.out / "tables/routing_ibc.tex").read_text()
+    assert r"No IBC baseline for cnli\_short" in routing
+    metrics = (shape.out / "tables/routing_metrics.tex").read_text()
+    assert "No bootstrap intervals: routing.bootstrap.resamples is 0." in metrics and "Small type" not in metrics
 
 
 def test_no_racing_logs_give_an_empty_racing_table_with_a_note_and_no_racing_numbers(shapes):

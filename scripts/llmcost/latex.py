@@ -133,7 +133,7 @@ class Latex:
 
     #: symbols and math the tables' headers and notes use, by name
     symbols = {
-        "dagger": r"$^\dagger$", "ddagger": r"$^\ddagger$", "section": r"$^\S$",
+        "dagger": r"$^\dagger$", "ddagger": r"$^\ddagger$", "section": r"$^\S$", "para": r"$^\P$",
         "P_SLM": r"$P_\mathrm{SLM}$", "P_LLM": r"$P_\mathrm{LLM}$",
         "gap": r"$P_\mathrm{LLM} - P_\mathrm{SLM}$",
         "delta_IBC": r"$\Delta_\mathrm{IBC}$", "delta_IBC_5": r"$\Delta_\mathrm{IBC,5}$",

@@ -37,8 +37,9 @@ from .latex import escape
 
 DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 MISSING = r"\NumberMissing"
-#: key suffix -> decimals shown (anything else: three decimals)
+#: key suffix -> decimals shown (anything else: three decimals; a p-value: see ``p_value_text``)
 DECIMALS = {"_pct": 1, "_millions": 2, "_hours": 1, "_count": 0}
+P_VALUE = "_p_value"
 
 
 def macro_name(path) -> str:
@@ -75,6 +76,8 @@ def shown(path, value) -> str:
         return MISSING
     if isinstance(value, str):
         return escape(value)
+    if str(path[-1]).endswith(P_VALUE):  # four decimals, "<0.0001" below: never a p of 0
+        return r"\ensuremath{<}0.0001" if value < 0.0001 else f"{value:.4f}"
     # the unit is named by the quantity's key, which may sit above the dataset or optimizer names
     decimals = next((d for part in reversed(path) for suffix, d in DECIMALS.items()
                      if str(part).endswith(suffix)), 3)
@@ -105,7 +108,8 @@ def _pct(fraction):
 
 
 def token_numbers(summary: Mapping, runs: pd.DataFrame) -> dict:
-    """Downstream share per optimizer (overall and per dataset), tokens per run, runs."""
+    """Downstream share per optimizer (overall and per dataset), tokens per run, runs, and the
+    datasets and models each optimizer ran on (``tasks_count``: its shares and means are over them)."""
     cells = pd.DataFrame(summary["cells"])
     by_dataset = cells.groupby(["optimizer", "dataset"], sort=True)["frac_downstream_llm"].mean()
     token_columns = [c for c in runs.columns if c.endswith("_llm")]
@@ -119,26 +123,53 @@ def token_numbers(summary: Mapping, runs: pd.DataFrame) -> dict:
         "mean_tokens_per_run_millions": (per_optimizer["tokens"].mean() / 1e6).to_dict(),
         "mean_input_tokens_per_run_millions": (per_optimizer["input"].mean() / 1e6).to_dict(),
         "runs_count": per_optimizer.size().to_dict(),
+        "tasks_count": {opt: len(cells) for opt, cells in
+                        runs[["optimizer", "dataset", "model"]].drop_duplicates().groupby("optimizer")},
     }
 
 
+def common_tasks(at_budget: pd.DataFrame) -> pd.MultiIndex:
+    """The (dataset, model) pairs of ``at_budget`` (scores.csv's rows at one budget) where every
+    optimizer that has a score at that budget has one."""
+    scored = at_budget[at_budget["n_runs"] > 0]
+    optimizers = scored["optimizer"].nunique()
+    per_task = scored.groupby(["dataset", "model"], sort=True)["optimizer"].nunique()
+    return per_task[per_task == optimizers].index
+
+
 def optimization_numbers(summary: Mapping, scores: pd.DataFrame, table_budget: float) -> dict:
-    """Racing savings, test score at the table budget (mean over cells), total wall-clock."""
+    """Racing savings (and over how many datasets and models with racing logs); the test score at the
+    table budget per optimizer and per model, averaged
+    over the common tasks (the datasets and models where every optimizer with a score at that
+    budget has one: ``score_at_table_budget_tasks_count`` of ``tasks_count``); the total
+    wall-clock of the runs that have one (null if none has) and how many."""
     at_budget = scores[scores["budget_tokens"] == float(table_budget)]
+    scored = sorted(at_budget.loc[at_budget["n_runs"] > 0, "optimizer"].unique())
+    common = at_budget.set_index(["dataset", "model"]).loc[common_tasks(at_budget)].reset_index()
+    common = common[common["n_runs"] > 0]
+    means = common.groupby("optimizer")["test_score_mean_pct"].mean()
+    timed = summary["wall_clock_runs"]
     return {
         "racing_saved_pct": {opt: _pct(v) for opt, v in summary["racing_saved_ratio_overall_mean"].items()},
+        "racing_tasks_count": {opt: sum(1 for cell in summary["cells"] if cell["optimizer"] == opt and cell["racing"])
+                               for opt in summary["racing_saved_ratio_overall_mean"]},
         "table_budget_millions": table_budget / 1e6,
-        "score_at_table_budget_pct": at_budget.groupby("optimizer")["test_score_mean_pct"].mean().to_dict(),
+        "tasks_count": len(scores[["dataset", "model"]].drop_duplicates()),
+        "score_at_table_budget_tasks_count": len(common[["dataset", "model"]].drop_duplicates()),
+        # null for an optimizer with a score when there is no common task
+        "score_at_table_budget_pct": {opt: _number(means.get(opt)) for opt in scored},
         "score_at_table_budget_by_model_pct": {
-            opt: cells.groupby("model")["test_score_mean_pct"].mean().to_dict()
-            for opt, cells in at_budget.groupby("optimizer", sort=True)},
-        "wall_clock_hours": summary["wall_clock_hours_total"],
+            opt: common[common["optimizer"] == opt].groupby("model")["test_score_mean_pct"].mean().to_dict()
+            for opt in scored},
+        "wall_clock_hours": summary["wall_clock_hours_total"] if timed else None,
+        "wall_clock_runs_count": timed,
     }
 
 
 def comparison_numbers(comparison: pd.DataFrame, table_budget: float) -> dict:
     """Per pair of optimizers "X_vs_Y" at the table budget (comparison.csv): tasks, P(X > Y) with
-    its 95 % interval, the score difference in percentage points with its interval, the verdict.
+    its 95 % interval, the score difference in percentage points with its interval, the
+    permutation test's p-value, the verdict.
     No pair (one optimizer): empty."""
     at_budget = comparison[comparison["budget_tokens"] == float(table_budget)]
     return {f"{row.optimizer_x}_vs_{row.optimizer_y}": {
@@ -149,6 +180,7 @@ def comparison_numbers(comparison: pd.DataFrame, table_budget: float) -> dict:
         "delta_pct": _number(row.delta_pct_points),  # percentage points
         "delta_ci_low_pct": _number(row.delta_ci_low),
         "delta_ci_high_pct": _number(row.delta_ci_high),
+        "permutation_p_value": _number(row.permutation_p_value),
         "verdict": row.verdict,
     } for row in at_budget.itertuples(index=False)}
 
@@ -176,9 +208,10 @@ def _router_numbers(entry: Mapping, swept: Mapping | None) -> dict:
 
 
 def routing_numbers(summary: Mapping, metrics: Mapping[str, Mapping]) -> dict:
-    """Per dataset P_SLM, P_LLM and, per router and the oracle, the best and held-out
-    delta_IBC (with routed share and interval), APGR and CPT(50 %)."""
+    """Per dataset P_SLM, P_LLM, the bootstrap's resamples (0: no intervals) and, per router and
+    the oracle, the best and held-out delta_IBC (with routed share and interval), APGR and CPT(50 %)."""
     return {dataset: {"P_slm": summary[dataset]["P_slm"], "P_llm": summary[dataset]["P_llm"],
+                      "bootstrap_resamples_count": metrics[dataset]["bootstrap"]["resamples"],
                       **{router: _router_numbers(entry, summary[dataset]["routers"].get(router))
                          for router, entry in metrics[dataset]["routers"].items()}}
             for dataset in summary}

@@ -159,9 +159,10 @@ def _millions(value: float) -> str:
 
 #: verdict -> (legend label, colour); the order of the legend
 VERDICT_STYLE = {  # comparison.csv's verdicts (optimizer_comparison, not imported: the figures' rules list
-    "better": ("X better: interval above 0.5", PALETTE[0]),  # only plotting and this module)
-    "worse": ("X worse: interval below 0.5", PALETTE[3]),
+    "better": ("X better: permutation p ≤ 0.05, interval above 0.5", PALETTE[0]),  # only plotting and this module)
+    "worse": ("X worse: permutation p ≤ 0.05, interval below 0.5", PALETTE[3]),
     "not distinguishable": ("not distinguishable", "0.45"),
+    "too few runs": ("too few runs for a verdict", "0.7"),
 }
 HALF_STYLE = {"color": "0.2", "linestyle": "--", "linewidth": 0.8}
 ROW_HEIGHT = 0.26  # inches per pair

@@ -16,7 +16,7 @@ from .errors import InputError
 from .latex import (LATEX, Notes, booktabs, fewer_seeds_note, partial, rules_between_blocks,
                     seed_mark, with_notes)
 from .optimization import budget_label
-from .optimizer_comparison import BETTER, WORSE
+from .optimizer_comparison import BETTER, TOO_FEW_RUNS, WORSE
 from .summation import mean
 
 
@@ -24,12 +24,15 @@ def optimizer_scores_table(scores: pd.DataFrame, budget: float) -> str:
     """Test score [%] at ``budget``: per model a block of optimizer rows, one column per dataset.
 
     A cell is "mean ± std" over the seeds that contribute (scores.csv); the
-    best optimizer of each dataset and model is bold (every one, on a tie).
-    The last column is each optimizer's mean over datasets, with "(k/N)" when
-    it averages only the k of N datasets that have a score; its best is bold
-    only when all the model's optimizers average all N. Marks: a cell without
-    a contributing seed is "--" (a), a single seed has no ± part (b), fewer
-    seeds than the table's most (c).
+    best optimizer of each dataset and model is bold (every one, on a tie)
+    where at least two have a score there. The last column is each
+    optimizer's mean over datasets, with "(k/N)" when it averages only the k
+    of N datasets that have a score; its best is bold only when at least two
+    of the model's optimizers average, all of them over all N. A cell without
+    a contributing seed is "--", marked by why: no run of the optimizer there
+    (a), runs without a test score (s), or no seed with a test score from a
+    step below the budget (o); an average without a dataset to average, "--"
+    (m). A single seed has no ± part (b), fewer seeds than the table's most (c).
     """
     frame, notes = optimizer_scores_cells(scores, budget, LATEX)
     text = rules_between_blocks(booktabs(frame, column_format="ll" + "r" * len(frame.columns),
@@ -48,12 +51,19 @@ def optimizer_scores_cells(scores: pd.DataFrame, budget: float, m) -> tuple[pd.D
     cells = at.set_index(["model", "optimizer", "dataset"]).reindex(
         pd.MultiIndex.from_product([models, optimizers, datasets], names=["model", "optimizer", "dataset"]))
     n_runs = cells["n_runs"].fillna(0).astype(int)
+    ran = cells["n_seeds"].notna()
+    scored_seeds = cells["n_seeds_with_test_score"].fillna(0).astype(int)
     means = cells["test_score_mean_pct"].where(n_runs > 0)
     most = int(n_runs.max())
-    best = means.groupby(["model", "dataset"]).transform("max")
+    # bold: the best of a dataset and model where at least two optimizers have a score to compare
+    compared = means.groupby(["model", "dataset"]).transform("count") > 1
+    best = means.groupby(["model", "dataset"]).transform("max").where(compared)
     lowered = n_runs[(n_runs > 1) & (n_runs < most)]
     notes = Notes(m, {
-        "a": f"{m.note_mark('a')} no seed has a test score from a step below {_tokens(budget)} input tokens",
+        "a": f"{m.note_mark('a')} no run of this optimizer on this dataset and model",
+        "s": f"{m.note_mark('s')} its runs have no test score (evaluate their prompts on the test set)",
+        "o": f"{m.note_mark('o')} no seed has a test score from a step below {_tokens(budget)} input tokens",
+        "m": f"{m.note_mark('m')} no dataset with a score to average",
         "b": f"{m.note_mark('b')} one seed: no standard deviation",
         "c": fewer_seeds_note(m, lowered, most),
         "k": "(k/N): the average over the k of N datasets that have a score",
@@ -62,13 +72,13 @@ def optimizer_scores_cells(scores: pd.DataFrame, budget: float, m) -> tuple[pd.D
     def shown(key) -> str:
         n, mean, std = n_runs[key], means[key], cells["test_score_std_pct"][key]
         if n == 0:
-            return m.missing + notes.mark("a")
+            return m.missing + notes.mark("a" if not ran[key] else "s" if scored_seeds[key] == 0 else "o")
         mark = seed_mark(n, most)
         return m.pm(mean, std if n > 1 else None, 2, bold=mean == best[key]) + (notes.mark(mark) if mark else "")
 
     average = means.groupby(["model", "optimizer"]).agg(["mean", "count"])
-    # comparable only when all of a model's optimizers average the same (all) datasets
-    complete = (average["count"] == len(datasets)).groupby("model").transform("all")
+    # comparable only when all of a model's optimizers (two or more) average the same (all) datasets
+    complete = (average["count"] == len(datasets)).groupby("model").transform("all") & (len(optimizers) > 1)
     best_average = average["mean"].where(complete).groupby("model").transform("max")
     rows = {}
     for model in models:
@@ -76,7 +86,7 @@ def optimizer_scores_cells(scores: pd.DataFrame, budget: float, m) -> tuple[pd.D
             row = {m.text(d): shown((model, optimizer, d)) for d in datasets}
             mean, count = average.loc[(model, optimizer), "mean"], average.loc[(model, optimizer), "count"]
             if count == 0:
-                text = m.missing + notes.mark("a")
+                text = m.missing + notes.mark("m")
             else:
                 text = partial(m.pm(mean, None, 2, bold=mean == best_average[(model, optimizer)]),
                                count, len(datasets))
@@ -89,20 +99,23 @@ def optimizer_scores_cells(scores: pd.DataFrame, budget: float, m) -> tuple[pd.D
     return frame, list(notes)
 
 
-def racing_savings_table(cells: pd.DataFrame) -> str:
+def racing_savings_table(cells: pd.DataFrame, runs: pd.DataFrame | None = None) -> str:
     """Evaluations saved by racing [%]: per optimizer with racing logs, datasets x models.
 
-    ``cells`` is ``optimization.racing_savings``' table. The last column is
-    each dataset's mean over models, each optimizer's last row the models'
-    means over datasets, and its corner the overall mean over all its cells
-    (all from the unrounded ratios); a mean over fewer than all its cells
-    says "(k/N)". A (dataset, model) without racing logs is "--" (a). Without
-    any racing log the tabular says so.
+    ``cells`` is ``optimization.racing_savings``' table, ``runs`` runs.csv's
+    (which datasets and models each optimizer ran on; without it every cell
+    counts as run). The last column is each dataset's mean over models, each
+    optimizer's last row the models' means over datasets, and its corner the
+    overall mean over all its cells (all from the unrounded ratios); a mean
+    over fewer than all its cells says "(k/N)". A (dataset, model) whose runs
+    have no racing log is "--" (a), one without a run of the optimizer "--"
+    (r), a mean without a cell to average "--" (m). Without any racing log
+    the tabular says so.
     """
     if cells.empty:
         return ("\\begin{tabular}{l}\n\\toprule\nNo run has a racing log (prompt\\_scores.parquet).\\\\\n"
                 "\\bottomrule\n\\end{tabular}\n")
-    frame, notes = racing_savings_cells(cells, LATEX)
+    frame, notes = racing_savings_cells(cells, LATEX, runs)
     text = rules_between_blocks(booktabs(frame, column_format="ll" + "r" * len(frame.columns),
                                          multirow=True))
     lines = text.splitlines()
@@ -113,29 +126,36 @@ def racing_savings_table(cells: pd.DataFrame) -> str:
     return with_notes(text, notes, len(frame.columns) + 2)
 
 
-def racing_savings_cells(cells: pd.DataFrame, m) -> tuple[pd.DataFrame, list[str]]:
+def racing_savings_cells(cells: pd.DataFrame, m, runs: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[str]]:
     """The cells of ``racing_savings_table`` written in markup ``m``, and its notes."""
     if cells.empty:  # an empty table with a note (a cell under no header breaks the HTML table)
         return (pd.DataFrame(columns=["Mean"], index=pd.Index([], name="Optimizer")),
                 [f"No run has a racing log ({m.text('prompt_scores.parquet')}): nothing to report."])
     datasets, models = sorted(cells["dataset"].unique()), sorted(cells["model"].unique())
-    notes = Notes(m, {"a": f"{m.note_mark('a')} no racing log ({m.text('prompt_scores.parquet')}) for "
-                           "this dataset and model",
+    ran = None if runs is None else set(runs[["dataset", "model", "optimizer"]].itertuples(index=False, name=None))
+    notes = Notes(m, {"a": f"{m.note_mark('a')} no racing log ({m.text('prompt_scores.parquet')}) in the runs "
+                           "of this dataset and model",
+                      "r": f"{m.note_mark('r')} no run of this optimizer on this dataset and model",
+                      "m": f"{m.note_mark('m')} no cell with a racing log to average",
                       "k": "(k/N): the mean over the k of N cells that have a racing log"})
 
-    def shown(value: float, count: int, total: int) -> str:
+    def shown(value: float, count: int, total: int, missing: str = "m") -> str:
         if math.isnan(value):
-            return m.missing + notes.mark("a")
+            return m.missing + notes.mark(missing)
         if count < total:
             notes.use("k")
         return partial(f"{value:.1f}", count, total)
+
+    def cell(optimizer: str, dataset: str, model: str, value: float) -> str:
+        no_run = ran is not None and (dataset, model, optimizer) not in ran
+        return shown(value, 1, 1, "r" if no_run else "a")
 
     blocks = []
     for optimizer, group in cells.groupby("optimizer", sort=True):
         pct = group.pivot(index="dataset", columns="model", values="saved_ratio").reindex(
             index=datasets, columns=models) * 100
         present = pct.notna()
-        rows = [[shown(pct.loc[d, model], 1, 1) for model in models]
+        rows = [[cell(optimizer, d, model, pct.loc[d, model]) for model in models]
                 + [shown(mean(pct.loc[d]), present.loc[d].sum(), len(models))] for d in datasets]
         rows.append([shown(mean(pct[model]), present[model].sum(), len(datasets)) for model in models]
                     + [shown(mean(group["saved_ratio"]) * 100, len(group), len(datasets) * len(models))])
@@ -157,18 +177,21 @@ def _tokens(budget: float) -> str:
 
 
 
-def optimizer_comparison_table(comparison: pd.DataFrame, optimizers, resamples: int, seed: int) -> str:
-    """P(X > Y) and Δ(X, Y) with their 95 % intervals: a row per pair, three columns per budget.
+def optimizer_comparison_table(comparison: pd.DataFrame, optimizers, resamples: int, seed: int,
+                               permutations: int) -> str:
+    """P(X > Y) and Δ(X, Y) with their 95 % intervals, and the permutation test's p-value: a row
+    per pair, four columns per budget.
 
     ``comparison`` is ``optimizer_comparison.optimizer_comparison``'s table
     (comparison.csv); ``optimizers`` every optimizer of the runs. Each pair
-    takes two lines: the number of tasks, P and Δ at each budget, then the
-    intervals in small type. A P whose interval lies above 0.5 is bold and
-    marked "b" (X better), below 0.5 "w" (X worse); a pair without a common
-    task at a budget shows "--" (a). The notes define P and Δ and state B and
-    the seed, a sentence each. With one optimizer the tabular says there is no pair.
+    takes two lines: the number of tasks, P, Δ and p at each budget, then the
+    intervals in small type. The verdict marks P: "better" bold and "b",
+    "worse" bold and "w", "too few runs" "f"; a pair without a common task at
+    a budget shows "--" (a). The notes define P, Δ and p and state B, the
+    permutations and the seed, a sentence each. With one optimizer the tabular
+    says there is no pair.
     """
-    frame, notes = optimizer_comparison_cells(comparison, optimizers, resamples, seed, LATEX)
+    frame, notes = optimizer_comparison_cells(comparison, optimizers, resamples, seed, permutations, LATEX)
     if frame.columns.nlevels == 1:  # no pair
         return with_notes(f"\\begin{{tabular}}{{l}}\n\\toprule\n{frame.iloc[0, 0]}\\\\\n\\bottomrule\n"
                           f"\\end{{tabular}}\n", notes, 1)
@@ -202,12 +225,19 @@ INTERVAL = "<br>"
 
 def _comparison_symbols(m) -> dict[str, str]:
     if m is LATEX:
-        return {"P": "$P(X > Y)$", "delta": r"$\Delta$", "X": "$X$", "Y": "$Y$", "n": "$n$", "r": "$r$"}
-    return {"P": "P(X &gt; Y)", "delta": "Δ", "X": "X", "Y": "Y", "n": "n", "r": "r"}
+        return {"P": "$P(X > Y)$", "delta": r"$\Delta$", "X": "$X$", "Y": "$Y$", "n": "$n$", "r": "$r$",
+                "p": "$p$", "le": r"$\le$", "gt": "$>$"}
+    return {"P": "P(X &gt; Y)", "delta": "Δ", "X": "X", "Y": "Y", "n": "n", "r": "r", "p": "p", "le": "≤",
+            "gt": "&gt;"}
+
+
+def p_value_text(value: float) -> str:
+    """A permutation test's p-value: four decimals, "<0.0001" below (never a p of 0)."""
+    return "<0.0001" if value < 0.0001 else f"{value:.4f}"
 
 
 def optimizer_comparison_cells(comparison: pd.DataFrame, optimizers, resamples: int, seed: int,
-                               m) -> tuple[pd.DataFrame, list[str]]:
+                               permutations: int, m) -> tuple[pd.DataFrame, list[str]]:
     """The cells of ``optimizer_comparison_table`` in markup ``m``: a row per pair (X, Y), columns
     (budget, quantity), each cell "value<br>interval"; and its notes. With one optimizer, a
     one-cell frame that says so."""
@@ -229,29 +259,42 @@ def optimizer_comparison_cells(comparison: pd.DataFrame, optimizers, resamples: 
               f"resamples of each task's runs.",
         "seed": f"Seed {seed}: resample {c['r']} draws from "
                 f"{m.text('numpy.random.default_rng')}([{seed}, 2, {c['r']}]).",
-        "b": f"{m.note_mark('b')} {c['X']} better: the interval of {c['P']} lies above 0.5.",
-        "w": f"{m.note_mark('w')} {c['X']} worse: the interval of {c['P']} lies below 0.5. "
-             f"Unmarked: not distinguishable.",
-        "a": f"{m.note_mark('a')} No task at this budget.",
+        "test": f"{c['p']}: two-sided stratified permutation test of no difference, {permutations} permutations "
+                f"of {c['X']} and {c['Y']} within each task;",
+        "test2": f"{s['quad']}permutation {c['r']} draws from {m.text('numpy.random.default_rng')}([{seed}, 3, "
+                 f"{c['r']}]).",
+        "b": f"{m.note_mark('b')} {c['X']} better: {c['p']} {c['le']} 0.05 and the interval of {c['P']} lies "
+             f"above 0.5.",
+        "w": f"{m.note_mark('w')} {c['X']} worse: {c['p']} {c['le']} 0.05 and the interval of {c['P']} lies "
+             f"below 0.5.",
+        "f": f"{m.note_mark('f')} Too few runs for a verdict: even runs completely separated on every task "
+             f"could not give {c['p']} {c['le']} 0.05.",
+        "u": f"Unmarked: not distinguishable ({c['p']} {c['gt']} 0.05, or the interval of {c['P']} "
+             f"contains 0.5).",
+        "a": f"{m.note_mark('a')} No common task: no dataset and model where both have a run with a test score "
+             f"below the budget.",
     })
-    for key in ("p", "p2", "d", "ci", "seed"):
+    for key in ("p", "p2", "d", "ci", "seed", "test", "test2"):
         notes.use(key)
     budgets = sorted(comparison["budget_tokens"].unique())
     columns = pd.MultiIndex.from_product([[f"{_tokens(b)} tokens" for b in budgets],
-                                          [c["n"], c["P"], f"{c['delta']} (pp)"]])
+                                          [c["n"], c["P"], f"{c['delta']} (pp)", c["p"]]])
     rows = {}
     for (x, y), pair in comparison.groupby(["optimizer_x", "optimizer_y"], sort=True):
         cells = []
         for _, row in pair.set_index("budget_tokens").loc[budgets].iterrows():
             if row["tasks"] == 0:
-                cells += ["0", m.missing + notes.mark("a"), m.missing]
+                cells += ["0", m.missing + notes.mark("a"), m.missing, m.missing]
                 continue
-            mark = {BETTER: "b", WORSE: "w"}.get(row["verdict"], "")
-            p = m.pm(row["p_improvement"], None, 2, bold=bool(mark)) + (notes.mark(mark) if mark else "")
+            mark = {BETTER: "b", WORSE: "w", TOO_FEW_RUNS: "f"}.get(row["verdict"], "")
+            if not mark:
+                notes.use("u")
+            p = m.pm(row["p_improvement"], None, 2, bold=mark in ("b", "w")) + (notes.mark(mark) if mark else "")
             cells += [str(int(row["tasks"])),
                       p + INTERVAL + _interval(row["p_ci_low"], row["p_ci_high"], 2, m),
                       m.number(row["delta_pct_points"], 1) + INTERVAL
-                      + _interval(row["delta_ci_low"], row["delta_ci_high"], 1, m)]
+                      + _interval(row["delta_ci_low"], row["delta_ci_high"], 1, m),
+                      p_value_text(row["permutation_p_value"])]
         rows[(m.text(x), m.text(y))] = cells
     frame = pd.DataFrame(list(rows.values()), index=pd.MultiIndex.from_tuples(rows, names=["X", "Y"]),
                          columns=columns)

@@ -5,7 +5,15 @@
 the numbers present, so the paper builds for any config the pipeline accepts:
 a sentence lists the optimizers, datasets, models and routers that numbers.json
 has, and a number it quotes but does not have prints as ``\\NumberMissing``
-(a bold ``[missing]``). Every number is quoted through its macro (numbers.py).
+(a bold ``[missing]``; only for a numbers.json made by an older pipeline).
+Every number is quoted through its macro (numbers.py).
+
+Every statement is true for the data (issue 26): a value that can be null gets
+a sentence saying why instead of its macro (no score at the budget, no common
+task, no racing log, no recorded time, no input tokens, the large model not
+better, no bootstrap resamples, no split, one split); optimizers are compared
+on the datasets and models they all have, with how many of all; a count takes
+the singular for 1.
 
 To add a table, figure or set of numbers to a section, add it to that section's
 function below (``table(...)``, ``figure(...)``, ``q(...)`` for a number);
@@ -62,6 +70,16 @@ def article(name: str) -> str:
     return "an" if name[:1].upper() in "AEIOU" else "a"
 
 
+def plural(count, one: str, many: str | None = None) -> str:
+    """The word for ``count`` things: ``one`` for exactly 1, else ``many`` (``one`` + "s")."""
+    return one if count == 1 else many or one + "s"
+
+
+def tasks_words(count) -> str:
+    """"dataset and model" for 1, "datasets and models" otherwise."""
+    return plural(count, "dataset and model", "datasets and models")
+
+
 def table(file: str, caption: str, label: str, wide: bool = False) -> str:
     """A table float around a published tabular (``tables/<file>``); ``wide`` scales it to the text."""
     body = rf"\widetable{{{file}}}" if wide else rf"\input{{\resultsdir/tables/{file}}}"
@@ -78,21 +96,50 @@ def figure(path: str, caption: str, label: str | None = None, width: str = r"\li
             + (f"\\label{{{label}}}\n" if label else "") + "\\end{figure}\n")
 
 
-def by_name(q: Quote, key: tuple, names: list, first: list, preposition: str) -> str:
+def by_name(q: Quote, key: tuple, names: list, first: list, preposition: str,
+            undefined: str = "undefined") -> str:
     """The values under ``key`` per name ("x % on a and y % on b"); the names are left out
-    ("x and y %") when they are ``first``, those of the sentence's first list."""
-    if names == first:
+    ("x and y %") when they are ``first``, those of the sentence's first list. A null value is
+    ``undefined`` (a phrase saying why), with its name."""
+    if names == first and all(q.get(*key, name) is not None for name in names):
         return listed(q(*key, name) for name in names) + r"\,\%"
-    return listed(f"{q(*key, name)}\\,\\% {preposition} {escape(name)}" for name in names)
+    return listed(f"{q(*key, name)}\\,\\% {preposition} {escape(name)}" if q.get(*key, name) is not None
+                  else f"{undefined} {preposition} {escape(name)}" for name in names)
+
+
+def runs_and_tasks(q: Quote, optimizers: list) -> str:
+    """Each optimizer's runs and the datasets and models it ran on: "45 CAPO runs on 15 datasets
+    and models and the 45 EvoPromptGA runs on the same 15"; where they differ, out of how many
+    in all, and that each optimizer's numbers are over its own."""
+    counts = [q.get("tokens", "tasks_count", o) for o in optimizers]
+    every = q.get("optimization", "tasks_count")
+    same = every is not None and all(count == every for count in counts)
+    parts = []
+    for i, (o, count) in enumerate(zip(optimizers, counts)):
+        runs = q.get("tokens", "runs_count", o)
+        text = f"{q('tokens', 'runs_count', o)} {escape(o)} {plural(runs, 'run')}"
+        if count is not None:
+            tasks = q("tokens", "tasks_count", o)
+            text += (f" on {tasks} {tasks_words(count)}" if i == 0 else
+                     f" on the same {tasks}" if same else f" on {tasks}")
+            if i == 0 and not same and every is not None:
+                text += f" (of {q('optimization', 'tasks_count')})"
+        parts.append(text if i == 0 else "the " + text)
+    coverage = ("" if same or len(optimizers) < 2 or every is None else
+                " (each optimizer's numbers below average over the datasets and models it ran on)")
+    return listed(parts) + coverage
 
 
 def tokens_section(q: Quote, table_optimizer: str) -> str:
-    """Runs, downstream share of input tokens and tokens per run, per optimizer and dataset."""
+    """Runs (and the datasets and models each optimizer ran on), downstream share of input tokens
+    and tokens per run, per optimizer and dataset."""
     optimizers = q.keys("tokens", "downstream_share_pct")
     names = [escape(o) for o in optimizers]
-    shares = [f"{q('tokens', 'downstream_share_pct', o)}\\,\\% of the input tokens under {names[0]}"
-              if i == 0 else f"{q('tokens', 'downstream_share_pct', o)}\\,\\% under {n}"
-              for i, (o, n) in enumerate(zip(optimizers, names))]
+    shares = []
+    for i, (o, n) in enumerate(zip(optimizers, names)):
+        share = (f"{q('tokens', 'downstream_share_pct', o)}\\,\\%" if q.get("tokens", "downstream_share_pct", o)
+                 is not None else "an undefined share (its runs record no input tokens)")
+        shares.append(f"{share} of the input tokens under {n}" if i == 0 else f"{share} under {n}")
     per_run = []
     for i, (o, n) in enumerate(zip(optimizers, names)):
         total, inputs = (q("tokens", key, o) for key in ("mean_tokens_per_run_millions",
@@ -102,12 +149,11 @@ def tokens_section(q: Quote, table_optimizer: str) -> str:
                        f"{article(n)} {n} run {total} million\n({inputs} million input)")
     key = ("tokens", "downstream_share_by_dataset_pct")
     first = q.keys(*key, optimizers[0]) if optimizers else []
-    by_dataset = [f"the downstream share under {n} is {by_name(q, (*key, o), q.keys(*key, o), [], 'on')}"
-                  if i == 0 else f"under {n} it is {by_name(q, (*key, o), q.keys(*key, o), first, 'on')}"
+    undefined = "undefined (no input tokens)"
+    by_dataset = [f"the downstream share under {n} is {by_name(q, (*key, o), q.keys(*key, o), [], 'on', undefined)}"
+                  if i == 0 else f"under {n} it is {by_name(q, (*key, o), q.keys(*key, o), first, 'on', undefined)}"
                   for i, (o, n) in enumerate(zip(optimizers, names))]
-    runs = [f"{q('tokens', 'runs_count', o)} {n} run{'' if q.get('tokens', 'runs_count', o) == 1 else 's'}"
-            for o, n in zip(optimizers, names)]
-    text = (f"Across the {listed(runs)}"
+    text = (f"Across the {runs_and_tasks(q, optimizers)}"
             f", the downstream LLM, which evaluates the candidate prompts,\nconsumes {listed(shares)}\n"
             f"(Table~\\ref{{tab:token-fraction}}); the meta-LLM that writes the prompts spends the rest.\n"
             f"{', '.join(per_run)}.\nBy dataset, {'; '.join(by_dataset)}.\n"
@@ -126,33 +172,11 @@ def tokens_section(q: Quote, table_optimizer: str) -> str:
 
 
 def optimization_section(q: Quote, table_optimizer: str) -> str:
-    """Test scores at the table budget (per optimizer, per model), racing savings, wall-clock."""
-    scored = q.keys("optimization", "score_at_table_budget_pct")
-    budget = f"At a budget of {q('optimization', 'table_budget_millions')} million input tokens, "
-    if scored:
-        first, *others = scored
-        text = (budget + f"{escape(first)}'s\nbest-train prompts reach a test score of "
-                f"{q('optimization', 'score_at_table_budget_pct', first)}\\,\\%\naveraged over datasets and "
-                "models" + "".join(f", {escape(o)}'s\n{q('optimization', 'score_at_table_budget_pct', o)}\\,\\%"
-                                   for o in others)
-                + " (Table~\\ref{tab:optimizer-scores},\nFigure~\\ref{fig:score-vs-tokens}).")
-        key = ("optimization", "score_at_table_budget_by_model_pct")
-        models = q.keys(*key, first)
-        by_model = [f"{escape(first)} averages\n{by_name(q, (*key, first), models, [], 'with')}"]
-        by_model += [f"{escape(o)}\n{by_name(q, (*key, o), q.keys(*key, o), models, 'with')}" for o in others]
-        text += f" By model, {'; '.join(by_model)}."
-    else:
-        text = budget + ("no run has a test score (Table~\\ref{tab:optimizer-scores}, "
-                         "Figure~\\ref{fig:score-vs-tokens}).")
-    raced = q.keys("optimization", "racing_saved_pct")
-    if raced:
-        text += " " + "; ".join(f"{escape(o)}'s racing\nsaves {q('optimization', 'racing_saved_pct', o)}\\,\\% "
-                                f"of the evaluation blocks" for o in raced) + "\n(Table~\\ref{tab:racing})."
-    else:
-        text += (" No run has a racing log (prompt\\_scores.parquet), so racing savings are not reported\n"
-                 "(Table~\\ref{tab:racing}).")
-    text += (f" All runs together took\n{q('optimization', 'wall_clock_hours')} hours of wall-clock time.\n\n")
-    text += comparison_paragraph(q, scored)
+    """Test scores at the table budget (per optimizer, per model) on the datasets and models they
+    all have, racing savings, wall-clock, the pairs of optimizers compared."""
+    text = scores_paragraph(q) + " " + racing_sentence(q) + " " + wall_clock_sentence(q) + "\n\n"
+    text += comparison_paragraph(q, list(dict.fromkeys([*q.keys("tokens", "runs_count"),
+                                                       *q.keys("optimization", "score_at_table_budget_pct")])))
     return text + "\n".join([
         table("optimizer_scores.tex", "Test score (\\%) at the table budget, mean $\\pm$ std over seeds.",
               "tab:optimizer-scores", wide=True),
@@ -166,6 +190,76 @@ def optimization_section(q: Quote, table_optimizer: str) -> str:
     ])
 
 
+def scores_paragraph(q: Quote) -> str:
+    """The test score at the table budget of each optimizer that has one there, averaged over the
+    datasets and models where every such optimizer has one (with how many of all), then by model;
+    an optimizer without a score is named as such."""
+    key = ("optimization", "score_at_table_budget_pct")
+    scored = q.keys(*key)
+    unscored = [o for o in q.keys("tokens", "runs_count") if o not in scored]
+    text = f"At a budget of {q('optimization', 'table_budget_millions')} million input tokens, "
+    figures = "(Table~\\ref{tab:optimizer-scores},\nFigure~\\ref{fig:score-vs-tokens})"
+    if not scored:
+        return text + f"no run has a test score from a step below the budget {figures}."
+    common = q.get("optimization", "score_at_table_budget_tasks_count")
+    every = q.get("optimization", "tasks_count")
+    who = "it has" if len(scored) == 1 else "both have" if len(scored) == 2 else "all of them have"
+    missing = (f" {listed(escape(o) for o in unscored)} {plural(len(unscored), 'has', 'have')} no test score "
+               f"from a step below the budget." if unscored else "")
+    if common == 0:
+        return text + (f"no dataset and model has a test score from each of {listed(escape(o) for o in scored)},\n"
+                       f"so their scores are not averaged side by side; Table~\\ref{{tab:optimizer-scores}} "
+                       f"gives each one's\n(Figure~\\ref{{fig:score-vs-tokens}}).{missing}")
+    refs = "Table~\\ref{tab:optimizer-scores}, Figure~\\ref{fig:score-vs-tokens}"
+    over = f"averaged over datasets and models ({refs})"  # a numbers.json without the counts
+    if common is not None and every is not None:
+        over = (f"averaged over the {q('optimization', 'score_at_table_budget_tasks_count')} {tasks_words(common)} "
+                f"where {who} a score\n("
+                + ("the only one" if common == every == 1 else f"all {q('optimization', 'tasks_count')}"
+                   if common == every else f"of {q('optimization', 'tasks_count')}") + f";\n{refs})")
+    first, *others = scored
+    text += (f"{escape(first)}'s\nbest-train prompts reach a test score of {q(*key, first)}\\,\\%"
+             + "".join(f", {escape(o)}'s\n{q(*key, o)}\\,\\%" for o in others) + f", {over}.{missing}")
+    by_model_key = ("optimization", "score_at_table_budget_by_model_pct")
+    models = q.keys(*by_model_key, first)
+    by_model = [f"{escape(first)} averages\n{by_name(q, (*by_model_key, first), models, [], 'with')}"]
+    by_model += [f"{escape(o)}\n{by_name(q, (*by_model_key, o), q.keys(*by_model_key, o), models, 'with')}"
+                 for o in others]
+    return text + f" By model, on the same datasets and models, {'; '.join(by_model)}."
+
+
+def racing_sentence(q: Quote) -> str:
+    """Racing's saved share of evaluation blocks per optimizer with racing logs, over how many
+    datasets and models; or that no run has a racing log."""
+    raced = q.keys("optimization", "racing_saved_pct")
+    if not raced:
+        return ("No run has a racing log (prompt\\_scores.parquet), so racing savings are not reported\n"
+                "(Table~\\ref{tab:racing}).")
+    saves = []
+    for o in raced:
+        count = q.get("optimization", "racing_tasks_count", o)
+        over = ("" if count is None else
+                f" over the {q('optimization', 'racing_tasks_count', o)} {tasks_words(count)} with racing logs")
+        saves.append(f"{escape(o)}'s racing\nsaves {q('optimization', 'racing_saved_pct', o)}\\,\\% "
+                     f"of the evaluation blocks{over}")
+    return "; ".join(saves) + "\n(Table~\\ref{tab:racing})."
+
+
+def wall_clock_sentence(q: Quote) -> str:
+    """The wall-clock hours of the runs that record their time, and how many of all they are."""
+    timed = q.get("optimization", "wall_clock_runs_count")
+    runs = sum(count for count in (q.get("tokens", "runs_count") or {}).values() if isinstance(count, int))
+    if timed is None:  # a numbers.json without the count
+        return f"All runs together took\n{q('optimization', 'wall_clock_hours')} hours of wall-clock time."
+    if timed == 0:
+        return ("No run records its steps' time (time\\_elapsed), so no wall-clock time is reported.")
+    if timed == runs:
+        return (f"All {q('optimization', 'wall_clock_runs_count')} {plural(timed, 'run')} together took\n"
+                f"{q('optimization', 'wall_clock_hours')} hours of wall-clock time.")
+    return (f"The {q('optimization', 'wall_clock_runs_count')} of {runs} runs that record their steps' time "
+            f"(time\\_elapsed) took\n{q('optimization', 'wall_clock_hours')} hours of wall-clock time together.")
+
+
 def pair_names(pair: str, optimizers: list) -> tuple[str, str]:
     """The two optimizers of a comparison key ``X_vs_Y`` (numbers.comparison_numbers), read
     with the optimizers' names where they are known, so that a name holding ``_vs_`` stays whole."""
@@ -177,8 +271,17 @@ def pair_names(pair: str, optimizers: list) -> tuple[str, str]:
     return x, y
 
 
+#: why a pair's verdict is what it is, after "The verdict for X against Y is ``...''" (the paragraph's
+#: last sentence gives the rule of the others)
+VERDICT_REASONS = {
+    "too few runs": (": with these run counts, even runs completely separated on every task could not\n"
+                     "give a p-value of at most 0.05"),
+}
+
+
 def comparison_paragraph(q: Quote, optimizers: list) -> str:
-    """Per pair of optimizers at the table budget: P(X > Y), its interval, Δ and the verdict."""
+    """Per pair of optimizers at the table budget: P(X > Y), its interval, Δ, the permutation test's
+    p-value and the verdict; a pair without a common task says so."""
     pairs = q.keys("optimization", "comparison")
     if not pairs:
         return ("With fewer than two optimizers there is no pair to compare\n"
@@ -187,34 +290,101 @@ def comparison_paragraph(q: Quote, optimizers: list) -> str:
     for pair in pairs:
         x, y = (escape(name) for name in pair_names(pair, optimizers))
         v = lambda key: q("optimization", "comparison", pair, key)  # noqa: E731
+        tasks = q.get("optimization", "comparison", pair, "tasks_count")
+        verdict = q.get("optimization", "comparison", pair, "verdict")
+        if not tasks:
+            sentences.append(f"{x} and {y} have no dataset and model where both have a run with a test score "
+                             f"below\nthe table budget, so they are not compared there.")
+            continue
+        where = (f"Across the {v('tasks_count')} datasets and\nmodels both have" if tasks != 1 else
+                 f"On the {v('tasks_count')} dataset and model both have")
+        test = ""
+        if q.get("optimization", "comparison", pair, "permutation_p_value") is not None:
+            test = (f"A stratified permutation test of no difference (their runs' labels\nshuffled within each "
+                    f"dataset and model) gives a p-value of {v('permutation_p_value')}.\n")
         sentences.append(
-            f"Across the {v('tasks_count')} datasets and\nmodels both have, {article(x)} {x} run scores above "
+            f"{where}, {article(x)} {x} run scores above "
             f"{article(y)} {y} run on the same task with\nprobability {v('p_improvement')} at the table budget "
             f"(95\\,\\% stratified bootstrap interval\n{v('p_ci_low')}--{v('p_ci_high')}), and {x}'s mean "
             f"test score minus {y}'s averages\n{v('delta_pct')} percentage points ({v('delta_ci_low_pct')} to "
-            f"{v('delta_ci_high_pct')}).\nThe verdict for {x} against {y} is ``{v('verdict')}''.")
-    return (" ".join(sentences) + "\nA pair is better where the interval of the probability lies above 0.5, "
-            "worse where below,\nnot distinguishable where it contains 0.5 (Table~\\ref{tab:optimizer-comparison}, "
-            "Figure~\\ref{fig:optimizer-comparison}).\n\n")
+            f"{v('delta_ci_high_pct')}).\n{test}The verdict for {x} against {y} is ``{v('verdict')}''"
+            f"{VERDICT_REASONS.get(verdict, '')}.")
+    return (" ".join(sentences) + "\nA pair is better where that p-value is at most 0.05 and the interval of "
+            "the probability\nlies above 0.5, worse where it is and the interval lies below, not distinguishable "
+            "otherwise,\nand has too few runs for a verdict where no data could give such a p-value\n"
+            "(Table~\\ref{tab:optimizer-comparison}, Figure~\\ref{fig:optimizer-comparison}).\n\n")
+
+
+def interval(q: Quote, key: tuple, name: str, lead: str = "95\\,\\% interval ") -> str:
+    """``lead`` "low to high %" of ``name``'s bootstrap interval, or why there is none ("" without
+    resamples: the dataset's sentence says so once)."""
+    low, high = f"{name}_ci_low_pct", f"{name}_ci_high_pct"
+    if q.get(*key, low) is not None and q.get(*key, high) is not None:
+        return f"{lead}{q(*key, low)} to {q(*key, high)}\\,\\%"
+    if q.get(*key[:2], "bootstrap_resamples_count") == 0:
+        return ""
+    return "no bootstrap interval: no resample of the queries gives a value"
+
+
+def has_no_baseline(q: Quote, dataset: str) -> bool:
+    """Whether no router of the dataset has an APGR: then the large model is not better than the small
+    one by more than one query's swing (routing_model.no_baseline_reason), and nothing divided by
+    P_LLM - P_SLM is defined (with a baseline APGR always is: every curve ends at all routed)."""
+    routers = [r for r in q.keys("routing", dataset) if isinstance(q.get("routing", dataset, r), Mapping)]
+    return bool(routers) and all(q.get("routing", dataset, r, "apgr") is None for r in routers)
 
 
 def router_paragraph(q: Quote, dataset: str, router: str) -> str:
     key = ("routing", dataset, router)
     if router == "oracle":
+        spread = interval(q, key, "best_delta_ibc", "interval ")
         return (f"The oracle's best $\\Delta_\\mathrm{{IBC}}$ is {q(*key, 'best_delta_ibc_pct')}\\,\\%\n"
-                f"at {q(*key, 'best_delta_ibc_routed_share_pct')}\\,\\% routed\n"
-                f"(interval {q(*key, 'best_delta_ibc_ci_low_pct')} to {q(*key, 'best_delta_ibc_ci_high_pct')}"
-                f"\\,\\%),\nits APGR {q(*key, 'apgr')} and its CPT$_{{50}}$ {q(*key, 'cpt_50_pct')}\\,\\%.\n")
+                f"at {q(*key, 'best_delta_ibc_routed_share_pct')}\\,\\% routed"
+                + (f"\n({spread})" if spread else "") + ",\n"
+                f"its APGR {q(*key, 'apgr')} and its CPT$_{{50}}$ {q(*key, 'cpt_50_pct')}\\,\\%.\n")
     name = ROUTER_NAMES.get(router, escape(router))
+    if q.get(*key, "best_swept_delta_ibc_pct") is None:
+        swept = "no swept threshold routes at least the minimum share of queries (routing.min\\_routed\\_share)"
+    else:
+        swept = (f"among the swept thresholds {q(*key, 'best_swept_delta_ibc_pct')}\\,\\% at "
+                 f"{q(*key, 'best_swept_routed_share_pct')}\\,\\%")
+    held = "chosen on calibration queries and scored on the others it"
+    if q.get(*key, "heldout_delta_ibc_pct") is None:
+        held += " has\nno value: no split of the queries into the two halves gives one.\n"
+    elif q.get(*key, "heldout_delta_ibc_std_pct") is None:
+        held += (f" is\n{q(*key, 'heldout_delta_ibc_pct')}\\,\\% (only one split gives a value, so there is "
+                 f"no spread).\n")
+    else:
+        held += (f" is\n{q(*key, 'heldout_delta_ibc_pct')}\\,$\\pm$\\,"
+                 f"{q(*key, 'heldout_delta_ibc_std_pct')}\\,\\%.\n")
     return (f"The {name} router's best $\\Delta_\\mathrm{{IBC}}$ over all thresholds is "
             f"{q(*key, 'best_delta_ibc_pct')}\\,\\%\nat {q(*key, 'best_delta_ibc_routed_share_pct')}\\,\\% "
-            f"of queries routed\n(95\\,\\% interval {q(*key, 'best_delta_ibc_ci_low_pct')} to "
-            f"{q(*key, 'best_delta_ibc_ci_high_pct')}\\,\\%;\namong the swept thresholds "
-            f"{q(*key, 'best_swept_delta_ibc_pct')}\\,\\% at {q(*key, 'best_swept_routed_share_pct')}\\,\\%);\n"
-            f"chosen on calibration queries and scored on the others it is\n"
-            f"{q(*key, 'heldout_delta_ibc_pct')}\\,$\\pm$\\,{q(*key, 'heldout_delta_ibc_std_pct')}\\,\\%.\n"
+            f"of queries routed\n({'; '.join(filter(None, [interval(q, key, 'best_delta_ibc'), swept]))});\n{held}"
             f"It recovers {q(*key, 'apgr')} of the gap on average over routed shares (APGR)\n"
             f"and half of it at {q(*key, 'cpt_50_pct')}\\,\\% routed (CPT$_{{50}}$).\n")
+
+
+def dataset_paragraph(q: Quote, dataset: str) -> str:
+    """P_SLM and P_LLM, the bootstrap's resamples, then each router's and the oracle's numbers; where
+    the large model is not better, why the routers' numbers are undefined instead."""
+    text = (f"\\paragraph{{{escape(dataset)}.}} The small model scores $P_\\mathrm{{SLM}} = "
+            f"{q('routing', dataset, 'P_slm')}$ and the large model $P_\\mathrm{{LLM}} = "
+            f"{q('routing', dataset, 'P_llm')}$.\n")
+    if has_no_baseline(q, dataset):
+        return text + ("The large model is not better by more than one query's swing, so the benefit per cost "
+                       "of always\nrouting (the IBC baseline) is undefined, and so are $\\Delta_\\mathrm{IBC}$, "
+                       "APGR and CPT, which divide\nby $P_\\mathrm{LLM} - P_\\mathrm{SLM}$, for every router "
+                       "and the oracle.\n\n")
+    resamples = q.get("routing", dataset, "bootstrap_resamples_count")
+    if resamples:
+        text += (f"Its intervals are 95\\,\\% bootstrap intervals over "
+                 f"{q('routing', dataset, 'bootstrap_resamples_count')} {plural(resamples, 'resample')} "
+                 f"of the queries.\n")
+    elif resamples == 0:
+        text += (f"With {q('routing', dataset, 'bootstrap_resamples_count')} bootstrap resamples "
+                 f"(routing.bootstrap.resamples) it has no intervals.\n")
+    return text + "".join(router_paragraph(q, dataset, router) for router in q.keys("routing", dataset)
+                          if isinstance(q.get("routing", dataset, router), Mapping)) + "\n"
 
 
 def routing_section(q: Quote, table_optimizer: str) -> str:
@@ -223,23 +393,22 @@ def routing_section(q: Quote, table_optimizer: str) -> str:
     linked = {artifact: link for link, artifact in links(q.numbers).items()}
     per_dataset = ("Figure~\\ref{fig:routing-1} shows" if len(datasets) == 1 else
                    f"Figures~\\ref{{fig:routing-1}}--\\ref{{fig:routing-{len(datasets)}}} show")
+    resampled = any(q.get("routing", dataset, "bootstrap_resamples_count") != 0 for dataset in datasets)
+    with_intervals = "with bootstrap intervals " if resampled else ""
     text = ("Table~\\ref{tab:routing-ibc} gives each router's best $\\Delta_\\mathrm{IBC}$\n"
             "among the swept thresholds, Table~\\ref{tab:routing-metrics} the metrics of\n"
-            "the routing literature with bootstrap intervals and the held-out choice,\n"
+            f"the routing literature {with_intervals}and the held-out choice,\n"
             "Figure~\\ref{fig:routing-pgr} the performance gap recovered and\n"
             "Figure~\\ref{fig:routing-delta-ibc} $\\Delta_\\mathrm{IBC}$ against the routed\n"
             f"share; {per_dataset} cost\nagainst performance per dataset.\n\n")
     for dataset in datasets:
-        text += (f"\\paragraph{{{escape(dataset)}.}} The small model scores $P_\\mathrm{{SLM}} = "
-                 f"{q('routing', dataset, 'P_slm')}$ and the large model $P_\\mathrm{{LLM}} = "
-                 f"{q('routing', dataset, 'P_llm')}$.\n"
-                 + "".join(router_paragraph(q, dataset, router) for router in q.keys("routing", dataset)
-                           if isinstance(q.get("routing", dataset, router), Mapping)) + "\n")
+        text += dataset_paragraph(q, dataset)
     return text + "\n".join([
         table("routing_ibc.tex", "Best $\\Delta_\\mathrm{IBC}$ among the swept thresholds.", "tab:routing-ibc",
               wide=True),
-        table("routing_metrics.tex", "Routing metrics with 95\\,\\% bootstrap intervals and held-out "
-              "$\\Delta_\\mathrm{IBC}$.", "tab:routing-metrics"),
+        table("routing_metrics.tex", ("Routing metrics with 95\\,\\% bootstrap intervals and held-out "
+                                      if resampled else "Routing metrics (no bootstrap resamples) and held-out ")
+              + "$\\Delta_\\mathrm{IBC}$.", "tab:routing-metrics"),
         figure("figures/routing_pgr.pdf", "Performance gap recovered against the routed share.",
                "fig:routing-pgr"),
         figure("figures/routing_delta_ibc.pdf", "$\\Delta_\\mathrm{IBC}$ against the routed share.",

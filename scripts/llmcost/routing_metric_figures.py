@@ -36,13 +36,17 @@ def pgr_figure(by_dataset: Mapping[str, Mapping]):
     use_style()
     colors = {**color_map(ROUTERS), "oracle": ORACLE_COLOR}
     datasets = list(by_dataset)
-    handles = [(Patch(color=colors[router], alpha=BAND_ALPHA, linewidth=0), Line2D([], [], color=colors[router]))
-               for router in ROUTERS]
-    handles += [Line2D([], [], color=ORACLE_COLOR), Line2D([], [], **RANDOM_STYLE),
-                Patch(color="0.5", alpha=BAND_ALPHA, linewidth=0)]
-    labels = [ROUTER_LABELS[router] for router in ROUTERS] + ["Oracle", "Random routing", "95 % bootstrap band"]
     curves = {dataset: {name: {key: _values(values) for key, values in entry["pgr_band"].items()}
                         for name, entry in by_dataset[dataset]["routers"].items()} for dataset in datasets}
+    # a band is in the legend only where one is drawn (none without bootstrap resamples)
+    banded = any((np.isfinite(band["ci_low"]) & np.isfinite(band["ci_high"])).any()
+                 for bands in curves.values() for name, band in bands.items() if name != "oracle")
+    handles = [(Patch(color=colors[router], alpha=BAND_ALPHA, linewidth=0), Line2D([], [], color=colors[router]))
+               if banded else Line2D([], [], color=colors[router]) for router in ROUTERS]
+    handles += [Line2D([], [], color=ORACLE_COLOR), Line2D([], [], **RANDOM_STYLE)]
+    handles += [Patch(color="0.5", alpha=BAND_ALPHA, linewidth=0)] if banded else []
+    labels = [ROUTER_LABELS[router] for router in ROUTERS] + ["Oracle", "Random routing"]
+    labels += ["95 % bootstrap band"] if banded else []
     shown = {"oracle": ("value",)}  # routers: their bands too
     values = np.concatenate([[0.0, 1.0]] + [band[key] for bands in curves.values() for name, band in bands.items()
                                             for key in shown.get(name, ("value", "ci_low", "ci_high"))])

@@ -46,15 +46,18 @@ def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, 
     """The cells of ``routing_table`` written in markup ``m`` (the first four columns as the
     index), and its notes."""
     s = m.symbols
-    rows, unstable_notes, no_baseline = [], [], []
+    rows, unstable_notes, no_baseline, none_routed = [], [], [], set()
     for dataset, summary in combined.items():
         if summary["no_baseline"]:
             no_baseline.append(m.text(dataset))
         for router, result in summary["routers"].items():
             best = result["best"] or {"lm2_ratio": math.nan, "delta_IBC": math.nan}
-            delta = m.number(best["delta_IBC"], 1)
+            delta, routed = m.number(best["delta_IBC"], 1), m.number(100 * best["lm2_ratio"], 1)
             if summary["no_baseline"]:
-                delta += s["ddagger"]
+                delta, routed = delta + s["ddagger"], routed + s["ddagger"]
+            elif result["best"] is None:  # no swept threshold routes the minimum share
+                delta, routed = delta + s["section"], routed + s["section"]
+                none_routed.add(_pct(summary["min_routed_share"], m))
             if result["unstable"]:
                 top = max(result["unstable"], key=lambda p: p["delta_IBC"])
                 delta += s["dagger"]
@@ -62,7 +65,7 @@ def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, 
                                       f"{fmt_number(top['delta_IBC'], 1)}{s['thin_pct']} at "
                                       f"{_pct(top['lm2_ratio'], m)} routed")
             rows.append((m.text(dataset), m.number(summary["P_slm"], 3), m.number(summary["P_llm"], 3),
-                         TABLE_LABELS[router], m.number(100 * best["lm2_ratio"], 1), delta))
+                         TABLE_LABELS[router], routed, delta))
     columns = ["Dataset", s["P_SLM"], s["P_LLM"], "Router",
                f"Routed ({s['pct']})", f"Best {s['delta_IBC']} ({s['pct']})"]
     frame = pd.DataFrame(rows, columns=columns).set_index(columns[:4])
@@ -76,6 +79,9 @@ def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, 
         notes.append(f"{s['ddagger']} No IBC baseline for " + ", ".join(no_baseline)
                      + f": {s['P_LLM']} is not above {s['P_SLM']} by more than one query's "
                        f"swing, so {s['delta_IBC']} is undefined.")
+    if none_routed:
+        notes.append(f"{s['section']} No swept threshold routes at least " + " / ".join(sorted(none_routed))
+                     + " of queries with a defined " + s["delta_IBC"] + ".")
     return frame, notes
 
 
@@ -91,7 +97,7 @@ def _space_between_datasets(text: str) -> str:
 
 
 LABELS = {**TABLE_LABELS, "oracle": "Oracle"}
-NO_BASELINE, NOT_APPLICABLE, NO_SPLIT = "dagger", "ddagger", "section"
+NO_BASELINE, NOT_APPLICABLE, NO_SPLIT, NO_INTERVAL = "dagger", "ddagger", "section", "para"
 #: metric -> (column header (a symbol's name or text), multiplier, decimals)
 COLUMNS = {
     "AIQ": ("AIQ", 1, 3),
@@ -133,7 +139,11 @@ def _rows(result: Mapping, m, marks: set) -> list[tuple]:
             if missing:
                 marks.add(NO_BASELINE)
             values.append(m.missing + s[NO_BASELINE] if missing else m.number(scale * estimate["value"], digits))
-            intervals.append("" if missing else _interval(estimate["ci_low"], estimate["ci_high"], scale, digits, m))
+            interval = "" if missing else _interval(estimate["ci_low"], estimate["ci_high"], scale, digits, m)
+            if not missing and not interval and result["bootstrap"]["resamples"]:
+                values[-1] += s[NO_INTERVAL]  # resamples, but none gives a value
+                marks.add(NO_INTERVAL)
+            intervals.append(interval)
         held = entry["held_out_delta_IBC"]
         if name == "oracle":
             values.append(m.missing + s[NOT_APPLICABLE])
@@ -190,7 +200,13 @@ def routing_metrics_cells(by_dataset: Mapping[str, Mapping], m) -> tuple[dict, l
     s, marks = m.symbols, set()
     blocks = {dataset: _rows(result, m, marks) for dataset, result in by_dataset.items()}
     resamples = sorted({result["bootstrap"]["resamples"] for result in by_dataset.values()})
-    notes = [f"Small type: 95{s['thin_pct']} bootstrap interval ({' / '.join(map(str, resamples))} resamples).",
+    shown = [count for count in resamples if count]
+    intervals = (f"Small type: 95{s['thin_pct']} bootstrap interval ({' / '.join(map(str, shown))} resamples)"
+                 + ("; none where routing.bootstrap.resamples is 0." if 0 in resamples else ".") if shown else
+                 "No bootstrap intervals: routing.bootstrap.resamples is 0.")
+    if NO_INTERVAL in marks:
+        intervals += f" {s[NO_INTERVAL]} No resample of the queries gives a value: no interval."
+    notes = [intervals,
              f"{s['CPT_50']}: routed share ({s['pct']}) where PGR reaches 50{s['thin_pct']}. "
              f"{s['delta_IBC']} in {s['pct']}.",
              f"Held-out: {s['delta_IBC']} of a threshold chosen on",

@@ -98,7 +98,9 @@ def token_fraction_table(summary: pd.DataFrame, optimizer: str) -> str:
     The last column is each dataset's mean over models, the last row each
     model's mean over datasets, and their corner the overall mean over all
     cells (all computed from the unrounded fractions). A cell without a value
-    is "--" (a); a mean over only k of its N cells says "(k/N)".
+    is "--": no run of the optimizer there (a), or its runs record no input
+    tokens (z); a mean without a cell to average is "--" (m); a mean over only
+    k of its N cells says "(k/N)".
     """
     frame, notes = token_fraction_cells(summary, optimizer, LATEX)
     text = booktabs(frame, column_format="l" + "r" * len(frame.columns), midrule_before="Mean")
@@ -112,20 +114,22 @@ def token_fraction_cells(summary: pd.DataFrame, optimizer: str, m) -> tuple[pd.D
     pct = cells.pivot(index="dataset", columns="model", values="frac_downstream_llm").reindex(
         index=datasets, columns=models) * 100
     present = pct.notna()
+    ran = set(cells[["dataset", "model"]].itertuples(index=False, name=None))
     notes = Notes(m, {
-        "a": f"{m.note_mark('a')} no run of {m.text(optimizer)} on this dataset and model, "
-             "or no input tokens in its runs",
+        "a": f"{m.note_mark('a')} no run of {m.text(optimizer)} on this dataset and model",
+        "z": f"{m.note_mark('z')} its runs record no input tokens: the share is undefined",
+        "m": f"{m.note_mark('m')} no cell with a value to average",
         "k": "(k/N): the mean over the k of N cells that have a value",
     })
 
-    def shown(value: float, count: int = 1, total: int = 1) -> str:
+    def shown(value: float, count: int = 1, total: int = 1, missing: str = "m") -> str:
         if count == 0 or math.isnan(value):
-            return m.missing + notes.mark("a")
+            return m.missing + notes.mark(missing)
         if count < total:
             notes.use("k")
         return partial(m.number(value, 1), count, total)
 
-    rows = [[shown(pct.loc[d, model]) for model in models]
+    rows = [[shown(pct.loc[d, model], missing="z" if (d, model) in ran else "a") for model in models]
             + [shown(mean(pct.loc[d]), present.loc[d].sum(), len(models))] for d in datasets]
     rows.append([shown(mean(pct[model]), present[model].sum(), len(datasets)) for model in models]
                 + [shown(mean(cells["frac_downstream_llm"]) * 100, cells["frac_downstream_llm"].notna().sum(),
