@@ -14,7 +14,7 @@ rule numbers:
         optimization_comparison=built("optimization/comparison.csv"),
         routing_summary=built("routing/summary.json"),
         routing_metrics=expand(built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS),
-        code=lib("numbers", "latex", "report_html"),
+        code=lib("numbers", "intervals", "statements", "latex", "report_html"),
     output:
         json=shown("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),
         json_view=view("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),
