@@ -190,8 +190,7 @@ def difference(change: NumberChange) -> str:
 
 
 def interval_text(interval: Mapping, path) -> str:
-    what = "spread (value ± std)" if interval["kind"] == "spread" else "interval"
-    return (f"{what} {printed(path, interval['low'])} to {printed(path, interval['high'])} "
+    return (f"{interval['kind']} {printed(path, interval['low'])} to {printed(path, interval['high'])} "
             f"({interval['from']})")
 
 

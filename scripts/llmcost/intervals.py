@@ -109,7 +109,7 @@ def score_spreads(scores: pd.DataFrame, budget: float) -> dict:
             return None
         std = math.sqrt(total(cells["test_score_std_pct"] ** 2)) / len(cells)
         return {"std": std, "kind": "spread",
-                "from": "value ± the seed std of the mean over its cells (scores.csv)"}
+                "from": "value ± the seed std of the mean over its cells, scores.csv"}
 
     groups = at.groupby("optimizer", sort=True)
     return {"optimization": {
