@@ -251,6 +251,8 @@ def test_a_base_that_cannot_be_read_is_one_line(tmp_path):
              str(tmp_path / "missing.json"): "missing.json not found",
              str(tmp_path / "bad.json"): "bad.json: not valid JSON (line 1, column 7"}
     (tmp_path / "bad.json").write_text('{"a": ')
+    (tmp_path / "empty").mkdir()
+    cases[str(tmp_path / "empty")] = "this folder holds no numbers.json"
     for base, message in cases.items():
         done = changes_command(tmp_path, "--output", "out", "--base", base, "--markdown", str(tmp_path / "c.md"))
         assert done.returncode == 2 and message in done.stderr and done.stderr.count("\n") == 1, done.stderr
@@ -266,6 +268,10 @@ def test_a_base_that_cannot_be_read_is_one_line(tmp_path):
     done = changes_command(tmp_path, "--output", "out", "--fail-on", "moved", "--markdown", str(tmp_path / "c.md"))
     assert done.returncode == 2 and "moved is not one of flipped, outside" in done.stderr
     assert not (tmp_path / "c.md").exists()
+    # out/ has no manifest: its files are not compared, its numbers are
+    done = changes_command(tmp_path, "--output", "out", "--base", str(RESULTS), "--markdown", str(tmp_path / "c.md"))
+    assert done.returncode == 0 and done.stdout == (f"Nothing changed: out/ has the same quoted numbers and "
+                                                    f"statements as {RESULTS}/numbers.json.\n")
 
 
 # --- The command on regenerations of the bundled data --------------------------------------------

@@ -96,9 +96,11 @@ def _with_sections(numbers: Mapping, side: str, notes: list[str]) -> tuple[dict,
     found = numbers.get("intervals"), numbers.get("statements")
     if all(section is not None for section in found):
         return found
-    notes.append(f"The {side} numbers.json has no intervals and statements sections (made by an older "
-                 f"pipeline): its intervals are those of the key conventions only, and the optimizer "
-                 f"table's best optimizers are not compared.")
+    missing = " and ".join(name for name, section in zip(("intervals", "statements"), found) if section is None)
+    consequences = (["its intervals are those of the key conventions only"] if found[0] is None else []) \
+        + (["the optimizer table's best optimizers are not compared"] if found[1] is None else [])
+    notes.append(f"The {side} numbers.json has no {missing} (made by an older pipeline): "
+                 f"{'; '.join(consequences)}.")
     return (found[0] if found[0] is not None else convention_intervals(numbers),
             found[1] if found[1] is not None else statements(Sources(numbers)))
 
@@ -216,9 +218,9 @@ def flip_line(flip: Flip, base: Mapping, new: Mapping) -> str:
     return line
 
 
-def file_changes(base: Mapping[str, str] | None, new: Mapping[str, str]) -> dict | None:
+def file_changes(base: Mapping[str, str] | None, new: Mapping[str, str] | None) -> dict | None:
     """The published files changed, added and removed (``{path: digest}`` each); None: not compared."""
-    if base is None:
+    if base is None or new is None:
         return None
     return {"changed": sorted(p for p in new.keys() & base.keys() if new[p] != base[p]),
             "added": sorted(new.keys() - base.keys()), "removed": sorted(base.keys() - new.keys())}
@@ -257,8 +259,8 @@ def markdown(changes: Changes, files: dict | None, sections: Mapping[str, list[s
     """The report, as Markdown; one line when nothing changed."""
     files_changed = files is not None and any(files.values())
     if not changes.numbers_changed() and not files_changed:
-        return (f"Nothing changed: {output}/ has the same quoted numbers, statements"
-                + (" and files" if files is not None else "") + f" as {label}.\n")
+        same = "quoted numbers, statements and files" if files is not None else "quoted numbers and statements"
+        return f"Nothing changed: {output}/ has the same {same} as {label}.\n"
     out = [f"# Changes in {output}/ against {label}", ""]
     out += [f"_{note}_" for note in changes.notes] + ([""] if changes.notes else [])
     if not changes.numbers_changed():
@@ -370,6 +372,8 @@ def load_base(output: str, base: str) -> Side:
     candidate = Path(base)
     if candidate.is_dir():
         candidate = candidate / "numbers.json"
+        if not candidate.is_file():
+            raise InputError(f"BASE={base}: this folder holds no numbers.json.")
     if candidate.is_file() or base.endswith(".json"):
         try:
             text = candidate.read_text(encoding="utf-8")
@@ -415,7 +419,7 @@ def report(output: str, base: str) -> tuple[Changes, str]:
     """The changes of ``output`` against ``base`` and their Markdown."""
     new_side, base_side = load_output(output), load_base(output, base)
     changes = compare(base_side.numbers, new_side.numbers)
-    files = file_changes(base_side.files, new_side.files or {})
+    files = file_changes(base_side.files, new_side.files)
     sections = quoting_sections(changes, base_side.numbers, new_side.numbers)
     text = markdown(changes, files, sections, base_side.numbers, new_side.numbers,
                     os.path.normpath(output), base_side.label)
