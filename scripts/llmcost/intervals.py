@@ -53,21 +53,19 @@ def _leaf(tree: Mapping, path):
     return None if isinstance(node, Mapping) else node
 
 
-def _siblings(part: str):
-    """(kind, low key, high key, std key) spellings for one key part, in the conventions' order."""
-    if part in ALIASES:
-        yield ALIASES[part]
-    words = part.split("_")
-    for cut in range(len(words), 0, -1):  # "X" then every "X" + "_unit" split
-        stem, unit = "_".join(words[:cut]), "".join(f"_{w}" for w in words[cut:])
-        yield f"{stem}_ci_low{unit}", f"{stem}_ci_high{unit}"
-
-
-def _stds(part: str):
+def _splits(part: str):
+    """(stem, unit) of a key: ``delta_pct`` -> (``delta_pct``, ``""``), (``delta``, ``_pct``)."""
     words = part.split("_")
     for cut in range(len(words), 0, -1):
-        stem, unit = "_".join(words[:cut]), "".join(f"_{w}" for w in words[cut:])
-        yield f"{stem}_std{unit}"
+        yield "_".join(words[:cut]), "".join(f"_{word}" for word in words[cut:])
+
+
+def _interval_keys(part: str):
+    """The (low, high) sibling keys that may hold a key's interval, in the conventions' order."""
+    if part in ALIASES:
+        yield ALIASES[part]
+    for stem, unit in _splits(part):
+        yield f"{stem}_ci_low{unit}", f"{stem}_ci_high{unit}"
 
 
 def record(low, high, kind: str, source: str) -> dict | None:
@@ -85,11 +83,11 @@ def convention_interval(tree: Mapping, path: tuple) -> dict | None:
     for level in range(len(path) - 1, -1, -1):
         part = str(path[level])
         moved = lambda key: (*path[:level], key, *path[level + 1:])  # noqa: E731
-        for low_key, high_key in _siblings(part):
+        for low_key, high_key in _interval_keys(part):
             low, high = _leaf(tree, moved(low_key)), _leaf(tree, moved(high_key))
             if low is not None or high is not None:
                 return record(low, high, "interval", f"{low_key}, {high_key}")
-        for std_key in _stds(part):
+        for std_key in (f"{stem}_std{unit}" for stem, unit in _splits(part)):
             std = _leaf(tree, moved(std_key))
             if _is_number(std):
                 return record(value - std, value + std, "spread", f"value ± {std_key}")
