@@ -12,7 +12,7 @@ CONFIG ?=
 OUTPUT := $(or $(patsubst output=%,%,$(filter output=%,$(CONFIG))),results)
 SNAKEMAKE_CONFIG := $(if $(CONFIG),--config $(CONFIG))
 
-.PHONY: all test test-slurm check report paper bench clean-venv
+.PHONY: all test test-slurm check report paper changes bench clean-venv
 
 all: $(VENV)/.installed $(VENV)/.fonts
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_CONFIG)
@@ -45,6 +45,16 @@ report: $(VENV)/.installed $(VENV)/.fonts
 paper: $(VENV)/.installed $(VENV)/.fonts
 	$(BIN)/snakemake --cores $(CORES) paper/main.pdf $(SNAKEMAKE_CONFIG)
 	@echo "paper of $(OUTPUT)/ written to paper/main.pdf"
+
+# What changed in the output folder's quoted numbers against a base: conclusions
+# that flipped, numbers outside the base's interval, every other change, files and
+# paper sections; the same as changes.md (beside report.html). BASE: a git revision
+# (default HEAD, its committed numbers.json) or a numbers.json of your own.
+# FAIL_ON=flipped (or outside): exit 1 when there is such a change.
+BASE ?= HEAD
+FAIL_ON ?=
+changes: $(VENV)/.installed
+	@$(BIN)/python scripts/changes.py --output '$(OUTPUT)' --base '$(BASE)' --fail-on '$(FAIL_ON)' --markdown changes.md
 
 # Speed and memory: issue 22's pipeline targets (this checkout against the base
 # commit and the one-process floor) and the routing benchmarks; prints the tables

@@ -6,7 +6,8 @@ tables and writes RESULTS.md.
 The pipeline table (bench_pipeline.py) is issue 22's: one new seed, a full
 regeneration, a no-op and peak memory on the bundled data and at 4000 runs,
 this checkout against a baseline checkout and the one-process floor, in the
-same run. ``--quick`` runs only the bundled data and the small routing sizes;
+same run; then issue 28's new seed followed by ``make changes``
+(bench_changes.py). ``--quick`` runs only the bundled data and the small routing sizes;
 ``--pipeline-only`` skips the routing benchmarks (RESULTS.md then keeps the
 routing sections of its previous run, marked as such).
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_changes  # noqa: E402
 import bench_optimizer_comparison  # noqa: E402
 import bench_pipeline  # noqa: E402
 import bench_routing  # noqa: E402
@@ -59,6 +61,8 @@ def main() -> None:
     start = time.perf_counter()
     pipeline = bench_pipeline.run(["bundled"] if args.quick else ["bundled", "4000"], args.repeat)
     print(pipeline, flush=True)
+    changes = bench_changes.run(args.repeat)
+    print(changes, flush=True)
     sections = []
     if args.pipeline_only:
         previous = previous_routing_sections()
@@ -120,6 +124,14 @@ def main() -> None:
         "the token and optimization aggregates (`bench_pipeline.FLOOR`).",
         "",
         pipeline,
+        "",
+        "## What changed after a new seed: `make changes`",
+        "",
+        "A copy of the workflow with its results/ committed (`benchmarks/bench_changes.py`): one seed "
+        "folder added (a copy of gsm8k/qwen/CAPO/seed44), `snakemake --cores 2`, then "
+        "`scripts/changes.py` against HEAD; the seed removed and the pipeline rerun between repetitions.",
+        "",
+        changes,
         "",
         *sections,
     ])

@@ -77,6 +77,9 @@ def test_a_dataset_without_baseline_warns_once_and_shows_a_dash(named_run):
     assert summary["IBC_base"] is None and "not above" in summary["no_baseline"]
     table = (out / "tables/routing_ibc.tex").read_text()
     assert r"No IBC baseline for worse" in table
+    said = json.loads((out / "numbers.json").read_text())["statements"]  # no best router, Δ_IBC undefined
+    assert said["best_router"]["worse"] == [] and said["best_router"]["delta_ibc"]
+    assert said["defined"]["routing"]["worse"]["logits"]["best_delta_ibc_pct"] == "undefined"
 
 
 def test_one_optimizer_has_no_pair_and_the_comparison_says_so(named_run):

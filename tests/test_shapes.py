@@ -20,10 +20,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import copy_workflow, snakemake
+from conftest import REPO, copy_workflow, snakemake
 from test_paper import wrong_plurals
 
+from llmcost.changes import compare, markdown
 from llmcost.outputs import read_csv
+from llmcost.statements import STATEMENTS
 
 RUNS = Path("data/capo/main_results")
 AUTOMIX = Path("data/automix")
@@ -316,3 +318,15 @@ def test_a_shape_without_inputs_stops_with_one_line(tmp_path_factory, name):
     assert shape.returncode != 0 and "Traceback" not in shape.output
     errors = [line for line in shape.output.splitlines() if line.startswith("Error")]
     assert len(errors) == 1 and re.search(STOP_SHAPES[name], errors[0]), shape.output
+
+
+@pytest.mark.parametrize("name", RUNS_SHAPES)
+def test_a_shapes_numbers_carry_statements_and_intervals_and_compare_with_the_bundled_ones(shapes, name):
+    numbers = shapes(name).numbers()
+    assert set(numbers["statements"]) == set(STATEMENTS) and isinstance(numbers["intervals"], dict)
+    bundled = json.loads((REPO / "results/numbers.json").read_text())
+    for base, new in ((bundled, numbers), (numbers, bundled)):  # names in any script, parts absent
+        changes = compare(base, new)
+        text = markdown(changes, None, {}, base, new, "out", "HEAD")
+        assert (changes.removed if base is bundled else changes.added) and "## Numbers added or removed" in text
+    assert markdown(compare(numbers, numbers), None, {}, numbers, numbers, "out", "HEAD").count("\n") == 1

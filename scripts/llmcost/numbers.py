@@ -7,6 +7,21 @@ percent, ``_millions``: millions of tokens, ``_hours``, ``_count``) or null;
 a verdict (``optimization.comparison``) is a word, printed as text.
 ``numbers.tex`` defines one macro per leaf, formatted as the paper prints it.
 
+Two more top-level sections hold what ``make changes`` (changes.py) needs
+and the paper does not quote, so they have no macros (``UNQUOTED``: skipped
+by ``numbers_tex`` and ``quoted``):
+
+- ``intervals`` (intervals.py): a mirror of the quoted keys holding, for each
+  number that has one, its interval or spread over seeds,
+  ``{"low", "high", "kind": "interval" | "spread", "from"}``; found by the
+  sibling-key conventions (``X_ci_low_pct``/``X_ci_high_pct`` beside
+  ``X_pct``, ``p_ci_low``/``p_ci_high`` beside ``p_improvement``, ``X_std_pct``
+  beside ``X_pct`` as value ± std), so a new number that follows them is
+  covered, and for a few numbers from the artifacts;
+- ``statements`` (statements.py): each categorical statement the paper makes,
+  per kind (``word``, ``best_optimizer``, ``best_average_optimizer``,
+  ``best_router``, ``defined``), under the keys of what it is about.
+
 **Naming rule.** A macro's name is its key path, each part split into words
 at every character that is not a letter, every digit spelled out as a word
 (``5`` -> ``Five``), each word's first letter capitalised, all joined:
@@ -40,6 +55,8 @@ MISSING = r"\NumberMissing"
 #: key suffix -> decimals shown (anything else: three decimals; a p-value: see ``p_value_text``)
 DECIMALS = {"_pct": 1, "_millions": 2, "_hours": 1, "_count": 0}
 P_VALUE = "_p_value"
+#: top-level sections of numbers.json that the paper does not quote (no macros)
+UNQUOTED = ("intervals", "statements")
 
 
 def macro_name(path) -> str:
@@ -59,6 +76,11 @@ def name_hash(name: str) -> str:
     """Six letters a-p (one per hex digit) of the name's SHA-1, the first capitalised: ``Kbfjao``."""
     digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
     return "".join(chr(ord("a") + int(digit, 16)) for digit in digest).capitalize()
+
+
+def quoted(tree: Mapping) -> dict:
+    """The quoted numbers of a numbers.json: every section but ``UNQUOTED``."""
+    return {key: value for key, value in tree.items() if key not in UNQUOTED}
 
 
 def leaves(tree: Mapping, path=()):
@@ -86,12 +108,12 @@ def shown(path, value) -> str:
 
 
 def numbers_tex(tree: Mapping) -> str:
-    """One ``\\newcommand`` per leaf, with its key path as a comment; names checked unique."""
+    """One ``\\newcommand`` per quoted leaf, with its key path as a comment; names checked unique."""
     lines = [r"% The paper's numbers, made by the pipeline (scripts/llmcost/numbers.py): do not edit.",
              r"% Macro name = key path in numbers.json, split at non-letters, digits spelled, capitalised.",
              r"\providecommand{\NumberMissing}{\textbf{[missing]}}"]
     seen: dict[str, str] = {}
-    for path, value in leaves(tree):
+    for path, value in leaves(quoted(tree)):
         name, key = macro_name(path), ".".join(map(str, path))
         if name in seen:
             raise InputError(f"numbers.json keys {seen[name]} and {key} both give the macro \\{name}. "

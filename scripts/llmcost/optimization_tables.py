@@ -40,6 +40,28 @@ def optimizer_scores_table(scores: pd.DataFrame, budget: float) -> str:
     return with_notes(text, notes, len(frame.columns) + 2)
 
 
+def scores_grid(scores: pd.DataFrame, budget: float) -> pd.DataFrame:
+    """scores.csv's rows at ``budget`` on the full grid model x optimizer x dataset (absent: NaN)."""
+    datasets, models, optimizers = (sorted(scores[key].unique()) for key in ("dataset", "model", "optimizer"))
+    return scores[scores["budget_tokens"] == float(budget)].set_index(["model", "optimizer", "dataset"]).reindex(
+        pd.MultiIndex.from_product([models, optimizers, datasets], names=["model", "optimizer", "dataset"]))
+
+
+def bold_candidates(scores: pd.DataFrame, budget: float) -> tuple[pd.Series, pd.Series]:
+    """The values the scores table compares for its bold marks: each cell's mean test score where at
+    least two optimizers of its dataset and model have a score (else NaN); each optimizer's mean
+    over datasets where all of its model's optimizers (two or more) average all datasets (else NaN).
+    The bold ones are each group's highest (every one, on a tie); ``statements`` reads the same."""
+    cells = scores_grid(scores, budget)
+    means = cells["test_score_mean_pct"].where(cells["n_runs"].fillna(0).astype(int) > 0)
+    compared = means.where(means.groupby(["model", "dataset"]).transform("count") > 1)
+    average = means.groupby(["model", "optimizer"]).agg(["mean", "count"])
+    datasets = cells.index.get_level_values("dataset").nunique()
+    optimizers = cells.index.get_level_values("optimizer").nunique()
+    complete = (average["count"] == datasets).groupby("model").transform("all") & (optimizers > 1)
+    return compared, average["mean"].where(complete)
+
+
 def optimizer_scores_cells(scores: pd.DataFrame, budget: float, m) -> tuple[pd.DataFrame, list[str]]:
     """The cells of ``optimizer_scores_table`` written in markup ``m``, and its notes."""
     at = scores[scores["budget_tokens"] == float(budget)]
@@ -48,16 +70,14 @@ def optimizer_scores_cells(scores: pd.DataFrame, budget: float, m) -> tuple[pd.D
         raise InputError(f"config optimization.table_budget is {budget_label(budget)}, which is not "
                          f"among the budgets scored ({found}). Add it to optimization.budgets.")
     datasets, models, optimizers = (sorted(scores[key].unique()) for key in ("dataset", "model", "optimizer"))
-    cells = at.set_index(["model", "optimizer", "dataset"]).reindex(
-        pd.MultiIndex.from_product([models, optimizers, datasets], names=["model", "optimizer", "dataset"]))
+    cells = scores_grid(scores, budget)
     n_runs = cells["n_runs"].fillna(0).astype(int)
     ran = cells["n_seeds"].notna()
     scored_seeds = cells["n_seeds_with_test_score"].fillna(0).astype(int)
     means = cells["test_score_mean_pct"].where(n_runs > 0)
     most = int(n_runs.max())
-    # bold: the best of a dataset and model where at least two optimizers have a score to compare
-    compared = means.groupby(["model", "dataset"]).transform("count") > 1
-    best = means.groupby(["model", "dataset"]).transform("max").where(compared)
+    compared, compared_average = bold_candidates(scores, budget)
+    best = compared.groupby(["model", "dataset"]).transform("max")
     lowered = n_runs[(n_runs > 1) & (n_runs < most)]
     notes = Notes(m, {
         "a": f"{m.note_mark('a')} no run of this optimizer on this dataset and model",
@@ -77,9 +97,7 @@ def optimizer_scores_cells(scores: pd.DataFrame, budget: float, m) -> tuple[pd.D
         return m.pm(mean, std if n > 1 else None, 2, bold=mean == best[key]) + (notes.mark(mark) if mark else "")
 
     average = means.groupby(["model", "optimizer"]).agg(["mean", "count"])
-    # comparable only when all of a model's optimizers (two or more) average the same (all) datasets
-    complete = (average["count"] == len(datasets)).groupby("model").transform("all") & (len(optimizers) > 1)
-    best_average = average["mean"].where(complete).groupby("model").transform("max")
+    best_average = compared_average.groupby("model").transform("max")
     rows = {}
     for model in models:
         for optimizer in optimizers:

@@ -14,7 +14,14 @@ rule numbers:
         routing_metrics=expand(
             built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS
         ),
-        code=lib("numbers", "latex", "report_html"),
+        code=lib(
+            "numbers",
+            "intervals",
+            "statements",
+            "optimization_tables",
+            "latex",
+            "report_html",
+        ),
     output:
         json=shown("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),
         json_view=view("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),
