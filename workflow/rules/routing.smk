@@ -39,6 +39,7 @@ rule routing_sweep:
                           "Routing", "Data per dataset"),
     params:
         costs=ROUTING["costs"],
+        verifier_routers=ROUTING["verifier_routers"],
         thresholds=ROUTING["thresholds"],
         confidence_thresholds=ROUTING["confidence_thresholds"],
         min_routed_share=ROUTING["min_routed_share"],
@@ -74,9 +75,14 @@ rule routing_summary:
                             "Tables"),
         metrics_table_view=view("tables/routing_metrics.tex", "../report/routing_metrics_table.rst", "Routing",
                                 "Tables"),
+        automix_table=shown("tables/routing_automix.tex", "../report/routing_automix_table.rst", "Routing",
+                            "Tables"),
+        automix_table_view=view("tables/routing_automix.tex", "../report/routing_automix_table.rst", "Routing",
+                                "Tables"),
     params:
         datasets=ROUTING_DATASETS,
         costs=ROUTING["costs"],
+        verifier_routers=ROUTING["verifier_routers"],
         thresholds=ROUTING["thresholds"],
         confidence_thresholds=ROUTING["confidence_thresholds"],
         min_routed_share=ROUTING["min_routed_share"],
