@@ -5,7 +5,8 @@ from pathlib import Path
 import pandas as pd
 
 from llmcost.numbers import (comparison_numbers, headline_numbers, leaves, macro_name, numbers_tex,
-                             optimization_numbers, routing_numbers, shown, token_numbers)
+                             optimization_numbers, routing_config_numbers, routing_numbers, shown,
+                             token_numbers)
 from llmcost.outputs import read_csv, read_json, run_rule, write_json, write_text
 from llmcost.report_html import artifact_of, table_page, write_data_views
 
@@ -18,7 +19,9 @@ def main(snakemake):
     optimization["comparison"] = comparison_numbers(read_csv(inputs.optimization_comparison),
                                                     snakemake.params.table_budget)
     numbers = headline_numbers(token_numbers(read_json(inputs.token_summary), read_csv(inputs.token_runs)),
-                               optimization, routing_numbers(read_json(inputs.routing_summary), metrics))
+                               optimization, routing_numbers(read_json(inputs.routing_summary), metrics),
+                               routing_config_numbers(snakemake.params.routing_costs,
+                                                      snakemake.params.min_routed_share))
     write_text(snakemake.output.tex, numbers_tex(numbers))  # checks that names are unique
     write_json(snakemake.output.json, numbers)
     write_data_views(snakemake)  # numbers.json, readable in the report

@@ -2,7 +2,7 @@
 
 ``numbers.json`` holds the headline numbers, unrounded, under nested keys
 that follow the artifacts they come from (``tokens``, ``optimization``,
-``routing``), each leaf a number in the unit its key names (``_pct``:
+``routing``, and ``routing_config``: the routing settings the paper quotes), each leaf a number in the unit its key names (``_pct``:
 percent, ``_millions``: millions of tokens, ``_hours``, ``_count``) or null;
 a verdict (``optimization.comparison``) is a word, printed as text.
 ``numbers.tex`` defines one macro per leaf, formatted as the paper prints it.
@@ -202,15 +202,22 @@ def _automix_numbers(entry: Mapping, swept: Mapping | None) -> dict:
 
 
 def routing_numbers(summary: Mapping, metrics: Mapping[str, Mapping]) -> dict:
-    """Per dataset P_SLM, P_LLM, the costs per query (slm, llm, verifier) and, per router and
-    the oracle, the best and held-out delta_IBC (with routed share and interval), APGR,
+    """Per dataset P_SLM, P_LLM and, per router and the oracle, the best and held-out delta_IBC (with routed share and interval), APGR,
     CPT(50 %), and AutoMix's delta_IBC and the verifier break-even cost."""
     return {dataset: {"P_slm": summary[dataset]["P_slm"], "P_llm": summary[dataset]["P_llm"],
                       **{router: _router_numbers(entry, summary[dataset]["routers"].get(router))
-                         for router, entry in metrics[dataset]["routers"].items()},
-                      **{f"{part}_cost": summary[dataset]["costs"][part] for part in ("slm", "llm", "verifier")}}
+                         for router, entry in metrics[dataset]["routers"].items()}}
             for dataset in summary}
 
 
-def headline_numbers(tokens: Mapping, optimization: Mapping, routing: Mapping) -> dict:
-    return {"tokens": tokens, "optimization": optimization, "routing": routing}
+def routing_config_numbers(costs: Mapping, min_routed_share: float) -> dict:
+    """The routing settings the paper's definitions quote: the costs per query (config
+    ``routing.costs``) and the minimum routed share of a best value."""
+    return {"slm_cost": float(costs["slm"]), "llm_cost": float(costs["llm"]),
+            "verifier_cost": float(costs["verifier"]), "min_routed_share_pct": _pct(min_routed_share)}
+
+
+def headline_numbers(tokens: Mapping, optimization: Mapping, routing: Mapping,
+                     routing_config: Mapping | None = None) -> dict:
+    numbers = {"tokens": tokens, "optimization": optimization, "routing": routing}
+    return numbers if routing_config is None else numbers | {"routing_config": routing_config}

@@ -44,9 +44,10 @@ from .summation import row_means, row_totals
 log = logging.getLogger("llmcost")
 
 ROUTER_LABELS = {"logits": "Log-probability", "entropy": "Entropy", "confidence": "Self-verification"}
-SWEEP_COLUMNS = ["total", "lm1_count", "lm2_count", "lm1_ratio", "lm2_ratio", "avg_perf",
-                 "avg_perf_slm", "avg_perf_llm", "avg_cost", "total_cost", "IBC", "delta_IBC",
-                 "IBC_automix", "delta_IBC_automix"]
+#: a sweep record's fields: the notebook's, in its order, then AutoMix's IBC
+NOTEBOOK_COLUMNS = ["total", "lm1_count", "lm2_count", "lm1_ratio", "lm2_ratio", "avg_perf",
+                    "avg_perf_slm", "avg_perf_llm", "avg_cost", "total_cost", "IBC", "delta_IBC"]
+SWEEP_COLUMNS = NOTEBOOK_COLUMNS + ["IBC_automix", "delta_IBC_automix"]
 CURVE_COLUMNS = ["router", "threshold", "lm2_ratio", "avg_cost", "avg_perf"]
 
 

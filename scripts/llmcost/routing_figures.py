@@ -22,7 +22,7 @@ from matplotlib.markers import CARETDOWN, CARETUP
 from matplotlib.patches import Patch
 
 from .outputs import read_csv, read_json
-from .plotting import Panels, color_map, elide, linear_scale, plain, use_style
+from .plotting import STYLE, Panels, color_map, elide, linear_scale, plain, use_style
 from .routing import ROUTER_LABELS, ROUTERS, Baseline, Costs, ibc, ibc_automix
 from .routing_metrics import nondecreasing_hull
 
@@ -141,7 +141,9 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
         for j, (field, suffix) in enumerate(DEFINITIONS):
             k = 2 * i + j
             bottom = panels.bottom_of_column(k)  # the share axis is the same in every panel: labelled below
-            panel = panels.panel(k, x, y, title=plain(dataset) + suffix,
+            # within its own width: a right-hand panel has no gap beside it to spill into
+            title = elide(plain(dataset) + suffix, panels.panel_width, STYLE["axes.titlesize"])
+            panel = panels.panel(k, x, y, title=title,
                                  ylabel="ΔIBC (%)" if panels.first_column(k) else "",
                                  xticklabels=bottom, xlabel=SHARE_LABEL if bottom else "")
             panel.polygon([(0, y.low), (cutoff, y.low), (cutoff, y.high), (0, y.high)], color=UNSTABLE_COLOR,

@@ -22,6 +22,7 @@ from typing import Mapping
 import pandas as pd
 
 from .latex import LATEX, booktabs, escape, fmt_number
+from .routing import ROUTER_LABELS
 
 TABLE_LABELS = {"logits": "Log-prob.", "entropy": "Entropy", "confidence": "Self-verif."}
 
@@ -111,7 +112,7 @@ def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, 
 def _charged(combined: Mapping[str, dict]) -> str:
     """The routers that pay the verifier, as the table labels them ("no router" if none)."""
     routers = next(iter(combined.values()), {}).get("verifier_routers", [])
-    labels = [TABLE_LABELS[router].lower() for router in routers]
+    labels = [ROUTER_LABELS.get(router, router).lower() for router in routers]
     return " and ".join(labels) if labels else "no router"
 
 

@@ -22,6 +22,8 @@ rule numbers:
         tex_view=view("numbers.tex", "../report/numbers_tex.rst", "Paper", "Numbers"),
     params:
         table_budget=OPTIMIZATION["table_budget"],
+        routing_costs=ROUTING["costs"],
+        min_routed_share=ROUTING["min_routed_share"],
     resources:
         **RESOURCES["numbers"],
     log:
