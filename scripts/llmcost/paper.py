@@ -241,7 +241,7 @@ def _paying(q: Quote, dataset: str) -> list[str]:
             and (_value(q, "routing", dataset, router, "verifier_charge") or 0) > 0]
 
 
-def _why_no_automix(q: Quote, dataset: str) -> str:
+def _why_no_automix(q: Quote) -> str:
     """Why a dataset's AutoMix numbers are null: the costs, or no baseline."""
     slm, llm = _value(q, "routing_config", "slm_cost"), _value(q, "routing_config", "llm_cost")
     if slm is not None and llm is not None and llm <= slm:
@@ -335,7 +335,7 @@ def verifier_summary(q: Quote, datasets: list) -> str:
                  if verdicts[pays]]
         if verdicts[None]:
             parts.append(f"on {listed(escape(d) for d in verdicts[None])} it has no break-even cost: "
-                         + _why_no_automix(q, verdicts[None][0]))
+                         + _why_no_automix(q))
         unsure = [d for d in on if _interval_contains_cost(q, d, router)]
         if unsure:
             parts.append(f"on {listed(escape(d) for d in unsure)} the break-even cost's 95\\,\\% interval "
@@ -352,7 +352,7 @@ def automix_sentences(q: Quote, dataset: str, router: str) -> str:
     configured cost. An undefined value gets a sentence saying why."""
     key = ("routing", dataset, router)
     if _value(q, *key, "best_delta_ibc_automix_pct") is None:
-        return f"{AUTOMIX} is undefined: {_why_no_automix(q, dataset)}.\n"
+        return f"{AUTOMIX} is undefined: {_why_no_automix(q)}.\n"
     paying = (_value(q, *key, "verifier_charge") or 0) > 0
     charged = (f"Charged {q(*key, 'verifier_charge')} per query for its verifier" if paying
                else f"Charged no verifier ({q(*key, 'verifier_charge')})")

@@ -14,8 +14,11 @@ mean performance of always keeping and of always routing.
 - **AIQ** (RouterBench): the upper convex hull of the (s, p) points, made
   non-decreasing by a running maximum, integrated over s in [0, 1]; in
   performance units.
-- ``delta_IBC(s) = 100 (PGR(s) / s - 1)``: percent more performance per unit of
-  extra cost than random mixing (AutoMix's IBC lift; the cost model cancels).
+- ``delta_IBC(s) = 100 (PGR(s) / s - 1)``: the notebook's, percent more
+  performance per unit of extra cost than random mixing. Its cost model charges
+  the verifier on both ends, so the verifier cancels: it is AutoMix's IBC lift
+  with the small model and the verifier free (``costs=[0, llm]``,
+  ``verifier_cost=0``; docs/routing-metrics.md).
 - **delta_IBC_5**: the mean of delta_IBC at s = 0.1, 0.3, 0.5, 0.7, 0.9, PGR
   linearly interpolated.
 - **best delta_IBC (exact)**: the maximum of delta_IBC over the curve's points

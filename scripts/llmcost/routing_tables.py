@@ -297,7 +297,7 @@ def routing_automix_cells(by_dataset: Mapping[str, Mapping], m) -> tuple[dict, l
     blocks = {dataset: _automix_rows(result, m, marks) for dataset, result in by_dataset.items()}
     costs = sorted({(r["costs"]["slm"], r["costs"]["llm"]) for r in by_dataset.values()})
     shares = sorted({_pct(r["min_routed_share"], m) for r in by_dataset.values()})
-    times, at_least = m.math(r"\times"), m.math(r"\geq")
+    times, at_least = s["times"], s["geq"]
     notes = [_resamples_note(by_dataset, m),
              "Verifier: paid per query. A query costs slm + verifier",
              f"{s['quad']}+ routed share {times} llm ("
