@@ -89,8 +89,9 @@ def main() -> None:
             "## Routing metrics",
             "",
             "Held-out threshold choice (10 splits) and bootstrap intervals (B = 1000) of AIQ, APGR, "
-            "CPT, delta_IBC_5 and the best delta_IBC for three routers and the oracle "
-            "(`benchmarks/bench_routing_metrics.py`).",
+            "CPT, delta_IBC_5, the best delta_IBC and AutoMix's, and the verifier break-even cost for "
+            "three routers and the oracle (`benchmarks/bench_routing_metrics.py`); then the routing "
+            "stage of this checkout against the commit before AutoMix's delta_IBC, interleaved.",
             "",
             metrics,
             "",

@@ -6,7 +6,8 @@ import pandas as pd
 
 from llmcost.intervals import intervals, routing_intervals, score_spreads
 from llmcost.numbers import (comparison_numbers, headline_numbers, leaves, macro_name, numbers_tex,
-                             optimization_numbers, quoted, routing_numbers, shown, token_numbers)
+                             optimization_numbers, quoted, routing_config_numbers, routing_numbers, shown,
+                             token_numbers)
 from llmcost.outputs import read_csv, read_json, run_rule, write_json, write_text
 from llmcost.report_html import artifact_of, table_page, write_data_views
 from llmcost.statements import Sources, statements
@@ -19,7 +20,9 @@ def main(snakemake):
     optimization = optimization_numbers(read_json(inputs.optimization_summary), scores, budget)
     optimization["comparison"] = comparison_numbers(read_csv(inputs.optimization_comparison), budget)
     numbers = headline_numbers(token_numbers(read_json(inputs.token_summary), read_csv(inputs.token_runs)),
-                               optimization, routing_numbers(read_json(inputs.routing_summary), metrics))
+                               optimization, routing_numbers(read_json(inputs.routing_summary), metrics),
+                               routing_config_numbers(snakemake.params.routing_costs,
+                                                      snakemake.params.min_routed_share))
     write_text(snakemake.output.tex, numbers_tex(numbers))  # checks that names are unique
     # what `make changes` needs beside the quoted numbers (no macros: numbers.UNQUOTED)
     numbers |= {"intervals": intervals(numbers, score_spreads(scores, budget), routing_intervals(metrics)),

@@ -6,8 +6,8 @@ from llmcost.outputs import read_json, run_rule, write_csv, write_json, write_te
 from llmcost.report_html import HTML, write_data_views, write_table_view
 from llmcost.routing import combine_summaries
 from llmcost.routing_resampling import metrics_long
-from llmcost.routing_tables import (routing_metrics_frame, routing_metrics_table, routing_table,
-                                    routing_table_cells)
+from llmcost.routing_tables import (routing_automix_frame, routing_automix_table, routing_metrics_frame,
+                                    routing_metrics_table, routing_table, routing_table_cells)
 
 
 def main(snakemake):
@@ -18,8 +18,10 @@ def main(snakemake):
     metrics = {dataset: read_json(by_folder[dataset]) for dataset in combined}
     write_csv(snakemake.output.metrics, metrics_long(metrics))
     write_text(snakemake.output.metrics_table, routing_metrics_table(metrics))
+    write_text(snakemake.output.automix_table, routing_automix_table(metrics))
     write_table_view(snakemake.output.table_view, routing_table_cells(combined, HTML))
     write_table_view(snakemake.output.metrics_table_view, routing_metrics_frame(metrics, HTML))
+    write_table_view(snakemake.output.automix_table_view, routing_automix_frame(metrics, HTML))
     write_data_views(snakemake)
 
 

@@ -24,13 +24,15 @@ def main(snakemake):
         log.warning("%s: %s.", snakemake.wildcards.dataset, no_baseline)
     orders = keep_orders(frame)  # one sort per router, for its sweep and its exact curve
     swept = sweeps(frame, costs, params.thresholds["count"], params.thresholds["spacing"],
-                   params.confidence_thresholds, orders, dataset=snakemake.wildcards.dataset)
+                   params.confidence_thresholds, orders, dataset=snakemake.wildcards.dataset,
+                   verifier_routers=params.verifier_routers)
     for router, points in swept.items():
         write_json(snakemake.output[router], records(points))
     write_csv(snakemake.output.curve, exact_curves(frame, costs, orders))
     write_json(snakemake.output.summary, dataset_summary(
-        snakemake.wildcards.dataset, frame, merge, costs, swept, params.min_routed_share))
-    metrics = dataset_metrics(frame, params.min_routed_share, params.holdout, params.bootstrap)
+        snakemake.wildcards.dataset, frame, merge, costs, swept, params.min_routed_share, params.verifier_routers))
+    metrics = dataset_metrics(frame, params.min_routed_share, params.holdout, params.bootstrap, costs,
+                              params.verifier_routers)
     notes = {entry["held_out_delta_IBC"].get("note") for router, entry in metrics["routers"].items()
              if router != "oracle"}  # too few queries to split: the same note for every router
     for note in notes - {None}:

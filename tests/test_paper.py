@@ -10,7 +10,8 @@ import pytest
 from conftest import REPO, snakemake
 
 from llmcost.errors import InputError
-from llmcost.numbers import comparison_numbers, macro_name, numbers_tex, optimization_numbers, routing_numbers
+from llmcost.numbers import (comparison_numbers, leaves, macro_name, numbers_tex, optimization_numbers,
+                             routing_numbers)
 from llmcost.optimizer_comparison import optimizer_comparison
 from llmcost.paper import SECTIONS, sections
 
@@ -132,6 +133,10 @@ def test_the_paper_builds_and_follows_a_changed_number(rerun_copy, pdflatex, pdf
     assert after == "79.2"  # CAPO's mean over cells at 3e6 tokens (79.22), in scores.csv
     log = (rerun_copy / "logs/results/paper.log").read_text()
     assert "built from results/" in log
+    routing = " ".join(text.split())
+    assert "Definitions. A router keeps the small model's answer" in routing.replace("’", "'")
+    assert "it pays for its verifier on qasper short (break-even cost 4.061)" in routing
+    assert "[missing]" not in routing
 
 
 def test_the_paper_of_a_filtered_config_builds(rerun_copy, pdflatex, pdftotext):
@@ -385,3 +390,70 @@ def test_routing_without_a_baseline_or_without_resamples_says_why_instead_of_mis
     assert "at 5.0 % routed, its APGR" in text  # the oracle: no interval, said once for the dataset
     assert "Routing metrics (no bootstrap resamples) and held-out" not in text  # the other dataset has them
     assert placeholders(text) == []
+
+
+# --- the routing section: both IBC definitions, and whether self-verification pays -------------
+
+def bundled_numbers() -> dict:
+    return json.loads((REPO / "results/numbers.json").read_text())
+
+
+def null_macros_quoted(numbers: dict) -> set[str]:
+    """The macros the sections quote whose value is null (they would print [missing])."""
+    null = {macro_name(path) for path, value in leaves(numbers) if value is None}
+    return null & quoted(numbers)
+
+
+def test_the_routing_section_defines_both_ibcs_and_says_from_the_data_whether_self_verification_pays():
+    numbers = bundled_numbers()
+    text = " ".join(sections(numbers, "CAPO")["routing"].split())
+    assert text.index("\\paragraph{Definitions.}") < text.index("\\paragraph{cnli\\_short.}")
+    for phrase in ("The notebook's $\\Delta_\\mathrm{IBC} = 100\\,(\\mathrm{PGR} / s - 1)$",
+                   "The verifier is on both ends and cancels: no router is charged for it.",
+                   "pays $v_r = c_V$ (here the self-verification router)",
+                   "APGR (RouteLLM)", "CPT$_{50}$ (RouteLLM)", "AIQ (RouterBench)",
+                   "verifier $c_V = \\RoutingConfigVerifierCost{}$"):
+        assert phrase in text, phrase
+    # at the configured cost (4) self-verification breaks even only on qasper (4.061 >= 4)
+    assert ("it pays for its verifier on qasper\\_short (break-even cost "
+            "\\RoutingQasperShortConfidenceVerifierBreakEvenCost{})") in text
+    assert "it does not on cnli\\_short (break-even cost" in text
+    # each dataset paragraph states both best delta_IBCs
+    for dataset in ("CnliShort", "CoqaShort", "NarrativeQaShort", "QasperShort"):
+        assert f"\\Routing{dataset}ConfidenceBestDeltaIbcPct{{}}" in text
+        assert f"\\Routing{dataset}ConfidenceBestDeltaIbcAutomixPct{{}}" in text
+    assert "and not even a free verifier would make it pay" in text  # narrative_qa: break-even below 0
+    assert text.count("the break-even cost's 95\\,\\% interval contains that cost, so the data cannot tell") == 3
+    assert not null_macros_quoted(numbers)
+
+
+def test_the_verdict_follows_the_configured_verifier_cost():
+    numbers = bundled_numbers()
+    numbers["routing_config"]["verifier_cost"] = 2.0  # below the break-even costs of cnli, coqa, qasper
+    text = " ".join(sections(numbers, "CAPO")["routing"].split())
+    assert "it pays for its verifier on cnli\\_short (break-even cost" in text
+    assert "coqa\\_short (break-even cost \\RoutingCoqaShortConfidenceVerifierBreakEvenCost{}) and qasper" in text
+    assert "it does not on narrative\\_qa\\_short" in text
+
+
+def test_undefined_automix_numbers_get_a_sentence_saying_why_not_a_missing_marker():
+    numbers = bundled_numbers()
+    cnli = numbers["routing"]["cnli_short"]["confidence"]
+    cnli["verifier_break_even_cost_ci_low"] = cnli["verifier_break_even_cost_ci_high"] = None  # no resamples
+    cnli["best_delta_ibc_automix_ci_low_pct"] = cnli["best_delta_ibc_automix_ci_high_pct"] = None
+    cnli["heldout_delta_ibc_automix_pct"] = cnli["heldout_delta_ibc_automix_std_pct"] = None  # no split
+    cnli["best_swept_delta_ibc_automix_pct"] = cnli["best_swept_automix_routed_share_pct"] = None
+    coqa = numbers["routing"]["coqa_short"]["logits"]
+    coqa["heldout_delta_ibc_automix_std_pct"] = None  # a single split gave a value
+    numbers["routing_config"] |= {"slm_cost": 2.0, "llm_cost": 1.0}  # AutoMix's baseline is undefined
+    for router, entry in numbers["routing"]["qasper_short"].items():
+        if isinstance(entry, dict):
+            entry.update({key: None for key in entry if "automix" in key or "break_even" in key})
+    text = " ".join(sections(numbers, "CAPO")["routing"].split())
+    assert not null_macros_quoted(numbers)
+    assert "no bootstrap interval: no resample gave a value" in text
+    assert "no held-out value: no split gave one" in text
+    assert "no swept threshold routes enough queries for one" in text
+    assert "\\RoutingCoqaShortLogitsHeldoutDeltaIbcAutomixPct{}\\,\\% from a single split" in text
+    assert "is undefined: the large model costs no more than the small one here" in text
+    assert "on qasper\\_short it has no break-even cost: the large model costs no more" in text

@@ -33,7 +33,7 @@ def test_sweep_equals_the_notebook_row_loop(seed, router):
     values = routing.thresholds(frame[column].to_numpy(), 9) if router != "confidence" else [0.25, 0.5, 0.75]
     ours = routing.sweep(frame, router, values, COSTS)
     loop = pd.DataFrame(sweep_row_loop(frame, router, values, COSTS.keep, COSTS.route))
-    for field in routing.SWEEP_COLUMNS:
+    for field in routing.NOTEBOOK_COLUMNS:
         np.testing.assert_allclose(ours[field], loop[field], rtol=1e-12, atol=1e-12, err_msg=field)
 
 
@@ -55,6 +55,13 @@ def test_ibc_is_null_where_nothing_is_routed():
     assert record["lm2_count"] == 0
     assert record["IBC"] is None and record["delta_IBC"] is None
     assert record["avg_cost"] == COSTS.keep
+    # AutoMix's IBC: the log-probability router pays no verifier, so nothing routed costs nothing
+    # extra (undefined); self-verification pays it on every query: 0 gained for 4 paid, -100 %
+    assert record["IBC_automix"] is None and record["delta_IBC_automix"] is None
+    confidence = routing.records(routing.sweep(frame, "confidence", [-1.0], COSTS))[0]
+    assert confidence["lm2_count"] == 0
+    assert confidence["IBC_automix"] == pytest.approx(0.0, abs=1e-12)
+    assert confidence["delta_IBC_automix"] == pytest.approx(-100.0, abs=1e-9)
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -162,10 +169,16 @@ def test_table_marks_unstable_best_and_lists_it():
     swept = routing.sweeps(frame, COSTS, 9, "linear", [0.25, 0.5, 0.75])
     summary = routing.dataset_summary("toy_set", frame, {"rows": len(frame)}, COSTS, swept, 0.05)
     summary["routers"]["logits"]["unstable"] = [{"threshold": -1.0, "lm2_ratio": 0.006, "delta_IBC": 760.8}]
+    summary["routers"]["entropy"]["unstable_automix"] = [{"threshold": 9.0, "lm2_ratio": 0.006,
+                                                         "delta_IBC_automix": 717.8}]
     text = routing_tables.routing_table(routing.combine_summaries([summary]))
-    assert text.startswith(r"\begin{tabular}{lrrlrr}") and text.rstrip().endswith(r"\end{tabular}")
+    assert text.startswith(r"\begin{tabular}{lrrlrrrr}") and text.rstrip().endswith(r"\end{tabular}")
     assert "toy\\_set" in text and r"$^\dagger$" in text
     assert r"toy\_set, log-prob.: 760.8\,\% at 0.6\,\% routed" in text
+    assert r"toy\_set, entropy: AutoMix 717.8\,\% at 0.6\,\% routed" in text
+    # both definitions, and which router the AutoMix column charges the verifier
+    assert r"Best $\Delta_\mathrm{IBC}^\mathrm{AutoMix}$ (\%)" in text
+    assert "the verifier charged to self-verification." in text
     assert not math.isnan(summary["IBC_base"])
 
 

@@ -80,6 +80,11 @@ def test_good_router_with_a_tie():
     assert got["delta_IBC_5"] == pytest.approx(3530 / 63, abs=1e-12)
     # delta_IBC at s = 0.25, 0.75, 1: 100 (0.5/0.25 - 1) = 100, 100 (1/0.75 - 1) = 33.3, 0
     assert got["best_delta_IBC"] == pytest.approx(100.0, abs=1e-12)
+    # AutoMix (costs 1, 20, 4; the log-probability router pays no verifier): IBC = (p - 0.5) / (20 s)
+    # against 0.5 / 19: 100 (PGR 19 / (20 s) - 1) = 90, 100 (19/15 - 1) = 26.7, -5 at s = 0.25, 0.75, 1.
+    # Break-even PGR 19 - 20 s = 4.5, 4, -1.
+    assert got["best_delta_IBC_automix"] == pytest.approx(90.0, abs=1e-12)
+    assert got["verifier_break_even_cost"] == pytest.approx(4.5, abs=1e-12)
 
 
 def test_harmful_router():
@@ -97,14 +102,21 @@ def test_harmful_router():
     assert got["delta_IBC_5"] == pytest.approx(-22300 / 315, abs=1e-12)
     # delta_IBC at 0.25, 0.5, 0.75, 1: -100, -100, -100/3, 0: the best is routing everything
     assert got["best_delta_IBC"] == pytest.approx(0.0, abs=1e-12)
+    # AutoMix: -100, -100, 100 (0.5 * 19/15 - 1) = -36.7, 100 (19/20 - 1) = -5; break-even
+    # PGR 19 - 20 s = -5, -10, -5.5, -1: not even a free verifier would pay
+    assert got["best_delta_IBC_automix"] == pytest.approx(-5.0, abs=1e-12)
+    assert got["verifier_break_even_cost"] == pytest.approx(-1.0, abs=1e-12)
 
 
 def test_a_router_that_never_helps_is_random_routing():
     # One score for all: only (0, 0.5) and (1, 1). PGR = s, so APGR = 1/2, CPT(x) = x, AIQ =
-    # (0.5 + 1)/2, delta_IBC = 0 everywhere.
+    # (0.5 + 1)/2, delta_IBC = 0 everywhere. Self-verification pays the verifier (4): AutoMix's
+    # IBC at s = 1 is 0.5 / (4 + 20) against 0.5 / 19, so delta_IBC_automix = 100 (19/24 - 1), and
+    # the break-even cost PGR 19 - 20 s = -1.
     got = metrics_of(tiny())["confidence"]
     expected = {"AIQ": 0.75, "APGR": 0.5, "CPT_20": 0.2, "CPT_50": 0.5, "CPT_80": 0.8,
-                "delta_IBC_5": 0.0, "best_delta_IBC": 0.0}
+                "delta_IBC_5": 0.0, "best_delta_IBC": 0.0, "best_delta_IBC_automix": 100 * (19 / 24 - 1),
+                "verifier_break_even_cost": -1.0}
     assert got == pytest.approx(expected, abs=1e-12)
 
 
@@ -116,9 +128,12 @@ def test_oracle_on_the_tiny_data():
     # PGR at 0.1 .. 0.9: 0.2, 0.5 + 0.5 * 0.05/0.25 = 0.6, 1, 1, 1, so delta_IBC = 100, 100, 100,
     # 300/7, 100/9; mean = (3 * 6300 + 2700 + 700) / 63 / 5 = 22300/315.
     # Best: 100 (0.5/0.25 - 1) = 100 at s = 0.25 and at 0.5; 0.25 comes first.
+    # AutoMix (no verifier): 100 (PGR 19 / (20 s) - 1) = 90, 90, 26.7, -5 at s = 0.25 .. 1; break-even
+    # PGR 19 - 20 s = 4.5, 9, 4, -1.
     got = metrics_of(tiny())["oracle"]
     expected = {"AIQ": 0.875, "APGR": 0.75, "CPT_20": 0.1, "CPT_50": 0.25, "CPT_80": 0.4,
-                "delta_IBC_5": 22300 / 315, "best_delta_IBC": 100.0}
+                "delta_IBC_5": 22300 / 315, "best_delta_IBC": 100.0, "best_delta_IBC_automix": 90.0,
+                "verifier_break_even_cost": 9.0}
     assert got == pytest.approx(expected, abs=1e-12)
 
 
@@ -241,7 +256,8 @@ def naive_oracle_points(frame: pd.DataFrame) -> tuple[list, list]:
     return shares, perfs
 
 
-def naive_metrics(s: list, p: list, p_slm: float, p_llm: float, min_share: float) -> dict:
+def naive_metrics(s: list, p: list, p_slm: float, p_llm: float, min_share: float, charge: float = 0.0,
+                  slm: float = 1.0, llm: float = 20.0) -> dict:
     g = [(v - p_slm) / (p_llm - p_slm) for v in p]
     apgr = sum((s[i + 1] - s[i]) * (g[i] + g[i + 1]) / 2 for i in range(len(s) - 1))
 
@@ -264,8 +280,18 @@ def naive_metrics(s: list, p: list, p_slm: float, p_llm: float, min_share: float
     best = max(delta for _, delta in eligible)
     # where: the smallest share whose delta_IBC is the best (ties up to rounding)
     share = min(x for x, delta in eligible if delta >= best - tolerance("delta_IBC"))
+    # AutoMix: a query costs slm + charge + s llm, against the large model alone
+    base = (p_llm - p_slm) / (llm - slm)
+    automix = [(s[i], 100 * ((p[i] - p_slm) / (slm + charge + s[i] * llm - slm) - base) / base)
+               for i in range(len(s)) if s[i] >= min_share and charge + s[i] * llm > 0]
+    best_automix = max(delta for _, delta in automix)
+    break_even = max((p[i] - p_slm) * (llm - slm) / (p_llm - p_slm) - s[i] * llm
+                     for i in range(len(s)) if s[i] >= min_share and s[i] > 0)
     return {"AIQ": aiq, "APGR": apgr, "CPT_20": cpt(0.2), "CPT_50": cpt(0.5), "CPT_80": cpt(0.8),
-            "delta_IBC_5": sum(five) / 5, "best_delta_IBC": best, "best_delta_IBC_share": share}
+            "delta_IBC_5": sum(five) / 5, "best_delta_IBC": best, "best_delta_IBC_share": share,
+            "best_delta_IBC_automix": best_automix, "verifier_break_even_cost": break_even,
+            "best_delta_IBC_automix_share": min(x for x, delta in automix
+                                                if delta >= best_automix - tolerance("delta_IBC"))}
 
 
 def naive_held_out(frame: pd.DataFrame, router: str, min_share: float, splits: int, fraction: float,
@@ -295,8 +321,9 @@ def naive_held_out(frame: pd.DataFrame, router: str, min_share: float, splits: i
 
 def tolerance(metric: str) -> float:
     """1e-12; for delta_IBC, in percent, 1e-12 of the ratio PGR / s (1e-10 percent points): at s
-    = 0.05 on a gap of 0.1 the last bit of a mean performance already moves it by ~2e-12 %."""
-    return 1e-10 if "delta_IBC" in metric else 1e-12
+    = 0.05 on a gap of 0.1 the last bit of a mean performance already moves it by ~2e-12 %; for
+    the break-even cost (cost units, a PGR times llm - slm) 1e-11."""
+    return 1e-10 if "delta_IBC" in metric else 1e-11 if "break_even" in metric else 1e-12
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
@@ -309,10 +336,11 @@ def test_every_metric_equals_the_naive_implementation(dataset):
     assert result["P_llm"]["value"] == pytest.approx(p_llm, abs=1e-12)
     for name, entry in result["routers"].items():
         s, p = naive_oracle_points(frame) if name == "oracle" else naive_router_points(frame, name)[:2]
-        expected = naive_metrics(s, p, p_slm, p_llm, 0.05)
+        expected = naive_metrics(s, p, p_slm, p_llm, 0.05, 4.0 if name == "confidence" else 0.0)
         for metric, estimate in entry["metrics"].items():
             assert estimate["value"] == pytest.approx(expected[metric], abs=tolerance(metric), rel=0), (name, metric)
         assert entry["best_delta_IBC_routed_share"] == expected["best_delta_IBC_share"], name
+        assert entry["best_delta_IBC_automix_routed_share"] == expected["best_delta_IBC_automix_share"], name
         grid = np.interp(rr.PGR_GRID, s, [(v - p_slm) / (p_llm - p_slm) for v in p])
         np.testing.assert_allclose(entry["pgr_band"]["value"], grid, rtol=0, atol=1e-12)
         if name != "oracle":
@@ -397,7 +425,7 @@ def test_metrics_long_has_one_row_per_dataset_router_and_metric(by_dataset):
     frame = rr.metrics_long(by_dataset)
     assert list(frame.columns) == ["dataset", "router", "metric", "value", "ci_low", "ci_high"]
     assert frame.groupby(["dataset", "router", "metric"]).size().eq(1).all()
-    assert len(frame) == 3 * 4 * (len(rm.METRICS) + 3)
+    assert len(frame) == 3 * 4 * (len(rm.METRICS) + 6)
     assert all(isinstance(v, str) for v in frame["dataset"]) and all(isinstance(v, str) for v in frame["router"])
     oracle = frame[(frame["router"] == "oracle") & (frame["metric"] == "held_out_delta_IBC_mean")]
     assert oracle["value"].isna().all()

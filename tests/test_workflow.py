@@ -75,6 +75,18 @@ def test_a_table_optimizer_the_runs_lack_stops_at_start_naming_those_found(tmp_p
     assert "jobs to run" not in output and "Job stats" not in output
 
 
+def test_verifier_routers_names_routers_and_reruns_only_the_routing_jobs(rerun_copy):
+    """routing.verifier_routers: who pays the verifier in AutoMix's cost model; an unknown router
+    stops at start naming the key, another list reruns the sweeps (their params)."""
+    result = snakemake(rerun_copy, "-n", "--config", "routing={'verifier_routers': ['confidence', 'nope']}",
+                       check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in output
+    assert "verifier_routers" in output and "nope" in output
+    jobs = planned_jobs(rerun_copy, "--config", "routing={'verifier_routers': []}")
+    assert jobs["routing_sweep"] == 4 and "read_runs" not in jobs
+
+
 def test_user_runs_folder_with_config(tmp_path):
     """A user points tokens.runs at their own results: a subset of the bundled runs."""
     workdir = copy_workflow(tmp_path / "repo")

@@ -137,8 +137,9 @@ class Latex:
         "P_SLM": r"$P_\mathrm{SLM}$", "P_LLM": r"$P_\mathrm{LLM}$",
         "gap": r"$P_\mathrm{LLM} - P_\mathrm{SLM}$",
         "delta_IBC": r"$\Delta_\mathrm{IBC}$", "delta_IBC_5": r"$\Delta_\mathrm{IBC,5}$",
+        "delta_IBC_automix": r"$\Delta_\mathrm{IBC}^\mathrm{AutoMix}$",
         "CPT_50": r"CPT$_{50}$", "pct": r"\%", "thin_pct": r"\,\%", "pm": r"$\pm$",
-        "pm_thin": r"$\pm$\,", "quad": r"\quad ",
+        "pm_thin": r"$\pm$\,", "quad": r"\quad ", "times": r"$\times$", "geq": r"$\geq$",
     }
 
 

@@ -2,7 +2,7 @@
 
 ``numbers.json`` holds the headline numbers, unrounded, under nested keys
 that follow the artifacts they come from (``tokens``, ``optimization``,
-``routing``), each leaf a number in the unit its key names (``_pct``:
+``routing``, and ``routing_config``: the routing settings the paper quotes), each leaf a number in the unit its key names (``_pct``:
 percent, ``_millions``: millions of tokens, ``_hours``, ``_count``) or null;
 a verdict (``optimization.comparison``) is a word, printed as text.
 ``numbers.tex`` defines one macro per leaf, formatted as the paper prints it.
@@ -226,12 +226,39 @@ def _router_numbers(entry: Mapping, swept: Mapping | None) -> dict:
         numbers |= {"heldout_delta_ibc_pct": held["mean"], "heldout_delta_ibc_std_pct": held["std"],
                     "best_swept_delta_ibc_pct": best_swept.get("delta_IBC"),
                     "best_swept_routed_share_pct": _pct(best_swept.get("lm2_ratio"))}
-    return numbers | {"apgr": metrics["APGR"]["value"], "cpt_50_pct": _pct(metrics["CPT_50"]["value"])}
+    numbers |= {"apgr": metrics["APGR"]["value"], "cpt_50_pct": _pct(metrics["CPT_50"]["value"])}
+    return numbers | _automix_numbers(entry, swept)
+
+
+def _automix_numbers(entry: Mapping, swept: Mapping | None) -> dict:
+    """AutoMix's delta_IBC (the verifier charged): the router's verifier charge, the best over
+    all thresholds (routed share, interval), held-out and among the swept thresholds; the
+    verifier break-even cost with its interval."""
+    metrics = entry["metrics"]
+    best, break_even = metrics["best_delta_IBC_automix"], metrics["verifier_break_even_cost"]
+    numbers = {
+        "verifier_charge": entry["verifier_charge"],
+        "best_delta_ibc_automix_pct": best["value"],
+        "best_delta_ibc_automix_ci_low_pct": best["ci_low"],
+        "best_delta_ibc_automix_ci_high_pct": best["ci_high"],
+        "best_delta_ibc_automix_routed_share_pct": _pct(entry["best_delta_IBC_automix_routed_share"]),
+    }
+    if swept is not None:
+        held = entry["held_out_delta_IBC_automix"]
+        best_swept = swept["best_automix"] or {}
+        numbers |= {"heldout_delta_ibc_automix_pct": held["mean"],
+                    "heldout_delta_ibc_automix_std_pct": held["std"],
+                    "best_swept_delta_ibc_automix_pct": best_swept.get("delta_IBC_automix"),
+                    "best_swept_automix_routed_share_pct": _pct(best_swept.get("lm2_ratio"))}
+    return numbers | {"verifier_break_even_cost": break_even["value"],
+                      "verifier_break_even_cost_ci_low": break_even["ci_low"],
+                      "verifier_break_even_cost_ci_high": break_even["ci_high"]}
 
 
 def routing_numbers(summary: Mapping, metrics: Mapping[str, Mapping]) -> dict:
     """Per dataset P_SLM, P_LLM, the bootstrap's resamples (0: no intervals) and, per router and
-    the oracle, the best and held-out delta_IBC (with routed share and interval), APGR and CPT(50 %)."""
+    the oracle, the best and held-out delta_IBC (with routed share and interval), APGR,
+    CPT(50 %), and AutoMix's delta_IBC and the verifier break-even cost."""
     return {dataset: {"P_slm": summary[dataset]["P_slm"], "P_llm": summary[dataset]["P_llm"],
                       "bootstrap_resamples_count": metrics[dataset]["bootstrap"]["resamples"],
                       **{router: _router_numbers(entry, summary[dataset]["routers"].get(router))
@@ -239,5 +266,14 @@ def routing_numbers(summary: Mapping, metrics: Mapping[str, Mapping]) -> dict:
             for dataset in summary}
 
 
-def headline_numbers(tokens: Mapping, optimization: Mapping, routing: Mapping) -> dict:
-    return {"tokens": tokens, "optimization": optimization, "routing": routing}
+def routing_config_numbers(costs: Mapping, min_routed_share: float) -> dict:
+    """The routing settings the paper's definitions quote: the costs per query (config
+    ``routing.costs``) and the minimum routed share of a best value."""
+    return {"slm_cost": float(costs["slm"]), "llm_cost": float(costs["llm"]),
+            "verifier_cost": float(costs["verifier"]), "min_routed_share_pct": _pct(min_routed_share)}
+
+
+def headline_numbers(tokens: Mapping, optimization: Mapping, routing: Mapping,
+                     routing_config: Mapping | None = None) -> dict:
+    numbers = {"tokens": tokens, "optimization": optimization, "routing": routing}
+    return numbers if routing_config is None else numbers | {"routing_config": routing_config}

@@ -365,7 +365,8 @@ def router_paragraph(q: Quote, dataset: str, router: str) -> str:
 
 
 def dataset_paragraph(q: Quote, dataset: str) -> str:
-    """P_SLM and P_LLM, the bootstrap's resamples, then each router's and the oracle's numbers; where
+    """P_SLM and P_LLM, the bootstrap's resamples, then each router's and the oracle's numbers (both
+    delta_IBCs); where
     the large model is not better, why the routers' numbers are undefined instead."""
     text = (f"\\paragraph{{{escape(dataset)}.}} The small model scores $P_\\mathrm{{SLM}} = "
             f"{q('routing', dataset, 'P_slm')}$ and the large model $P_\\mathrm{{LLM}} = "
@@ -373,8 +374,8 @@ def dataset_paragraph(q: Quote, dataset: str) -> str:
     if has_no_baseline(q, dataset):
         return text + ("The large model is not better by more than one query's swing, so the benefit per cost "
                        "of always\nrouting (the IBC baseline) is undefined, and so are $\\Delta_\\mathrm{IBC}$, "
-                       "APGR and CPT, which divide\nby $P_\\mathrm{LLM} - P_\\mathrm{SLM}$, for every router "
-                       "and the oracle.\n\n")
+                       "APGR, CPT and\nAutoMix's $\\Delta_\\mathrm{IBC}$, which divide by "
+                       "$P_\\mathrm{LLM} - P_\\mathrm{SLM}$, for every router and the oracle.\n\n")
     resamples = q.get("routing", dataset, "bootstrap_resamples_count")
     if resamples:
         text += (f"Its intervals are 95\\,\\% bootstrap intervals over "
@@ -383,8 +384,194 @@ def dataset_paragraph(q: Quote, dataset: str) -> str:
     elif resamples == 0:
         text += (f"With {q('routing', dataset, 'bootstrap_resamples_count')} bootstrap resamples "
                  f"(routing.bootstrap.resamples) it has no intervals.\n")
-    return text + "".join(router_paragraph(q, dataset, router) for router in q.keys("routing", dataset)
+    return text + "".join(router_paragraph(q, dataset, router) + automix_sentences(q, dataset, router)
+                          for router in q.keys("routing", dataset)
                           if isinstance(q.get("routing", dataset, router), Mapping)) + "\n"
+
+
+# --- AutoMix's delta_IBC, which charges the verifier --------------------------------------------
+
+AUTOMIX = r"$\Delta_\mathrm{IBC}^\mathrm{AutoMix}$"
+PCT = r"\,\%"
+
+
+def _value(q: Quote, *key):
+    """The number under ``key`` (None when numbers.json lacks it or holds null)."""
+    value = q.get(*key)
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _router_order(routers) -> list:
+    known = list(ROUTER_NAMES)
+    return sorted(set(routers), key=lambda router: (known.index(router) if router in known else len(known), router))
+
+
+def _paying(q: Quote, dataset: str) -> list[str]:
+    """The routers of a dataset that pay a verifier (a verifier charge above 0)."""
+    return [router for router in q.keys("routing", dataset) if router != "oracle"
+            and isinstance(q.get("routing", dataset, router), Mapping)
+            and (_value(q, "routing", dataset, router, "verifier_charge") or 0) > 0]
+
+
+def _why_no_automix(q: Quote) -> str:
+    """Why a dataset's AutoMix numbers are null: the costs, or no baseline."""
+    slm, llm = _value(q, "routing_config", "slm_cost"), _value(q, "routing_config", "llm_cost")
+    if slm is not None and llm is not None and llm <= slm:
+        return ("the large model costs no more than the small one here, so AutoMix's baseline (the slope\n"
+                "from the small model alone to the large model alone) is undefined")
+    return ("the large model is not better than the small one by more than one query's swing, so there\n"
+            "is no gap to recover and AutoMix's baseline is undefined")
+
+
+def _interval(q: Quote, key: tuple, low: str, high: str, unit: str = "") -> str:
+    """"95 % interval a to b" of the leaves ``low`` and ``high`` under ``key``, or why there is none
+    ("" without resamples: the dataset's sentence says so once)."""
+    if _value(q, *key, low) is None or _value(q, *key, high) is None:
+        if q.get(*key[:2], "bootstrap_resamples_count") == 0:
+            return ""
+        return "no bootstrap interval: no resample gave a value"
+    return f"95\\,\\% interval {q(*key, low)} to {q(*key, high)}{unit}"
+
+
+def pays_for_verifier(q: Quote, dataset: str, router: str) -> bool | None:
+    """Whether ``router`` pays for its verifier at the configured cost: its break-even cost is at
+    least the verifier's cost, i.e. its best delta_IBC_automix is at least 0 (None: undefined)."""
+    break_even = _value(q, "routing", dataset, router, "verifier_break_even_cost")
+    verifier = _value(q, "routing_config", "verifier_cost")
+    return None if break_even is None or verifier is None else break_even >= verifier
+
+
+def break_even_interval_contains_cost(q: Quote, dataset: str, router: str) -> bool:
+    """Whether the break-even cost's interval contains the configured verifier cost."""
+    low, high = (_value(q, "routing", dataset, router, f"verifier_break_even_cost_ci_{end}") for end in ("low", "high"))
+    cost = _value(q, "routing_config", "verifier_cost")
+    return None not in (low, high, cost) and low <= cost <= high
+
+
+def definitions_paragraph(q: Quote, datasets: list) -> str:
+    """The cost model, both IBC definitions (what each charges), AIQ, APGR and CPT with their sources."""
+    cost = {part: f" = {q('routing_config', f'{part}_cost')}" if _value(q, "routing_config", f"{part}_cost") is not None
+            else "" for part in ("slm", "llm", "verifier")}
+    paying = _router_order(router for dataset in datasets for router in _paying(q, dataset))
+    who = (f"here the {listed(ROUTER_NAMES.get(r, escape(r)) for r in paying)} router{'s' if len(paying) > 1 else ''}"
+           if paying else "here no router: none is charged a verifier")
+    minimum = (f"Best values are over the thresholds routing at least\n"
+               f"{q('routing_config', 'min_routed_share_pct')}{PCT} of the queries, a rule of this paper "
+               "(AutoMix's code has none).\n" if _value(q, "routing_config", "min_routed_share_pct") is not None
+               else "Best values are over the thresholds routing at least the configured minimum share of the\n"
+               "queries, a rule of this paper (AutoMix's code has none).\n")
+    return (
+        "\\paragraph{Definitions.} A router keeps the small model's answer or sends the query to the large\n"
+        "model; $s$ is the share of queries routed, $p$ the mean performance, $P_\\mathrm{SLM}$ and\n"
+        "$P_\\mathrm{LLM}$ those of the small and the large model alone, and\n"
+        "$\\mathrm{PGR} = (p - P_\\mathrm{SLM}) / (P_\\mathrm{LLM} - P_\\mathrm{SLM})$ the performance gap recovered.\n"
+        f"Costs per query: small model $c_S{cost['slm']}$, large model $c_L{cost['llm']}$,\n"
+        f"verifier $c_V{cost['verifier']}$.\n"
+        "\\begin{itemize}\n"
+        "\\item The notebook's $\\Delta_\\mathrm{IBC} = 100\\,(\\mathrm{PGR} / s - 1)$: keeping an answer costs\n"
+        "$c_S + c_V$ and routing it $c_S + c_V + c_L$ for every router, measured against mixing the two at\n"
+        "random. The verifier is on both ends and cancels: no router is charged for it.\n"
+        f"\\item AutoMix's {AUTOMIX} $= 100\\,(\\mathrm{{IBC}} / \\mathrm{{IBC}}_0 - 1)$ with\n"
+        "$\\mathrm{IBC} = (p - P_\\mathrm{SLM}) / (v_r + s\\,c_L)$ and\n"
+        "$\\mathrm{IBC}_0 = (P_\\mathrm{LLM} - P_\\mathrm{SLM}) / (c_L - c_S)$ (AutoMix's \\texttt{automix/main.py}):\n"
+        "a query costs $c_S + v_r + s\\,c_L$, measured against the large model alone. A router that asks\n"
+        f"the verifier on every query pays $v_r = c_V$ ({who}); one that reads the small model's own\n"
+        "output, and the oracle, pay $v_r = 0$. The verifier break-even cost is the largest $c_V$ at\n"
+        f"which some threshold still has {AUTOMIX} $\\geq 0$.\n"
+        "\\item APGR (RouteLLM): PGR averaged over $s \\in [0, 1]$; CPT$_{50}$ (RouteLLM): the smallest $s$\n"
+        "at which PGR reaches 50\\,\\%; AIQ (RouterBench): the area under the non-decreasing upper\n"
+        "convex hull of $(s, p)$.\n"
+        "\\end{itemize}\n" + minimum + "\n")
+
+
+def verifier_summary(q: Quote, datasets: list) -> str:
+    """For each router that pays a verifier: both best delta_IBCs per dataset, and on which
+    datasets it pays for its verifier at the configured cost (with the break-even costs)."""
+    text = ""
+    for router in _router_order(router for dataset in datasets for router in _paying(q, dataset)):
+        name = ROUTER_NAMES.get(router, escape(router))
+        on = [dataset for dataset in datasets if router in _paying(q, dataset)]
+        defined = [d for d in on if _value(q, "routing", d, router, "best_delta_ibc_automix_pct") is not None
+                   and _value(q, "routing", d, router, "best_delta_ibc_pct") is not None]
+        verdicts = {True: [], False: [], None: []}
+        for dataset in on:
+            verdicts[pays_for_verifier(q, dataset, router)].append(dataset)
+        text += f"\\paragraph{{Does {name} pay for its verifier?}} "
+        if defined:
+            text += (f"The notebook's $\\Delta_\\mathrm{{IBC}}$, in which the verifier cancels, puts the {name} "
+                     f"router's best at\n"
+                     + listed(f"{q('routing', d, router, 'best_delta_ibc_pct')}{PCT} on {escape(d)}" for d in defined)
+                     + f";\ncharged its verifier as AutoMix charges it, its best {AUTOMIX} is\n"
+                     + listed(f"{q('routing', d, router, 'best_delta_ibc_automix_pct')}{PCT} on {escape(d)}"
+                              for d in defined) + ".\n")
+        parts = [phrase + listed(f"{escape(d)} (break-even cost {q('routing', d, router, 'verifier_break_even_cost')})"
+                                 for d in verdicts[pays])
+                 for pays, phrase in ((True, "it pays for its verifier on "), (False, "it does not on "))
+                 if verdicts[pays]]
+        if verdicts[None]:
+            parts.append(f"on {listed(escape(d) for d in verdicts[None])} it has no break-even cost: "
+                         + _why_no_automix(q))
+        unsure = [d for d in on if break_even_interval_contains_cost(q, d, router)]
+        if unsure:
+            parts.append(f"on {listed(escape(d) for d in unsure)} the break-even cost's 95\\,\\% interval "
+                         "contains the configured cost, so the data cannot tell")
+        text += (f"At the configured verifier cost of {q('routing_config', 'verifier_cost')} per query, "
+                 + ";\n".join(parts) + ".\n\n")
+    return text
+
+
+def automix_sentences(q: Quote, dataset: str, router: str) -> str:
+    """A router's (or the oracle's) AutoMix numbers: its verifier charge, best delta_IBC_automix
+    (routed share, interval; among the swept thresholds and held-out for a router), the verifier
+    break-even cost and, for a router that pays a verifier, whether it pays for it at the
+    configured cost. An undefined value gets a sentence saying why."""
+    key = ("routing", dataset, router)
+    if _value(q, *key, "best_delta_ibc_automix_pct") is None:
+        return f"{AUTOMIX} is undefined: {_why_no_automix(q)}.\n"
+    paying = (_value(q, *key, "verifier_charge") or 0) > 0
+    charged = (f"Charged {q(*key, 'verifier_charge')} per query for its verifier" if paying
+               else f"Charged no verifier ({q(*key, 'verifier_charge')})")
+    whose = "the oracle's" if router == "oracle" else "its"
+    details = [_interval(q, key, "best_delta_ibc_automix_ci_low_pct", "best_delta_ibc_automix_ci_high_pct", PCT)]
+    if router != "oracle":
+        details.append(f"among the swept thresholds {q(*key, 'best_swept_delta_ibc_automix_pct')}{PCT} at "
+                       f"{q(*key, 'best_swept_automix_routed_share_pct')}{PCT}"
+                       if _value(q, *key, "best_swept_delta_ibc_automix_pct") is not None
+                       else "no swept threshold routes enough queries for one")
+        held, spread = (_value(q, *key, f"heldout_delta_ibc_automix{part}_pct") for part in ("", "_std"))
+        details.append("no held-out value: no split gave one" if held is None else
+                       f"held-out {q(*key, 'heldout_delta_ibc_automix_pct')}{PCT} from a single split"
+                       if spread is None else
+                       f"held-out {q(*key, 'heldout_delta_ibc_automix_pct')}\\,$\\pm$\\,"
+                       f"{q(*key, 'heldout_delta_ibc_automix_std_pct')}{PCT}")
+    details = "; ".join(filter(None, details))
+    break_even = _interval(q, key, "verifier_break_even_cost_ci_low", "verifier_break_even_cost_ci_high")
+    text = (f"{charged}, {whose} best {AUTOMIX} is {q(*key, 'best_delta_ibc_automix_pct')}{PCT}\n"
+            f"at {q(*key, 'best_delta_ibc_automix_routed_share_pct')}{PCT} routed"
+            + (f" ({details})" if details else "") + ",\n"
+            f"and {'it' if router != 'oracle' else 'the oracle'} breaks even with a verifier costing up to "
+            f"{q(*key, 'verifier_break_even_cost')} per query"
+            + (f"\n({break_even})" if break_even else "") + ".\n")
+    return text + (_verdict(q, dataset, router) if paying else "")
+
+
+def _verdict(q: Quote, dataset: str, router: str) -> str:
+    """For a router that pays a verifier: whether it pays for it at the configured cost, and
+    whether the break-even cost's interval can tell."""
+    key = ("routing", dataset, router)
+    name = ROUTER_NAMES.get(router, escape(router))
+    pays = pays_for_verifier(q, dataset, router)
+    text = (f"So at the configured verifier cost of {q('routing_config', 'verifier_cost')} the {name} router "
+            f"{'pays' if pays else 'does not pay'} for its verifier")
+    if (_value(q, *key, "verifier_break_even_cost") or 0) < 0:
+        text += ", and not even a free verifier would make it pay"
+    low = _value(q, *key, "verifier_break_even_cost_ci_low")
+    if break_even_interval_contains_cost(q, dataset, router):
+        text += ";\nthe break-even cost's 95\\,\\% interval contains that cost, so the data cannot tell"
+    elif low is not None and _value(q, *key, "verifier_break_even_cost_ci_high") is not None:
+        above = low > _value(q, "routing_config", "verifier_cost")
+        text += f";\nthe break-even cost's whole 95\\,\\% interval lies {'above' if above else 'below'} it"
+    return text + ".\n"
 
 
 def routing_section(q: Quote, table_optimizer: str) -> str:
@@ -395,23 +582,29 @@ def routing_section(q: Quote, table_optimizer: str) -> str:
                    f"Figures~\\ref{{fig:routing-1}}--\\ref{{fig:routing-{len(datasets)}}} show")
     resampled = any(q.get("routing", dataset, "bootstrap_resamples_count") != 0 for dataset in datasets)
     with_intervals = "with bootstrap intervals " if resampled else ""
-    text = ("Table~\\ref{tab:routing-ibc} gives each router's best $\\Delta_\\mathrm{IBC}$\n"
-            "among the swept thresholds, Table~\\ref{tab:routing-metrics} the metrics of\n"
-            f"the routing literature {with_intervals}and the held-out choice,\n"
-            "Figure~\\ref{fig:routing-pgr} the performance gap recovered and\n"
-            "Figure~\\ref{fig:routing-delta-ibc} $\\Delta_\\mathrm{IBC}$ against the routed\n"
-            f"share; {per_dataset} cost\nagainst performance per dataset.\n\n")
+    text = definitions_paragraph(q, datasets)
+    text += ("Table~\\ref{tab:routing-ibc} gives each router's best $\\Delta_\\mathrm{IBC}$\n"
+             f"and {AUTOMIX} among the swept thresholds, Table~\\ref{{tab:routing-metrics}} the metrics of\n"
+             f"the routing literature {with_intervals}and the held-out choice,\n"
+             f"Table~\\ref{{tab:routing-automix}} {AUTOMIX} and the verifier break-even cost,\n"
+             "Figure~\\ref{fig:routing-pgr} the performance gap recovered and\n"
+             "Figure~\\ref{fig:routing-delta-ibc} both $\\Delta_\\mathrm{IBC}$ against the routed\n"
+             f"share; {per_dataset} cost\nagainst performance per dataset.\n\n")
+    text += verifier_summary(q, datasets)
     for dataset in datasets:
         text += dataset_paragraph(q, dataset)
+    intervals = "with 95\\,\\% bootstrap intervals" if resampled else "(no bootstrap resamples)"
     return text + "\n".join([
-        table("routing_ibc.tex", "Best $\\Delta_\\mathrm{IBC}$ among the swept thresholds.", "tab:routing-ibc",
-              wide=True),
-        table("routing_metrics.tex", ("Routing metrics with 95\\,\\% bootstrap intervals and held-out "
-                                      if resampled else "Routing metrics (no bootstrap resamples) and held-out ")
-              + "$\\Delta_\\mathrm{IBC}$.", "tab:routing-metrics"),
+        table("routing_ibc.tex", f"Best $\\Delta_\\mathrm{{IBC}}$ (the notebook's: the verifier cancels) and {AUTOMIX} "
+              "(the verifier charged) among the swept thresholds.", "tab:routing-ibc", wide=True),
+        table("routing_metrics.tex", f"Routing metrics {intervals} and held-out "
+              "$\\Delta_\\mathrm{IBC}$.", "tab:routing-metrics"),
+        table("routing_automix.tex", f"AutoMix's {AUTOMIX}, which charges the verifier, and the verifier "
+              f"break-even cost, {intervals}.", "tab:routing-automix"),
         figure("figures/routing_pgr.pdf", "Performance gap recovered against the routed share.",
                "fig:routing-pgr"),
-        figure("figures/routing_delta_ibc.pdf", "$\\Delta_\\mathrm{IBC}$ against the routed share.",
+        figure("figures/routing_delta_ibc.pdf", "$\\Delta_\\mathrm{IBC}$ against the routed share: the notebook's "
+               f"(left; the verifier cancels) and AutoMix's {AUTOMIX} (right; the verifier charged).",
                "fig:routing-delta-ibc"),
         *(figure(linked.get(cost_performance(dataset), cost_performance(dataset)),
                  f"Cost against performance, {escape(dataset)}.", f"fig:routing-{i}", width=r"0.85\linewidth")

@@ -73,8 +73,9 @@ class Html:
     symbols = {
         "dagger": "<sup>†</sup>", "ddagger": "<sup>‡</sup>", "section": "<sup>§</sup>", "para": "<sup>¶</sup>",
         "P_SLM": "P<sub>SLM</sub>", "P_LLM": "P<sub>LLM</sub>", "gap": "P<sub>LLM</sub> − P<sub>SLM</sub>",
-        "delta_IBC": "Δ<sub>IBC</sub>", "delta_IBC_5": "Δ<sub>IBC,5</sub>", "CPT_50": "CPT<sub>50</sub>",
-        "pct": "%", "thin_pct": " %", "pm": "±", "pm_thin": "± ", "quad": "&emsp;",
+        "delta_IBC": "Δ<sub>IBC</sub>", "delta_IBC_5": "Δ<sub>IBC,5</sub>",
+        "delta_IBC_automix": "Δ<sub>IBC</sub><sup>AutoMix</sup>", "CPT_50": "CPT<sub>50</sub>",
+        "pct": "%", "thin_pct": " %", "pm": "±", "pm_thin": "± ", "quad": "&emsp;", "times": "×", "geq": "≥",
     }
 
 

@@ -16,7 +16,9 @@ incremental benefit per cost of a router point is
 ``IBC = (avg_perf - P_slm) / (avg_cost - cost_keep)``, compared with always
 routing, ``IBC_base = (P_llm - P_slm) / (cost_route - cost_keep)``, as
 ``delta_IBC = 100 (IBC - IBC_base) / IBC_base`` (percent). IBC is undefined
-(NaN, written as null) where nothing is routed.
+(NaN, written as null) where nothing is routed. Beside them each point has
+AutoMix's ``IBC_automix`` and ``delta_IBC_automix``, which charge the router's
+verifier (``routing_model``, ``routing_metrics.automix_delta_ibc``).
 
 Every threshold is evaluated at once: the rows are sorted in the order in which
 a loosening threshold keeps them, so the kept rows of any threshold are a
@@ -34,15 +36,18 @@ import numpy as np
 import pandas as pd
 
 from .outputs import to_jsonable
-from .routing_metrics import KeepOrder, keep_order
-from .routing_model import ROUTERS, Costs, cost_model, no_baseline_reason, threshold_key  # noqa: F401
+from .routing_metrics import KeepOrder, automix_baseline, automix_ibc, keep_order
+from .routing_model import (ROUTERS, VERIFIER_ROUTERS, Costs, cost_model, no_automix_baseline_reason,  # noqa: F401
+                            no_baseline_reason, threshold_key, verifier_charge)
 from .summation import row_means, row_totals
 
 log = logging.getLogger("llmcost")
 
 ROUTER_LABELS = {"logits": "Log-probability", "entropy": "Entropy", "confidence": "Self-verification"}
-SWEEP_COLUMNS = ["total", "lm1_count", "lm2_count", "lm1_ratio", "lm2_ratio", "avg_perf",
-                 "avg_perf_slm", "avg_perf_llm", "avg_cost", "total_cost", "IBC", "delta_IBC"]
+#: a sweep record's fields: the notebook's, in its order, then AutoMix's IBC
+NOTEBOOK_COLUMNS = ["total", "lm1_count", "lm2_count", "lm1_ratio", "lm2_ratio", "avg_perf",
+                    "avg_perf_slm", "avg_perf_llm", "avg_cost", "total_cost", "IBC", "delta_IBC"]
+SWEEP_COLUMNS = NOTEBOOK_COLUMNS + ["IBC_automix", "delta_IBC_automix"]
 CURVE_COLUMNS = ["router", "threshold", "lm2_ratio", "avg_cost", "avg_perf"]
 
 
@@ -67,6 +72,16 @@ class Baseline:
             return math.nan
         return (self.p_llm - self.p_slm) / (self.costs.route - self.costs.keep)
 
+    @property
+    def no_automix_baseline(self) -> str | None:
+        """Why AutoMix's baseline is undefined: no baseline, or llm <= slm; None when defined."""
+        return self.no_baseline or no_automix_baseline_reason(self.costs)
+
+    @property
+    def ibc_base_automix(self) -> float:
+        """AutoMix's baseline slope ``(P_llm - P_slm) / (llm - slm)``."""
+        return float(automix_baseline(self.p_slm, self.p_llm, not self.no_baseline, self.costs))
+
 
 def baseline(frame: pd.DataFrame, costs: Costs) -> Baseline:
     p_slm, p_llm = map(float, row_means(frame[["perf_slm", "perf_llm"]].to_numpy(dtype=float).T))
@@ -83,6 +98,14 @@ def ibc(avg_perf, avg_cost, lm2_count, base: Baseline) -> tuple[np.ndarray, np.n
         value = np.where(routed, value, np.nan)
         delta = (value - base.ibc_base) / base.ibc_base * 100
     return value, delta
+
+
+def ibc_automix(avg_perf, lm2_ratio, base: Baseline, charge: float) -> tuple[np.ndarray, np.ndarray]:
+    """AutoMix's IBC and delta_IBC (percent) of operating points, the router paying ``charge``
+    per query for its verifier (``routing_metrics.automix_ibc``); NaN where the extra cost is 0,
+    and delta NaN throughout without AutoMix's baseline."""
+    value = automix_ibc(lm2_ratio, avg_perf, base.p_slm, base.costs, charge)
+    return value, 100 * (value - base.ibc_base_automix) / base.ibc_base_automix
 
 
 # --- Thresholds, sweeps and exact curves -----------------------------------------------------
@@ -124,9 +147,10 @@ def keep_orders(frame: pd.DataFrame) -> dict[str, KeepOrder]:
     return {router: _keep_order(frame, router) for router in ROUTERS}
 
 
-def _points(order: KeepOrder, kept: np.ndarray, frame: pd.DataFrame, base: Baseline) -> dict:
+def _points(order: KeepOrder, kept: np.ndarray, frame: pd.DataFrame, base: Baseline, charge: float = 0.0) -> dict:
     """Operating-point statistics of keeping the first ``kept`` rows of the keep order (an
-    array of counts), as the notebook names them."""
+    array of counts), as the notebook names them, then AutoMix's IBC with the router's
+    verifier ``charge``."""
     total = len(frame)
     lm2_count = total - kept
     total_cost = kept * base.costs.keep + lm2_count * base.costs.route
@@ -135,10 +159,12 @@ def _points(order: KeepOrder, kept: np.ndarray, frame: pd.DataFrame, base: Basel
     avg_perf = (row_totals(frame["perf_llm"].to_numpy(dtype=float)) + gain[kept]) / total
     avg_cost = total_cost / total
     value, delta = ibc(avg_perf, avg_cost, lm2_count, base)
+    automix_value, automix_delta = ibc_automix(avg_perf, lm2_count / total, base, charge)
     return {"total": np.full(len(kept), total), "lm1_count": kept, "lm2_count": lm2_count,
             "lm1_ratio": kept / total, "lm2_ratio": lm2_count / total, "avg_perf": avg_perf,
             "avg_perf_slm": np.full(len(kept), base.p_slm), "avg_perf_llm": np.full(len(kept), base.p_llm),
-            "avg_cost": avg_cost, "total_cost": total_cost.astype(float), "IBC": value, "delta_IBC": delta}
+            "avg_cost": avg_cost, "total_cost": total_cost.astype(float), "IBC": value, "delta_IBC": delta,
+            "IBC_automix": automix_value, "delta_IBC_automix": automix_delta}
 
 
 def threshold_keys(router: str) -> list[str]:
@@ -146,12 +172,14 @@ def threshold_keys(router: str) -> list[str]:
     return ["threshold"] if router == "confidence" else ["logits_threshold", "entropy_threshold"]
 
 
-def sweep(frame: pd.DataFrame, router: str, values, costs: Costs, order: KeepOrder | None = None
-          ) -> pd.DataFrame:
-    """One row per threshold in ``values``, with the notebook's fields in its order."""
+def sweep(frame: pd.DataFrame, router: str, values, costs: Costs, order: KeepOrder | None = None,
+          verifier_routers=VERIFIER_ROUTERS) -> pd.DataFrame:
+    """One row per threshold in ``values``, with the notebook's fields in its order, then
+    AutoMix's IBC (the router paying the verifier if it is among ``verifier_routers``)."""
     values = np.asarray(values, dtype=float)
     order = order or _keep_order(frame, router)
-    stats = _points(order, order.kept(values), frame, baseline(frame, costs))
+    stats = _points(order, order.kept(values), frame, baseline(frame, costs),
+                    verifier_charge(router, costs, verifier_routers))
     keys = threshold_keys(router)
     columns = {key: values if key == threshold_key(router) else np.full(len(values), np.nan)
                for key in keys}
@@ -159,7 +187,8 @@ def sweep(frame: pd.DataFrame, router: str, values, costs: Costs, order: KeepOrd
 
 
 def sweeps(frame: pd.DataFrame, costs: Costs, count: int, spacing: str, confidence_thresholds,
-           orders: Mapping[str, KeepOrder] | None = None, dataset: str = "data") -> dict[str, pd.DataFrame]:
+           orders: Mapping[str, KeepOrder] | None = None, dataset: str = "data",
+           verifier_routers=VERIFIER_ROUTERS) -> dict[str, pd.DataFrame]:
     """The three routers' threshold sweeps, keyed by router (``sweep_thresholds``; a warning
     names the ``dataset`` and router whose sweep is capped at its distinct cuts)."""
     orders = orders or keep_orders(frame)
@@ -173,7 +202,8 @@ def sweeps(frame: pd.DataFrame, costs: Costs, count: int, spacing: str, confiden
                         "cut%s: its sweep has one threshold per cut.", dataset, count, router, cuts,
                         "" if cuts == 1 else "s")
     values["confidence"] = confidence_thresholds
-    return {router: sweep(frame, router, values[router], costs, orders[router]) for router in ROUTERS}
+    return {router: sweep(frame, router, values[router], costs, orders[router], verifier_routers)
+            for router in ROUTERS}
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
@@ -213,27 +243,41 @@ def oracle(frame: pd.DataFrame, costs: Costs) -> dict:
     avg_perf = float(row_means(np.where(routed, frame["perf_llm"], frame["perf_slm"])))
     avg_cost = (lm2_count * costs.route + (len(frame) - lm2_count) * costs.keep) / len(frame)
     value, delta = ibc(avg_perf, avg_cost, lm2_count, base)
+    automix_value, automix_delta = ibc_automix(avg_perf, lm2_count / len(frame), base, 0.0)  # pays no verifier
     return {"lm2_ratio": lm2_count / len(frame), "avg_perf": avg_perf, "avg_cost": avg_cost,
-            "IBC": float(value), "delta_IBC": float(delta)}
+            "IBC": float(value), "delta_IBC": float(delta), "IBC_automix": float(automix_value),
+            "delta_IBC_automix": float(automix_delta)}
 
 
-def best_point(sweep_frame: pd.DataFrame, router: str, min_routed_share: float) -> dict:
-    """The best delta_IBC among points routing at least ``min_routed_share``, and the
-    points below that share with a higher delta_IBC (unstable: excluded from best)."""
-    points = sweep_frame.rename(columns={threshold_key(router): "threshold"})[["threshold", "lm2_ratio", "delta_IBC"]]
-    points = points[points["delta_IBC"].notna()]
+def best_point(sweep_frame: pd.DataFrame, router: str, min_routed_share: float, column: str = "delta_IBC") -> dict:
+    """The best ``column`` (delta_IBC, or delta_IBC_automix) among points routing at least
+    ``min_routed_share``, and the points below that share with a higher value (unstable:
+    excluded from best)."""
+    points = sweep_frame.rename(columns={threshold_key(router): "threshold"})[["threshold", "lm2_ratio", column]]
+    points = points[points[column].notna()]
     eligible = points[points["lm2_ratio"] >= min_routed_share]
-    best = eligible.loc[eligible["delta_IBC"].idxmax()] if len(eligible) else None
+    best = eligible.loc[eligible[column].idxmax()] if len(eligible) else None
     below = points[points["lm2_ratio"] < min_routed_share]
     if best is not None:
-        below = below[below["delta_IBC"] > best["delta_IBC"]]
+        below = below[below[column] > best[column]]
     return {"best": None if best is None else to_jsonable(best.to_dict()),
             "unstable": records(below)}
 
 
+def _router_summary(router: str, swept: pd.DataFrame, costs: Costs, min_routed_share: float,
+                    verifier_routers) -> dict:
+    best = best_point(swept, router, min_routed_share)
+    automix = best_point(swept, router, min_routed_share, "delta_IBC_automix")
+    return {"score": ROUTERS[router][0], "keep_when": ROUTERS[router][1], **best,
+            "verifier_charge": verifier_charge(router, costs, verifier_routers),
+            "best_automix": automix["best"], "unstable_automix": automix["unstable"]}
+
+
 def dataset_summary(dataset: str, frame: pd.DataFrame, merge: dict, costs: Costs,
-                    sweep_frames: Mapping[str, pd.DataFrame], min_routed_share: float) -> dict:
-    """The numbers of one dataset that the table and figures report."""
+                    sweep_frames: Mapping[str, pd.DataFrame], min_routed_share: float,
+                    verifier_routers=VERIFIER_ROUTERS) -> dict:
+    """The numbers of one dataset that the table and figures report; per router its best swept
+    point by the notebook's delta_IBC and by AutoMix's (``best_automix``)."""
     base = baseline(frame, costs)
     return to_jsonable({
         "dataset": dataset,
@@ -244,10 +288,12 @@ def dataset_summary(dataset: str, frame: pd.DataFrame, merge: dict, costs: Costs
         "P_llm": base.p_llm,
         "IBC_base": base.ibc_base,
         "no_baseline": base.no_baseline,
+        "IBC_base_automix": base.ibc_base_automix,
+        "no_automix_baseline": base.no_automix_baseline,
+        "verifier_routers": [router for router in ROUTERS if router in verifier_routers],
         "oracle": oracle(frame, costs),
         "min_routed_share": min_routed_share,
-        "routers": {router: {"score": ROUTERS[router][0], "keep_when": ROUTERS[router][1],
-                             **best_point(sweep_frames[router], router, min_routed_share)}
+        "routers": {router: _router_summary(router, sweep_frames[router], costs, min_routed_share, verifier_routers)
                     for router in ROUTERS},
     })
 

@@ -1,4 +1,5 @@
-"""Figures of the routing stage: cost against performance, and delta_IBC against routed share.
+"""Figures of the routing stage: cost against performance, and delta_IBC against routed share
+(the notebook's and AutoMix's, side by side).
 
 Each function takes data (exact curves, sweeps, summaries as written by the
 sweep rule) and returns a matplotlib Figure; the rule saves it with
@@ -22,7 +23,7 @@ from matplotlib.patches import Patch
 
 from .outputs import read_csv, read_json
 from .plotting import Panels, color_map, elide, linear_scale, plain, use_style
-from .routing import ROUTER_LABELS, ROUTERS, Baseline, Costs, ibc
+from .routing import ROUTER_LABELS, ROUTERS, Baseline, Costs, ibc, ibc_automix
 from .routing_metrics import nondecreasing_hull
 
 COST_LABEL = "Mean cost per query (cost units)"
@@ -42,10 +43,19 @@ def read_sweep_outputs(curve_path, sweep_paths, summary_path):
     return read_csv(curve_path), sweeps, read_json(summary_path)
 
 
-def _curve_delta_ibc(curve: pd.DataFrame, summary: Mapping) -> np.ndarray:
-    """delta_IBC (percent) along an exact curve; NaN where nothing is routed."""
+#: The two definitions the delta_IBC figure shows side by side: (the sweeps' field, a panel's title suffix)
+DEFINITIONS = (("delta_IBC", ""), ("delta_IBC_automix", ", AutoMix"))
+
+
+def _curve_delta_ibc(curve: pd.DataFrame, summary: Mapping, router: str | None = None,
+                     field: str = "delta_IBC") -> np.ndarray:
+    """delta_IBC (percent) along an exact curve, or AutoMix's (``field`` "delta_IBC_automix",
+    ``router`` paying its verifier charge); NaN where undefined."""
     costs = Costs(*(summary["costs"][part] for part in ("slm", "llm", "verifier")))
     base = Baseline(summary["P_slm"], summary["P_llm"], costs, summary["no_baseline"])
+    if field == "delta_IBC_automix":
+        charge = summary["routers"][router]["verifier_charge"]
+        return ibc_automix(curve["avg_perf"].to_numpy(), curve["lm2_ratio"].to_numpy(), base, charge)[1]
     return ibc(curve["avg_perf"].to_numpy(), curve["avg_cost"].to_numpy(), curve["lm2_ratio"].to_numpy(),
                base)[1]
 
@@ -105,73 +115,105 @@ def _edge_crossings(share: np.ndarray, delta: np.ndarray, low: float, high: floa
 
 def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Mapping[str, pd.DataFrame]],
                      summaries: Mapping[str, Mapping]) -> plt.Figure:
-    """delta_IBC against routed share, one panel per dataset, one line per router.
+    """delta_IBC against routed share, two panels per dataset side by side, one line per router:
+    the notebook's delta_IBC (left; the verifier cancels) and AutoMix's (right; the routers of
+    ``verifier_routers`` pay the verifier), on the same y-range.
 
     Lines are the exact curves, markers the swept thresholds. The shaded band
     is below ``min_routed_share``: points there are unstable and never a
-    router's best. The y-range fits the eligible points (share >= the cutoff),
-    the swept points and the oracle; where a curve leaves it (mostly in the
-    unstable band) it is clipped at the panel's edge and a caret there in the
-    router's colour points the way it went. A dataset without a baseline has
-    an empty panel that says so.
+    router's best. The y-range fits the eligible points (share >= the cutoff)
+    of both definitions, the swept points and the oracle; where a curve leaves
+    it (mostly in the unstable band) it is clipped at the panel's edge and a
+    caret there in the router's colour points the way it went. A dataset
+    without a baseline has empty panels that say so.
     """
     use_style()
     datasets = sorted(summaries)
     drawn = [_delta_ibc_panel(curves[dataset], sweeps[dataset], summaries[dataset]) for dataset in datasets]
     handles, labels = _delta_ibc_legend([summaries[d] for d in datasets], drawn)
-    panels = Panels(len(datasets), title="ΔIBC against the share of queries routed to the large model; line = "
-                    "every threshold, markers = swept thresholds", legend_labels=labels, panel_width=2.0,
-                    panel_height=1.55, columns=4, gap_x=0.55, gap_y=0.4)
+    panels = Panels(2 * len(datasets), title=_delta_ibc_title([summaries[d] for d in datasets]),
+                    legend_labels=labels, panel_width=2.6, panel_height=1.35, columns=2, gap_x=0.55, gap_y=0.4)
     x = linear_scale(0.0, 100.0, ticks=range(0, 101, 20))
     colors = color_map(ROUTERS)
-    titles = panels.title_labels(datasets)
+    # names that differ in the middle keep the part that tells them apart (plotting.distinct_labels)
+    labels_of = panels.title_labels([str(d) + suffix for d in datasets for _, suffix in DEFINITIONS])
+    titles = {(d, suffix): labels_of[str(d) + suffix] for d in datasets for _, suffix in DEFINITIONS}
     for i, (dataset, (y, lines, crossings)) in enumerate(zip(datasets, drawn)):
         summary = summaries[dataset]
         cutoff = 100 * summary["min_routed_share"]
-        bottom = panels.bottom_of_column(i)  # the share axis is the same in every panel: labelled below
-        panel = panels.panel(i, x, y, title=titles[dataset], ylabel="ΔIBC (%)" if panels.first_column(i) else "",
-                             xticklabels=bottom, xlabel=SHARE_LABEL if bottom else "")
-        panel.polygon([(0, y.low), (cutoff, y.low), (cutoff, y.high), (0, y.high)], color=UNSTABLE_COLOR,
-                      zorder=0.4)
-        panel.segments([[(cutoff, y.low), (cutoff, y.high)]], zorder=1, **CUTOFF_STYLE)
-        if summary["no_baseline"]:
-            panel.text(0.5, 0.5, "no IBC baseline:\nP_LLM is not above P_SLM", ha="center", va="center",
-                       color="0.3", fontsize=7)
-            continue
-        panel.segments([[(0, 0), (100, 0)]], zorder=1, **RANDOM_STYLE)
-        edge = 0.035 * (y.high - y.low)  # a caret sits just inside the edge it points through
-        for router, (share, delta, swept_share, swept_delta) in lines.items():
-            panel.line(share, delta, color=colors[router], linewidth=1, alpha=0.8, clip=True)
-            inside = (swept_delta >= y.low) & (swept_delta <= y.high)
-            panel.markers(swept_share[inside], swept_delta[inside], marker=MARKERS[router], ms=4, mfc="white",
-                          mec=colors[router], mew=1, zorder=3)
-            for side, marker, at in (("below", CARETDOWN, y.low + edge), ("above", CARETUP, y.high - edge)):
-                shares = crossings[router][side]
-                if shares:
-                    panel.markers(shares, [at] * len(shares), marker=marker, ms=5, color=colors[router], zorder=4)
-        oracle = summary["oracle"]
-        if oracle["delta_IBC"] is not None:
-            panel.markers([100 * oracle["lm2_ratio"]], [oracle["delta_IBC"]], zorder=4, **ORACLE_STYLE)
+        for j, (field, suffix) in enumerate(DEFINITIONS):
+            k = 2 * i + j
+            bottom = panels.bottom_of_column(k)  # the share axis is the same in every panel: labelled below
+            panel = panels.panel(k, x, y, title=titles[(dataset, suffix)],
+                                 ylabel="ΔIBC (%)" if panels.first_column(k) else "",
+                                 xticklabels=bottom, xlabel=SHARE_LABEL if bottom else "")
+            panel.polygon([(0, y.low), (cutoff, y.low), (cutoff, y.high), (0, y.high)], color=UNSTABLE_COLOR,
+                          zorder=0.4)
+            panel.segments([[(cutoff, y.low), (cutoff, y.high)]], zorder=1, **CUTOFF_STYLE)
+            why = _undefined(summary, field)
+            if why:
+                panel.text(0.5, 0.5, why, ha="center", va="center", color="0.3", fontsize=7)
+                continue
+            panel.segments([[(0, 0), (100, 0)]], zorder=1, **RANDOM_STYLE)
+            edge = 0.035 * (y.high - y.low)  # a caret sits just inside the edge it points through
+            for router, (share, delta, swept_share, swept_delta) in lines[field].items():
+                panel.line(share, delta, color=colors[router], linewidth=1, alpha=0.8, clip=True)
+                inside = (swept_delta >= y.low) & (swept_delta <= y.high)
+                panel.markers(swept_share[inside], swept_delta[inside], marker=MARKERS[router], ms=4,
+                              mfc="white", mec=colors[router], mew=1, zorder=3)
+                for side, marker, at in (("below", CARETDOWN, y.low + edge), ("above", CARETUP, y.high - edge)):
+                    shares = crossings[field][router][side]
+                    if shares:
+                        panel.markers(shares, [at] * len(shares), marker=marker, ms=5, color=colors[router],
+                                      zorder=4)
+            oracle = summary["oracle"].get(field)
+            if oracle is not None:
+                panel.markers([100 * summary["oracle"]["lm2_ratio"]], [oracle], zorder=4, **ORACLE_STYLE)
     return panels.finish(handles, labels, handler_map={tuple: HandlerTuple(ndivide=1)})
 
 
+def _undefined(summary: Mapping, field: str) -> str | None:
+    """What an empty panel says: why its delta_IBC is undefined (None: it is defined)."""
+    if summary["no_baseline"]:
+        return "no IBC baseline:\nP_LLM is not above P_SLM"
+    if field == "delta_IBC_automix" and summary.get("no_automix_baseline"):
+        return "no AutoMix baseline:\nllm costs no more than slm"
+    return None
+
+
+def _delta_ibc_title(summaries) -> str:
+    """The figure's title: which panel shows which definition, and who pays the verifier."""
+    paying = sorted({router for summary in summaries for router in summary.get("verifier_routers", [])},
+                    key=list(ROUTERS).index)
+    charged = (" and ".join(ROUTER_LABELS[router].lower() for router in paying) + " pays"
+               + ("" if len(paying) == 1 else " each") + " the verifier") if paying else "no router pays a verifier"
+    return ("ΔIBC against the share of queries routed to the large model: the notebook's (left: the "
+            f"verifier cancels) and AutoMix's (right: {charged}); line = every threshold, markers = "
+            "swept thresholds")
+
+
 def _delta_ibc_panel(curve: pd.DataFrame, sweeps: Mapping[str, pd.DataFrame], summary: Mapping):
-    """One dataset's y-scale, per router its exact curve and swept points (share in %, delta_IBC)
-    and where the curve leaves the y-range."""
+    """One dataset's y-scale (shared by both definitions), per definition and router its exact
+    curve and swept points (share in %, delta_IBC) and where the curve leaves the y-range."""
     cutoff = 100 * summary["min_routed_share"]
-    shown = [np.array([summary["oracle"]["delta_IBC"] or 0.0, 0.0])]
-    lines = {}
-    for router in ROUTERS:
-        points = curve[curve["router"] == router]
-        delta = _curve_delta_ibc(points, summary)
-        share = 100 * points["lm2_ratio"].to_numpy()
-        swept_share = 100 * sweeps[router]["lm2_ratio"].to_numpy(dtype=float)
-        swept_delta = sweeps[router]["delta_IBC"].to_numpy(dtype=float)
-        shown += [delta[share >= cutoff], swept_delta[swept_share >= cutoff]]
-        lines[router] = share, delta, swept_share, swept_delta
+    shown = [np.array([0.0] + [summary["oracle"].get(field) or 0.0 for field, _ in DEFINITIONS])]
+    lines = {field: {} for field, _ in DEFINITIONS}
+    for field, _ in DEFINITIONS:
+        if _undefined(summary, field):
+            continue
+        for router in ROUTERS:
+            points = curve[curve["router"] == router]
+            delta = _curve_delta_ibc(points, summary, router, field)
+            share = 100 * points["lm2_ratio"].to_numpy()
+            swept_share = 100 * sweeps[router]["lm2_ratio"].to_numpy(dtype=float)
+            swept_delta = sweeps[router][field].to_numpy(dtype=float)
+            shown += [delta[share >= cutoff], swept_delta[swept_share >= cutoff]]
+            lines[field][router] = share, delta, swept_share, swept_delta
     # without a baseline delta_IBC is undefined: no range to show
     y = linear_scale(-1, 1, ticks=[]) if summary["no_baseline"] else linear_scale(*_delta_ibc_limits(shown), nbins=4)
-    crossings = {router: _edge_crossings(share, delta, y.low, y.high) for router, (share, delta, _, _) in lines.items()}
+    crossings = {field: {router: _edge_crossings(share, delta, y.low, y.high)
+                         for router, (share, delta, _, _) in by_router.items()}
+                 for field, by_router in lines.items()}
     return y, lines, crossings
 
 
@@ -190,7 +232,8 @@ def _delta_ibc_legend(summaries, drawn):
     handles.append(Line2D([], [], ls="none", **ORACLE_STYLE))
     labels.append("oracle")
     for side, marker in (("below", CARETDOWN), ("above", CARETUP)):
-        if any(c[side] for _, _, crossings in drawn for c in crossings.values()):
+        if any(c[side] for _, _, crossings in drawn for by_router in crossings.values()
+               for c in by_router.values()):
             handles.append(Line2D([], [], ls="none", marker=marker, ms=5, color="0.3"))
             labels.append(f"curve leaves the panel {side}")
     return handles, labels

@@ -14,18 +14,35 @@ mean performance of always keeping and of always routing.
 - **AIQ** (RouterBench): the upper convex hull of the (s, p) points, made
   non-decreasing by a running maximum, integrated over s in [0, 1]; in
   performance units.
-- ``delta_IBC(s) = 100 (PGR(s) / s - 1)``: percent more performance per unit of
-  extra cost than random mixing (AutoMix's IBC lift; the cost model cancels).
+- ``delta_IBC(s) = 100 (PGR(s) / s - 1)``: the notebook's, percent more
+  performance per unit of extra cost than random mixing. Its cost model charges
+  the verifier on both ends, so the verifier cancels: it is AutoMix's IBC lift
+  with the small model and the verifier free (``costs=[0, llm]``,
+  ``verifier_cost=0``; docs/routing-metrics.md).
 - **delta_IBC_5**: the mean of delta_IBC at s = 0.1, 0.3, 0.5, 0.7, 0.9, PGR
   linearly interpolated.
 - **best delta_IBC (exact)**: the maximum of delta_IBC over the curve's points
   with s >= ``min_routed_share``.
+- **AutoMix's delta_IBC** (``automix/main.py``, ``Automix.train``'s
+  ``ibc_lift`` x 100 with ``costs=[slm, llm]``, ``verifier_cost=v_r``): with a
+  query costing slm + v_r + s llm (``routing_model``: v_r the router's
+  verifier charge), ``IBC_automix = (p - P_slm) / (slm + v_r + s llm - slm)``
+  against ``(P_llm - P_slm) / (llm - slm)``, the small model alone against the
+  large model alone: ``delta_IBC_automix = 100 (IBC_automix - base) / base``.
+  The verifier is charged, and does not cancel. **best delta_IBC_automix**:
+  its maximum over the curve's points with s >= ``min_routed_share``.
+- **Verifier break-even cost**: the largest per-query verifier cost at which
+  some point with s >= ``min_routed_share`` (and s > 0: it routes something)
+  still has delta_IBC_automix >= 0, the maximum over those points of
+  ``(p - P_slm) (llm - slm) / (P_llm - P_slm) - s llm`` (cost units; negative:
+  not even a free verifier would pay).
 
 **No baseline.** A sample of n queries has no IBC baseline when
 ``P_llm - P_slm <= scale / n`` with ``scale = max(max|perf_slm|, max|perf_llm|)``
 (1 for accuracy): the large model is not better by even one query's full
 swing. Then every metric normalised by ``P_llm - P_slm`` is NaN; AIQ stays
-defined.
+defined. AutoMix's metrics are NaN too where llm <= slm
+(``routing_model.no_automix_baseline_reason``).
 
 Curves are built for a batch of *samples* at once, each the array of the rows
 it draws (one sample per row of a 2-D array): the data itself draws every row
@@ -46,12 +63,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .routing_model import ROUTERS, baseline_gap_tolerance
+from .routing_model import DEFAULT_COSTS, ROUTERS, Costs, baseline_gap_tolerance
 from .summation import row_means, row_totals, total
 
 CPT_LEVELS = (0.2, 0.5, 0.8)
 IBC_5_SHARES = np.array([0.1, 0.3, 0.5, 0.7, 0.9])
-METRICS = ("AIQ", "APGR", "CPT_20", "CPT_50", "CPT_80", "delta_IBC_5", "best_delta_IBC")
+METRICS = ("AIQ", "APGR", "CPT_20", "CPT_50", "CPT_80", "delta_IBC_5", "best_delta_IBC",
+           "best_delta_IBC_automix", "verifier_break_even_cost")
 #: metrics in performance units; every other metric is divided by P_llm - P_slm
 UNNORMALISED = ("AIQ",)
 
@@ -282,9 +300,58 @@ def aiq(curves: Curves) -> np.ndarray:
     return areas
 
 
+def automix_baseline(p_slm, p_llm, baseline, costs: Costs) -> np.ndarray:
+    """AutoMix's baseline slope ``(P_llm - P_slm) / (llm - slm)``: the small model alone against
+    the large model alone; NaN without a baseline or where llm <= slm."""
+    if costs.llm <= costs.slm:
+        return np.full(np.shape(p_slm), np.nan)
+    gap = np.where(baseline, np.asarray(p_llm) - np.asarray(p_slm), np.nan)
+    return gap / (costs.llm - costs.slm)
+
+
+def automix_ibc(share, perf, p_slm, costs: Costs, charge: float) -> np.ndarray:
+    """AutoMix's IBC ``(p - P_slm) / (slm + v_r + s llm - slm)`` (``charge`` = v_r); NaN where
+    the extra cost is 0 (nothing routed and no verifier charged)."""
+    extra = (costs.slm + charge + np.asarray(share) * costs.llm) - costs.slm
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(extra > 0, (np.asarray(perf) - p_slm) / extra, np.nan)
+
+
+def automix_delta_ibc(share, perf, p_slm, p_llm, baseline, costs: Costs, charge: float) -> np.ndarray:
+    """``delta_IBC_automix = 100 (IBC_automix - base) / base`` (percent), ``base`` =
+    ``automix_baseline``; the arguments broadcast (per sample: ``p_slm[:, None]``)."""
+    base = automix_baseline(p_slm, p_llm, baseline, costs)
+    return 100 * (automix_ibc(share, perf, p_slm, costs, charge) - base) / base
+
+
+def break_even_costs(share, perf, p_slm, p_llm, baseline, costs: Costs) -> np.ndarray:
+    """Per point, the largest verifier cost at which its delta_IBC_automix is still >= 0:
+    ``(p - P_slm) (llm - slm) / (P_llm - P_slm) - s llm``; NaN where nothing is routed,
+    without a baseline and where llm <= slm."""
+    if costs.llm <= costs.slm:
+        return np.full(np.broadcast(share, perf, p_slm).shape, np.nan)
+    gap = np.where(baseline, np.asarray(p_llm) - np.asarray(p_slm), np.nan)
+    value = (np.asarray(perf) - p_slm) * (costs.llm - costs.slm) / gap - np.asarray(share) * costs.llm
+    return np.where(np.asarray(share) > 0, value, np.nan)
+
+
+def _best(values: np.ndarray, share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's maximum of ``values`` (NaN: not a candidate) and where it is reached: the
+    smallest share within rounding (1e-9 relative) of it, since points of equal value in
+    theory (e.g. the oracle routing queries of equal gain) differ in the last bits; NaN
+    without a candidate."""
+    best = np.fmax.reduce(values, axis=1)
+    with np.errstate(invalid="ignore"):
+        near = values >= best[:, None] - 1e-9 * np.maximum(1.0, np.abs(best[:, None]))
+    defined = near.any(axis=1)
+    return best, np.where(defined, share[np.arange(len(near)), np.argmax(near, axis=1)], np.nan)
+
+
 def curve_metrics(curves: Curves, p_slm: np.ndarray, p_llm: np.ndarray, baseline: np.ndarray,
-                  min_routed_share: float) -> dict[str, np.ndarray]:
-    """Every metric of ``METRICS`` for each row of ``curves`` (arrays of one value per row)."""
+                  min_routed_share: float, costs: Costs = DEFAULT_COSTS, charge: float = 0.0
+                  ) -> dict[str, np.ndarray]:
+    """Every metric of ``METRICS`` for each row of ``curves`` (arrays of one value per row);
+    ``costs`` and ``charge`` (the curve's verifier charge v_r) price AutoMix's metrics."""
     recovered = pgr(curves, p_slm, p_llm, baseline)
     eligible = np.where(curves.share >= min_routed_share, delta_ibc(curves.share, recovered), np.nan)
     metrics = {"AIQ": aiq(curves), "APGR": trapezoid(curves.share, recovered)}
@@ -292,14 +359,13 @@ def curve_metrics(curves: Curves, p_slm: np.ndarray, p_llm: np.ndarray, baseline
         metrics[f"CPT_{round(100 * level)}"] = cpt(curves.share, recovered, level)
     at_five = interpolate(curves.share, recovered, IBC_5_SHARES)
     metrics["delta_IBC_5"] = row_means(delta_ibc(IBC_5_SHARES, at_five))
-    metrics["best_delta_IBC"] = np.fmax.reduce(eligible, axis=1)
-    # where the best is reached: the smallest share within rounding (1e-9 relative) of it, since
-    # points of equal PGR / s in theory (e.g. the oracle routing queries of equal gain) differ
-    # in the last bits; NaN without an eligible point
-    best = metrics["best_delta_IBC"][:, None]
-    with np.errstate(invalid="ignore"):
-        near = eligible >= best - 1e-9 * np.maximum(1.0, np.abs(best))
-    defined = near.any(axis=1)
-    metrics["best_delta_IBC_share"] = np.where(defined, curves.share[np.arange(len(near)), np.argmax(near, axis=1)],
-                                               np.nan)
+    metrics["best_delta_IBC"], metrics["best_delta_IBC_share"] = _best(eligible, curves.share)
+    routed_enough = curves.share >= min_routed_share
+    automix = automix_delta_ibc(curves.share, curves.perf, p_slm[:, None], p_llm[:, None], baseline[:, None],
+                                costs, charge)
+    metrics["best_delta_IBC_automix"], metrics["best_delta_IBC_automix_share"] = _best(
+        np.where(routed_enough, automix, np.nan), curves.share)
+    break_even = break_even_costs(curves.share, curves.perf, p_slm[:, None], p_llm[:, None], baseline[:, None],
+                                  costs)
+    metrics["verifier_break_even_cost"] = np.fmax.reduce(np.where(routed_enough, break_even, np.nan), axis=1)
     return metrics

@@ -1,11 +1,15 @@
 """LaTeX tables of the routing stage.
 
 - ``routing_table``: per dataset and router the best delta_IBC among the swept
-  thresholds, with its routed share (``results/tables/routing_ibc.tex``).
+  thresholds, with its routed share, and the best of AutoMix's delta_IBC
+  (``results/tables/routing_ibc.tex``).
 - ``routing_metrics_table``: the curve metrics per dataset and router, oracle
   last (``results/tables/routing_metrics.tex``). Each dataset opens with its
   name on a line of its own; each router takes two lines: the value of each
   metric, then its 95 % bootstrap interval in small type.
+- ``routing_automix_table``: AutoMix's delta_IBC (the verifier charged) and the
+  verifier break-even cost, laid out the same way
+  (``results/tables/routing_automix.tex``).
 
 A missing value is an en dash in text mode, marked and explained under the table.
 """
@@ -18,6 +22,7 @@ from typing import Mapping
 import pandas as pd
 
 from .latex import LATEX, booktabs, escape, fmt_number
+from .routing import ROUTER_LABELS
 
 TABLE_LABELS = {"logits": "Log-prob.", "entropy": "Entropy", "confidence": "Self-verif."}
 
@@ -27,52 +32,74 @@ def _pct(share: float, m=LATEX) -> str:
 
 
 def routing_table(combined: Mapping[str, dict]) -> str:
-    """Booktabs tabular: per dataset and router the best delta_IBC and its routed share.
+    """Booktabs tabular: per dataset and router the best delta_IBC and its routed share, then
+    the best of AutoMix's delta_IBC (the verifier charged) and its routed share.
 
-    A dagger marks a router whose higher delta_IBC at a routed share below
+    A dagger marks a router whose higher value at a routed share below
     ``min_routed_share`` was excluded as unstable; a note row under the table
     lists each excluded value. A dataset without an IBC baseline (the large
-    model is not better) shows a dash, marked and explained by a note.
+    model is not better) shows a dash, marked and explained by a note; so does
+    AutoMix's column where llm is not above slm.
     """
     frame, notes = routing_table_cells(combined, LATEX)
-    text = booktabs(frame, column_format="lrrlrr")
-    if notes:
-        text = text.replace("\\bottomrule\n", "\\bottomrule\n" + "\n".join(
-            r"\multicolumn{6}{@{}l}{\footnotesize " + note + r"}\\" for note in notes) + "\n")
+    text = booktabs(frame, column_format="lrrl" + "r" * len(frame.columns))
+    width = frame.index.nlevels + len(frame.columns)
+    text = text.replace("\\bottomrule\n", "\\bottomrule\n" + "\n".join(
+        rf"\multicolumn{{{width}}}{{@{{}}l}}{{\footnotesize " + note + r"}\\" for note in notes) + "\n")
     return _space_between_datasets(text)
+
+
+#: The two definitions in the table: (summary keys of the best point and of the unstable points,
+#: the sweep field, how a note names it)
+DEFINITIONS = (("best", "unstable", "delta_IBC", ""),
+               ("best_automix", "unstable_automix", "delta_IBC_automix", "AutoMix "))
 
 
 def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, list[str]]:
     """The cells of ``routing_table`` written in markup ``m`` (the first four columns as the
     index), and its notes."""
     s = m.symbols
-    rows, unstable_notes, no_baseline, none_routed = [], [], [], set()
+    rows, unstable_notes, no_baseline, no_automix, none_routed = [], [], [], [], set()
     for dataset, summary in combined.items():
         if summary["no_baseline"]:
             no_baseline.append(m.text(dataset))
+        elif summary.get("no_automix_baseline"):
+            no_automix.append(m.text(dataset))
+        cells = []
         for router, result in summary["routers"].items():
-            best = result["best"] or {"lm2_ratio": math.nan, "delta_IBC": math.nan}
-            delta, routed = m.number(best["delta_IBC"], 1), m.number(100 * best["lm2_ratio"], 1)
-            if summary["no_baseline"]:
-                delta, routed = delta + s["ddagger"], routed + s["ddagger"]
-            elif result["best"] is None:  # no swept threshold routes the minimum share
-                delta, routed = delta + s["section"], routed + s["section"]
-                none_routed.add(_pct(summary["min_routed_share"], m))
-            if result["unstable"]:
-                top = max(result["unstable"], key=lambda p: p["delta_IBC"])
-                delta += s["dagger"]
-                unstable_notes.append(f"{m.text(dataset)}, {TABLE_LABELS[router].lower()}: "
-                                      f"{fmt_number(top['delta_IBC'], 1)}{s['thin_pct']} at "
-                                      f"{_pct(top['lm2_ratio'], m)} routed")
-            rows.append((m.text(dataset), m.number(summary["P_slm"], 3), m.number(summary["P_llm"], 3),
-                         TABLE_LABELS[router], routed, delta))
-    columns = ["Dataset", s["P_SLM"], s["P_LLM"], "Router",
-               f"Routed ({s['pct']})", f"Best {s['delta_IBC']} ({s['pct']})"]
+            row = [m.text(dataset), m.number(summary["P_slm"], 3), m.number(summary["P_llm"], 3),
+                   TABLE_LABELS[router]]
+            for best_key, unstable_key, field, named in DEFINITIONS:
+                best = result.get(best_key) or {"lm2_ratio": math.nan, field: math.nan}
+                delta, routed = m.number(best[field], 1), m.number(100 * best["lm2_ratio"], 1)
+                mark = ""
+                if summary["no_baseline"]:
+                    mark = "ddagger"
+                elif field == "delta_IBC_automix" and summary.get("no_automix_baseline"):
+                    mark = "para"
+                elif result.get(best_key) is None:  # no swept threshold routes the minimum share
+                    mark = "section"
+                    none_routed.add(_pct(summary["min_routed_share"], m))
+                if mark:
+                    delta, routed = delta + s[mark], routed + s[mark]
+                unstable = result.get(unstable_key) or []
+                if unstable:
+                    top = max(unstable, key=lambda p: p[field])
+                    delta += s["dagger"]
+                    unstable_notes.append(f"{m.text(dataset)}, {TABLE_LABELS[router].lower()}: {named}"
+                                          f"{fmt_number(top[field], 1)}{s['thin_pct']} at "
+                                          f"{_pct(top['lm2_ratio'], m)} routed")
+                row += [routed, delta]
+            cells.append(row)
+        rows += cells
+    columns = ["Dataset", s["P_SLM"], s["P_LLM"], "Router", f"Routed ({s['pct']})",
+               f"Best {s['delta_IBC']} ({s['pct']})", f"AutoMix routed ({s['pct']})",
+               f"Best {s['delta_IBC_automix']} ({s['pct']})"]
     frame = pd.DataFrame(rows, columns=columns).set_index(columns[:4])
     notes = []
     if unstable_notes:
         shares = {_pct(summary["min_routed_share"], m) for summary in combined.values()}
-        notes.append(f"{s['dagger']} Higher {s['delta_IBC']} excluded as unstable (under "
+        notes.append(f"{s['dagger']} Higher value excluded as unstable (under "
                      + " / ".join(sorted(shares)) + " of queries routed):")
         notes += [s["quad"] + note for note in unstable_notes]
     if no_baseline:
@@ -82,7 +109,20 @@ def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, 
     if none_routed:
         notes.append(f"{s['section']} No swept threshold routes at least " + " / ".join(sorted(none_routed))
                      + " of queries with a defined " + s["delta_IBC"] + ".")
+    if no_automix:
+        notes.append(f"{s['para']} No AutoMix baseline for " + ", ".join(no_automix)
+                     + ": the large model's cost is not above the small model's.")
+    notes.append(f"{s['delta_IBC']}: the notebook's, the verifier cancels; {s['delta_IBC_automix']}: "
+                 "AutoMix's, the verifier charged to "
+                 + _charged(combined) + ".")
     return frame, notes
+
+
+def _charged(combined: Mapping[str, dict]) -> str:
+    """The routers that pay the verifier, as the table labels them ("no router" if none)."""
+    routers = next(iter(combined.values()), {}).get("verifier_routers", [])
+    labels = [ROUTER_LABELS.get(router, router).lower() for router in routers]
+    return " and ".join(labels) if labels else "no router"
 
 
 def _space_between_datasets(text: str) -> str:
@@ -127,37 +167,76 @@ def _interval(low, high, scale: float, digits: int, m) -> str:
     return m.small(m.math(f"[{scale * low:.{digits}f}, {scale * high:.{digits}f}]"))
 
 
+def _estimate_cells(estimate: Mapping, scale: float, digits: int, m, marks: set,
+                    resamples: int) -> tuple[str, str]:
+    """A metric's value (a dash and the no-baseline mark if missing) and its interval (small type;
+    with resamples none of which gives a value, the value is marked: no interval)."""
+    if _missing(estimate["value"]):
+        marks.add(NO_BASELINE)
+        return m.missing + m.symbols[NO_BASELINE], ""
+    value = m.number(scale * estimate["value"], digits)
+    interval = _interval(estimate["ci_low"], estimate["ci_high"], scale, digits, m)
+    if not interval and resamples:
+        marks.add(NO_INTERVAL)
+        value += m.symbols[NO_INTERVAL]
+    return value, interval
+
+
+def _held_out_cells(name: str, held: Mapping, has_baseline: bool, m, marks: set) -> tuple[str, str]:
+    """The held-out mean (marked where no split gave a value, a dash for the oracle) and, in small
+    type, the std over splits and how many splits gave a value if not all."""
+    s = m.symbols
+    if name == "oracle":
+        return m.missing + s[NOT_APPLICABLE], ""
+    mark = "" if held["n_defined"] else NO_BASELINE if not has_baseline else NO_SPLIT
+    marks.add(mark)
+    spread = "" if _missing(held["std"]) else f"{s['pm_thin']}{held['std']:.1f}"
+    partial = 0 < held["n_defined"] < held["splits"]
+    spread += f" ({held['n_defined']} of {held['splits']} splits)" if partial else ""
+    return m.number(held["mean"], 1) + (s[mark] if mark else ""), m.small(spread.strip()) if spread else ""
+
+
 def _rows(result: Mapping, m, marks: set) -> list[tuple]:
     """Per router: its label, each metric's value and each one's interval (small type)."""
-    s = m.symbols
     rows = []
     for name, entry in result["routers"].items():
-        values, intervals = [], []
-        for metric, (_, scale, digits) in COLUMNS.items():
-            estimate = entry["metrics"][metric]
-            missing = _missing(estimate["value"])
-            if missing:
-                marks.add(NO_BASELINE)
-            values.append(m.missing + s[NO_BASELINE] if missing else m.number(scale * estimate["value"], digits))
-            interval = "" if missing else _interval(estimate["ci_low"], estimate["ci_high"], scale, digits, m)
-            if not missing and not interval and result["bootstrap"]["resamples"]:
-                values[-1] += s[NO_INTERVAL]  # resamples, but none gives a value
-                marks.add(NO_INTERVAL)
-            intervals.append(interval)
-        held = entry["held_out_delta_IBC"]
-        if name == "oracle":
-            values.append(m.missing + s[NOT_APPLICABLE])
-            intervals.append("")
-        else:
-            mark = "" if held["n_defined"] else NO_BASELINE if not result["has_baseline"] else NO_SPLIT
-            marks.add(mark)
-            values.append(m.number(held["mean"], 1) + (s[mark] if mark else ""))
-            spread = "" if _missing(held["std"]) else f"{s['pm_thin']}{held['std']:.1f}"
-            partial = 0 < held["n_defined"] < held["splits"]
-            spread += f" ({held['n_defined']} of {held['splits']} splits)" if partial else ""
-            intervals.append(m.small(spread.strip()) if spread else "")
-        rows.append((LABELS[name], values, intervals))
+        cells = [_estimate_cells(entry["metrics"][metric], scale, digits, m, marks, result["bootstrap"]["resamples"])
+                 for metric, (_, scale, digits) in COLUMNS.items()]
+        cells.append(_held_out_cells(name, entry["held_out_delta_IBC"], result["has_baseline"], m, marks))
+        values, intervals = zip(*cells)
+        rows.append((LABELS[name], list(values), list(intervals)))
     return rows
+
+
+def _tabular(blocks: Mapping[str, list], notes: list[str], headers: list[str]) -> str:
+    """A booktabs tabular of ``blocks`` (per dataset its routers' (label, values, intervals)):
+    each dataset's name above its rows, each router on two lines (values, then intervals),
+    5 pt between columns, the notes under the bottom rule."""
+    rows = {dataset: [row for label, values, intervals in block
+                      for row in ((label, *values), ("", *intervals))] for dataset, block in blocks.items()}
+    columns = ["Router", *headers]
+    frame = pd.DataFrame([row for block in rows.values() for row in block], columns=columns).set_index("Router")
+    # 5 pt between columns instead of 12, short headers and notes of a line each:
+    # the table fits a plain article's text width
+    text = booktabs(frame, column_format="l" + r"@{\hspace{5pt}}r" * (len(columns) - 1))
+    width = len(columns)
+    footer = "\n".join(rf"\multicolumn{{{width}}}{{@{{}}l}}{{\footnotesize {note}}}\\" for note in notes)
+    text = _dataset_headings(text, {dataset: len(block) for dataset, block in rows.items()}, width)
+    return text.replace("\\bottomrule\n", "\\bottomrule\n" + footer + "\n")
+
+
+def _view_frame(blocks: Mapping[str, list], headers: list[str], m) -> pd.DataFrame:
+    """The cells of ``blocks`` a row per dataset and router, the interval under the value."""
+    rows = {(m.text(dataset), label): [f"{value}<br>{interval}" if interval else value
+                                       for value, interval in zip(values, intervals)]
+            for dataset, block in blocks.items() for label, values, intervals in block}
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=headers)
+    frame.index = pd.MultiIndex.from_tuples(frame.index, names=["Dataset", "Router"])
+    return frame
+
+
+def _metrics_headers(m) -> list[str]:
+    return [*(_header(header, m) for header, _, _ in COLUMNS.values()), HELD_OUT]
 
 
 def routing_metrics_table(by_dataset: Mapping[str, Mapping]) -> str:
@@ -169,44 +248,35 @@ def routing_metrics_table(by_dataset: Mapping[str, Mapping]) -> str:
     then their intervals in small type.
     """
     blocks, notes = routing_metrics_cells(by_dataset, LATEX)
-    rows = {dataset: [row for label, values, intervals in block
-                      for row in ((label, *values), ("", *intervals))] for dataset, block in blocks.items()}
-    columns = ["Router", *(_header(header, LATEX) for header, _, _ in COLUMNS.values()), HELD_OUT]
-    frame = pd.DataFrame([row for block in rows.values() for row in block], columns=columns).set_index("Router")
-    # 5 pt between columns instead of 12, short headers and notes of a line each:
-    # the table fits a plain article's text width
-    text = booktabs(frame, column_format="l" + r"@{\hspace{5pt}}r" * (len(columns) - 1))
-    width = len(columns)
-    footer = "\n".join(rf"\multicolumn{{{width}}}{{@{{}}l}}{{\footnotesize {note}}}\\" for note in notes)
-    text = _dataset_headings(text, {dataset: len(block) for dataset, block in rows.items()}, width)
-    return text.replace("\\bottomrule\n", "\\bottomrule\n" + footer + "\n")
+    return _tabular(blocks, notes, _metrics_headers(LATEX))
 
 
 def routing_metrics_frame(by_dataset: Mapping[str, Mapping], m) -> tuple[pd.DataFrame, list[str]]:
     """The cells of ``routing_metrics_table`` in markup ``m``, a row per dataset and router
     (the interval under the value in each cell), and its notes."""
     blocks, notes = routing_metrics_cells(by_dataset, m)
-    rows = {(m.text(dataset), label): [f"{value}<br>{interval}" if interval else value
-                                       for value, interval in zip(values, intervals)]
-            for dataset, block in blocks.items() for label, values, intervals in block}
-    columns = [*(_header(header, m) for header, _, _ in COLUMNS.values()), HELD_OUT]
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
-    frame.index = pd.MultiIndex.from_tuples(frame.index, names=["Dataset", "Router"])
-    return frame, notes
+    return _view_frame(blocks, _metrics_headers(m), m), notes
+
+
+def _resamples_note(by_dataset: Mapping[str, Mapping], m, marks: set) -> str:
+    """What the small type is: the bootstrap's resamples (none: no intervals), and the mark of a
+    value whose resamples give no interval."""
+    s = m.symbols
+    resamples = sorted({result["bootstrap"]["resamples"] for result in by_dataset.values()})
+    shown = [count for count in resamples if count]
+    note = (f"Small type: 95{s['thin_pct']} bootstrap interval ({' / '.join(map(str, shown))} resamples)"
+            + ("; none where routing.bootstrap.resamples is 0." if 0 in resamples else ".") if shown else
+            "No bootstrap intervals: routing.bootstrap.resamples is 0.")
+    if NO_INTERVAL in marks:
+        note += f" {s[NO_INTERVAL]} No resample of the queries gives a value: no interval."
+    return note
 
 
 def routing_metrics_cells(by_dataset: Mapping[str, Mapping], m) -> tuple[dict, list[str]]:
     """Per dataset its routers' (label, values, intervals) in markup ``m``, and the notes."""
     s, marks = m.symbols, set()
     blocks = {dataset: _rows(result, m, marks) for dataset, result in by_dataset.items()}
-    resamples = sorted({result["bootstrap"]["resamples"] for result in by_dataset.values()})
-    shown = [count for count in resamples if count]
-    intervals = (f"Small type: 95{s['thin_pct']} bootstrap interval ({' / '.join(map(str, shown))} resamples)"
-                 + ("; none where routing.bootstrap.resamples is 0." if 0 in resamples else ".") if shown else
-                 "No bootstrap intervals: routing.bootstrap.resamples is 0.")
-    if NO_INTERVAL in marks:
-        intervals += f" {s[NO_INTERVAL]} No resample of the queries gives a value: no interval."
-    notes = [intervals,
+    notes = [_resamples_note(by_dataset, m, marks),
              f"{s['CPT_50']}: routed share ({s['pct']}) where PGR reaches 50{s['thin_pct']}. "
              f"{s['delta_IBC']} in {s['pct']}.",
              f"Held-out: {s['delta_IBC']} of a threshold chosen on",
@@ -217,6 +287,74 @@ def routing_metrics_cells(by_dataset: Mapping[str, Mapping], m) -> tuple[dict, l
         notes.append(s[NO_SPLIT] + " No split gave a held-out value.")
     notes.append(s[NOT_APPLICABLE] + " Not applicable: the oracle knows each query's performance.")
     return blocks, notes
+
+
+# --- AutoMix's delta_IBC and the verifier break-even cost ------------------------------------
+
+def _automix_headers(m) -> list[str]:
+    return ["Verifier", f"Best {m.symbols['delta_IBC_automix']}", f"Routed ({m.symbols['pct']})", HELD_OUT,
+            "Break-even"]
+
+
+def _automix_rows(result: Mapping, m, marks: set) -> list[tuple]:
+    """Per router: its verifier charge, AutoMix's best delta_IBC with its interval and routed
+    share, the held-out value (chosen and scored by AutoMix's delta_IBC), the break-even cost."""
+    rows = []
+    for name, entry in result["routers"].items():
+        resamples = result["bootstrap"]["resamples"]
+        best = _estimate_cells(entry["metrics"]["best_delta_IBC_automix"], 1, 1, m, marks, resamples)
+        share = entry["best_delta_IBC_automix_routed_share"]
+        cells = [(m.number(entry["verifier_charge"], 2), ""), best,
+                 (m.missing if _missing(share) else m.number(100 * share, 1), ""),
+                 _held_out_cells(name, entry["held_out_delta_IBC_automix"], result["has_automix_baseline"], m,
+                                 marks),
+                 _estimate_cells(entry["metrics"]["verifier_break_even_cost"], 1, 2, m, marks, resamples)]
+        values, intervals = zip(*cells)
+        rows.append((LABELS[name], list(values), list(intervals)))
+    return rows
+
+
+def routing_automix_cells(by_dataset: Mapping[str, Mapping], m) -> tuple[dict, list[str]]:
+    """Per dataset its routers' (label, values, intervals) of ``routing_automix_table`` in
+    markup ``m``, and the notes."""
+    s, marks = m.symbols, set()
+    blocks = {dataset: _automix_rows(result, m, marks) for dataset, result in by_dataset.items()}
+    costs = sorted({(r["costs"]["slm"], r["costs"]["llm"]) for r in by_dataset.values()})
+    shares = sorted({_pct(r["min_routed_share"], m) for r in by_dataset.values()})
+    times, at_least = s["times"], s["geq"]
+    notes = [_resamples_note(by_dataset, m, marks),
+             "Verifier: paid per query. A query costs slm + verifier",
+             f"{s['quad']}+ routed share {times} llm ("
+             + " / ".join(f"slm {slm:g}, llm {llm:g}" for slm, llm in costs) + ").",
+             f"Best {s['delta_IBC_automix']} ({s['pct']}): over thresholds routing"
+             f" {' / '.join(shares)} or more.",
+             f"Held-out: chosen and scored by {s['delta_IBC_automix']}.",
+             "Break-even: the largest verifier cost at which",
+             f"{s['quad']}some threshold still has {s['delta_IBC_automix']} {at_least} 0."]
+    if NO_BASELINE in marks:
+        if any(r["has_baseline"] and not r["has_automix_baseline"] for r in by_dataset.values()):
+            notes.append(s[NO_BASELINE] + " No AutoMix baseline: llm is not above slm.")
+        if any(not r["has_baseline"] for r in by_dataset.values()):
+            notes.append(s[NO_BASELINE] + f" No baseline: {s['gap']} at most one query's swing.")
+    if NO_SPLIT in marks:
+        notes.append(s[NO_SPLIT] + " No split gave a held-out value.")
+    notes.append(s[NOT_APPLICABLE] + " Not applicable: the oracle knows each query's performance.")
+    return blocks, notes
+
+
+def routing_automix_table(by_dataset: Mapping[str, Mapping]) -> str:
+    """Booktabs tabular per dataset and router (oracle last): the verifier charge, AutoMix's
+    in-sample best delta_IBC (its interval, its routed share), the held-out value (mean +- std
+    over splits) and the verifier break-even cost (its interval)
+    (``results/tables/routing_automix.tex``)."""
+    blocks, notes = routing_automix_cells(by_dataset, LATEX)
+    return _tabular(blocks, notes, _automix_headers(LATEX))
+
+
+def routing_automix_frame(by_dataset: Mapping[str, Mapping], m) -> tuple[pd.DataFrame, list[str]]:
+    """The cells of ``routing_automix_table`` in markup ``m`` for the report's view, and its notes."""
+    blocks, notes = routing_automix_cells(by_dataset, m)
+    return _view_frame(blocks, _automix_headers(m), m), notes
 
 
 def _dataset_headings(text: str, row_counts: Mapping[str, int], width: int) -> str:

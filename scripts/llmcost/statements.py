@@ -23,6 +23,7 @@ import pandas as pd
 
 from .numbers import leaves, quoted
 from .optimization_tables import bold_candidates
+from .paper import Quote, break_even_interval_contains_cost, pays_for_verifier
 
 #: Two values within this relative difference are a tie (float rounding, not a difference).
 TIE = 1e-9
@@ -129,12 +130,36 @@ def best_router(s: Sources) -> dict:
     return tree
 
 
+def verifier_pays(s: Sources) -> dict:
+    """Whether a router pays for its verifier
+
+    Per routing dataset, each router charged a verifier (``verifier_charge`` above 0): "pays"
+    or "does not pay" at the configured verifier cost (its break-even cost at least that
+    cost, as the paper's routing section says), with "(interval contains the cost)" where
+    the break-even cost's bootstrap interval contains it, so that the data cannot tell;
+    "undefined" without a break-even cost."""
+    q = Quote(s.numbers)
+    tree = {}
+    for dataset in q.keys("routing"):
+        for router in q.keys("routing", dataset):
+            charge = q.get("routing", dataset, router, "verifier_charge")
+            if not isinstance(charge, (int, float)) or isinstance(charge, bool) or charge <= 0:
+                continue
+            pays = pays_for_verifier(q, dataset, router)
+            value = "undefined" if pays is None else "pays" if pays else "does not pay"
+            if pays is not None and break_even_interval_contains_cost(q, dataset, router):
+                value += " (interval contains the cost)"
+            tree.setdefault(dataset, {})[router] = value
+    return tree
+
+
 #: kind -> the function that makes its statements (numbers.json's statements.<kind>)
 STATEMENTS = {
     "word": words,
     "best_optimizer": best_optimizer,
     "best_average_optimizer": best_average_optimizer,
     "best_router": best_router,
+    "verifier_pays": verifier_pays,
     "defined": defined,
 }
 

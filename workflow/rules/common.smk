@@ -235,6 +235,7 @@ def routing_artifacts():
         "routing/metrics.csv",
         "tables/routing_ibc.tex",
         "tables/routing_metrics.tex",
+        "tables/routing_automix.tex",
         *expand(
             "figures/routing_{name}.{ext}",
             name=["delta_ibc", "pgr"],

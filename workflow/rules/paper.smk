@@ -19,6 +19,7 @@ rule numbers:
             "intervals",
             "statements",
             "optimization_tables",
+            "paper",
             "latex",
             "report_html",
         ),
@@ -35,6 +36,8 @@ rule numbers:
         **RESOURCES["numbers"],
     params:
         table_budget=OPTIMIZATION["table_budget"],
+        routing_costs=ROUTING["costs"],
+        min_routed_share=ROUTING["min_routed_share"],
     message:
         "the paper's numbers as LaTeX macros"
     script:

@@ -88,6 +88,7 @@ rule routing_sweep:
     params:
         id_field=ROUTING["id_field"],
         costs=ROUTING["costs"],
+        verifier_routers=ROUTING["verifier_routers"],
         thresholds=ROUTING["thresholds"],
         confidence_thresholds=ROUTING["confidence_thresholds"],
         min_routed_share=ROUTING["min_routed_share"],
@@ -160,6 +161,18 @@ rule routing_summary:
             "Routing",
             "Tables",
         ),
+        automix_table=shown(
+            "tables/routing_automix.tex",
+            "../report/routing_automix_table.rst",
+            "Routing",
+            "Tables",
+        ),
+        automix_table_view=view(
+            "tables/routing_automix.tex",
+            "../report/routing_automix_table.rst",
+            "Routing",
+            "Tables",
+        ),
     log:
         logged("routing/summary.log"),
     group:
@@ -171,6 +184,7 @@ rule routing_summary:
     params:
         datasets=ROUTING_DATASETS,
         costs=ROUTING["costs"],
+        verifier_routers=ROUTING["verifier_routers"],
         thresholds=ROUTING["thresholds"],
         confidence_thresholds=ROUTING["confidence_thresholds"],
         min_routed_share=ROUTING["min_routed_share"],
