@@ -223,4 +223,4 @@ def test_a_large_model_no_dearer_than_the_small_one_leaves_automix_undefined_and
     summary = routing.dataset_summary("cnli_short", frame, {"rows": len(frame)}, costs, swept, 0.05)
     assert "is not above routing.costs.slm" in summary["no_automix_baseline"]
     text = routing_tables.routing_table(routing.combine_summaries([summary]))
-    assert r"$^\S$ No AutoMix baseline for cnli\_short" in text
+    assert r"$^\P$ No AutoMix baseline for cnli\_short" in text  # the section sign marks no swept best

@@ -448,6 +448,11 @@ def break_even_interval_contains_cost(q: Quote, dataset: str, router: str) -> bo
     return None not in (low, high, cost) and low <= cost <= high
 
 
+def _of_verifier_cost(q: Quote) -> str:
+    """" of <the verifier's cost>", or "" where numbers.json has no routing_config."""
+    return "" if _value(q, "routing_config", "verifier_cost") is None else f" of {q('routing_config', 'verifier_cost')}"
+
+
 def definitions_paragraph(q: Quote, datasets: list) -> str:
     """The cost model, both IBC definitions (what each charges), AIQ, APGR and CPT with their sources."""
     cost = {part: f" = {q('routing_config', f'{part}_cost')}" if _value(q, "routing_config", f"{part}_cost") is not None
@@ -515,7 +520,7 @@ def verifier_summary(q: Quote, datasets: list) -> str:
         if unsure:
             parts.append(f"on {listed(escape(d) for d in unsure)} the break-even cost's 95\\,\\% interval "
                          "contains the configured cost, so the data cannot tell")
-        text += (f"At the configured verifier cost of {q('routing_config', 'verifier_cost')} per query, "
+        text += (f"At the configured verifier cost{_of_verifier_cost(q)} per query, "
                  + ";\n".join(parts) + ".\n\n")
     return text
 
@@ -561,7 +566,7 @@ def _verdict(q: Quote, dataset: str, router: str) -> str:
     key = ("routing", dataset, router)
     name = ROUTER_NAMES.get(router, escape(router))
     pays = pays_for_verifier(q, dataset, router)
-    text = (f"So at the configured verifier cost of {q('routing_config', 'verifier_cost')} the {name} router "
+    text = (f"So at the configured verifier cost{_of_verifier_cost(q)} the {name} router "
             f"{'pays' if pays else 'does not pay'} for its verifier")
     if (_value(q, *key, "verifier_break_even_cost") or 0) < 0:
         text += ", and not even a free verifier would make it pay"

@@ -22,7 +22,7 @@ from matplotlib.markers import CARETDOWN, CARETUP
 from matplotlib.patches import Patch
 
 from .outputs import read_csv, read_json
-from .plotting import Panels, color_map, elide, linear_scale, plain, use_style
+from .plotting import STYLE, Panels, color_map, distinct_labels, elide, linear_scale, plain, text_width, use_style
 from .routing import ROUTER_LABELS, ROUTERS, Baseline, Costs, ibc, ibc_automix
 from .routing_metrics import nondecreasing_hull
 
@@ -135,9 +135,12 @@ def delta_ibc_figure(curves: Mapping[str, pd.DataFrame], sweeps: Mapping[str, Ma
                     legend_labels=labels, panel_width=2.6, panel_height=1.35, columns=2, gap_x=0.55, gap_y=0.4)
     x = linear_scale(0.0, 100.0, ticks=range(0, 101, 20))
     colors = color_map(ROUTERS)
-    # names that differ in the middle keep the part that tells them apart (plotting.distinct_labels)
-    labels_of = panels.title_labels([str(d) + suffix for d in datasets for _, suffix in DEFINITIONS])
-    titles = {(d, suffix): labels_of[str(d) + suffix] for d in datasets for _, suffix in DEFINITIONS}
+    # names that differ in the middle keep the part that tells them apart (plotting.distinct_labels),
+    # within the room the longest suffix leaves
+    size = STYLE["axes.titlesize"]
+    room = panels.title_width - max(text_width(suffix, size) for _, suffix in DEFINITIONS)
+    labels_of = distinct_labels(datasets, room, size)
+    titles = {(d, suffix): labels_of[d] + suffix for d in datasets for _, suffix in DEFINITIONS}
     for i, (dataset, (y, lines, crossings)) in enumerate(zip(datasets, drawn)):
         summary = summaries[dataset]
         cutoff = 100 * summary["min_routed_share"]
