@@ -501,7 +501,7 @@ def verifier_summary(q: Quote, datasets: list) -> str:
         verdicts = {True: [], False: [], None: []}
         for dataset in on:
             verdicts[pays_for_verifier(q, dataset, router)].append(dataset)
-        text += f"\\paragraph{{Does {name} pay for its verifier?}} "
+        text += f"\\paragraph{{What {name} buys for its verifier.}} "
         if defined:
             text += (f"The notebook's $\\Delta_\\mathrm{{IBC}}$, in which the verifier cancels, puts the {name} "
                      f"router's best at\n"
