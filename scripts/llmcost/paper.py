@@ -80,9 +80,10 @@ def tasks_words(count) -> str:
     return plural(count, "dataset and model", "datasets and models")
 
 
-def table(file: str, caption: str, label: str, wide: bool = False) -> str:
-    """A table float around a published tabular (``tables/<file>``); ``wide`` scales it to the text."""
-    body = rf"\widetable{{{file}}}" if wide else rf"\input{{\resultsdir/tables/{file}}}"
+def table(file: str, caption: str, label: str) -> str:
+    """A table float around a published tabular (``tables/<file>``), shrunk to the text width where
+    it is wider (long names: ``\\fittable`` in main.tex)."""
+    body = rf"\fittable{{{file}}}"
     return (f"\\begin{{table}}[H]\n\\centering\n\\caption{{{caption}}}\n\\label{{{label}}}\n{body}\n"
             f"\\end{{table}}\n")
 
@@ -155,7 +156,7 @@ def tokens_section(q: Quote, table_optimizer: str) -> str:
                   for i, (o, n) in enumerate(zip(optimizers, names))]
     text = (f"Across the {runs_and_tasks(q, optimizers)}"
             f", the downstream LLM, which evaluates the candidate prompts,\nconsumes {listed(shares)}\n"
-            f"(Table~\\ref{{tab:token-fraction}}); the meta-LLM that writes the prompts spends the rest.\n"
+            f"on average over datasets and models (Table~\\ref{{tab:token-fraction}}); the meta-LLM that writes the prompts spends the rest.\n"
             f"{', '.join(per_run)}.\nBy dataset, {'; '.join(by_dataset)}.\n"
             f"Table~\\ref{{tab:token-usage}} and Figures~\\ref{{fig:token-usage}}\n"
             f"and~\\ref{{fig:token-cumulative}} break the totals down.\n\n")
@@ -164,7 +165,7 @@ def tokens_section(q: Quote, table_optimizer: str) -> str:
         table("token_fraction.tex", f"Share of input tokens spent by the downstream LLM (\\%), {shown}.",
               "tab:token-fraction"),
         table("token_usage.tex", f"Tokens per {shown} run, millions, mean $\\pm$ std over seeds.",
-              "tab:token-usage", wide=True),
+              "tab:token-usage"),
         figure("figures/token_usage.pdf", f"Tokens per {shown} run by dataset and model.", "fig:token-usage"),
         figure("figures/token_cumulative.pdf", f"Cumulative input tokens over {shown}'s optimizer steps.",
                "fig:token-cumulative"),
@@ -179,12 +180,12 @@ def optimization_section(q: Quote, table_optimizer: str) -> str:
                                                        *q.keys("optimization", "score_at_table_budget_pct")])))
     return text + "\n".join([
         table("optimizer_scores.tex", "Test score (\\%) at the table budget, mean $\\pm$ std over seeds.",
-              "tab:optimizer-scores", wide=True),
+              "tab:optimizer-scores"),
         table("racing_savings.tex", "Evaluation blocks saved by racing (\\%).", "tab:racing"),
         figure("figures/score_vs_tokens.pdf", "Test score against cumulative input tokens.",
                "fig:score-vs-tokens"),
         table("optimizer_comparison.tex", "Optimizers compared pair by pair: probability of improvement "
-              "and score difference.", "tab:optimizer-comparison", wide=True),
+              "and score difference.", "tab:optimizer-comparison"),
         figure("figures/optimizer_comparison.pdf", "Probability of improvement per pair of optimizers, "
                "with 95\\,\\% stratified bootstrap intervals.", "fig:optimizer-comparison"),
     ])
@@ -569,7 +570,10 @@ def _verdict(q: Quote, dataset: str, router: str) -> str:
     text = (f"So at the configured verifier cost{_of_verifier_cost(q)} the {name} router "
             f"{'pays' if pays else 'does not pay'} for its verifier")
     if (_value(q, *key, "verifier_break_even_cost") or 0) < 0:
-        text += ", and not even a free verifier would make it pay"
+        high = _value(q, *key, "verifier_break_even_cost_ci_high")
+        text += (", and not even a free verifier would make it pay" if high is not None and high < 0 else
+                 ", and at its estimate not even a free verifier would" + (
+                     " (though its interval reaches above 0)" if high is not None else ""))
     low = _value(q, *key, "verifier_break_even_cost_ci_low")
     if break_even_interval_contains_cost(q, dataset, router):
         text += ";\nthe break-even cost's 95\\,\\% interval contains that cost, so the data cannot tell"
@@ -601,18 +605,20 @@ def routing_section(q: Quote, table_optimizer: str) -> str:
     intervals = "with 95\\,\\% bootstrap intervals" if resampled else "(no bootstrap resamples)"
     return text + "\n".join([
         table("routing_ibc.tex", f"Best $\\Delta_\\mathrm{{IBC}}$ (the notebook's: the verifier cancels) and {AUTOMIX} "
-              "(the verifier charged) among the swept thresholds.", "tab:routing-ibc", wide=True),
+              "(the verifier charged) among the swept thresholds.", "tab:routing-ibc"),
         table("routing_metrics.tex", f"Routing metrics {intervals} and held-out "
               "$\\Delta_\\mathrm{IBC}$.", "tab:routing-metrics"),
         table("routing_automix.tex", f"AutoMix's {AUTOMIX}, which charges the verifier, and the verifier "
-              f"break-even cost, {intervals}.", "tab:routing-automix"),
+              f"break-even cost {intervals}.", "tab:routing-automix"),
         figure("figures/routing_pgr.pdf", "Performance gap recovered against the routed share.",
                "fig:routing-pgr"),
         figure("figures/routing_delta_ibc.pdf", "$\\Delta_\\mathrm{IBC}$ against the routed share: the notebook's "
                f"(left; the verifier cancels) and AutoMix's {AUTOMIX} (right; the verifier charged).",
                "fig:routing-delta-ibc"),
         *(figure(linked.get(cost_performance(dataset), cost_performance(dataset)),
-                 f"Cost against performance, {escape(dataset)}.", f"fig:routing-{i}", width=r"0.85\linewidth")
+                 f"Cost against performance, {escape(dataset)}, in the notebook's cost model (keeping an "
+                 f"answer costs $c_S + c_V$, routing it $c_S + c_V + c_L$).", f"fig:routing-{i}",
+                 width=r"0.85\linewidth")
           for i, dataset in enumerate(datasets, start=1)),
     ])
 

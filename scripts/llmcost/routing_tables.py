@@ -279,6 +279,7 @@ def routing_metrics_cells(by_dataset: Mapping[str, Mapping], m) -> tuple[dict, l
     notes = [_resamples_note(by_dataset, m, marks),
              f"{s['CPT_50']}: routed share ({s['pct']}) where PGR reaches 50{s['thin_pct']}. "
              f"{s['delta_IBC']} in {s['pct']}.",
+             f"{s['delta_IBC_5']}: mean {s['delta_IBC']} at 10, 30, 50, 70 and 90{s['thin_pct']} routed.",
              f"Held-out: {s['delta_IBC']} of a threshold chosen on",
              f"{s['quad']}calibration queries, on the others; mean {s['pm']} std over splits."]
     if NO_BASELINE in marks:
