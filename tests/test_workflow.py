@@ -150,7 +150,9 @@ def test_a_run_prints_one_line_per_job(rerun_copy):
     lines = (result.stdout + result.stderr).splitlines()
     jobs = [line for line in lines if line.startswith("[")]
     assert len(jobs) == 13  # 4 sweeps, 4 figures, 3 combining jobs, numbers, publish (no line for `all`)
-    assert jobs[0].startswith("[0/14] routing_sweep ") and "(settings or input files changed)" in jobs[0]
+    assert jobs[0].startswith("[1/14] routing_sweep ") and "(settings or input files changed)" in jobs[0]
+    # each line numbers the job it starts: 1, 2, ... in order, none repeated (`all` has no line)
+    assert [line.split("]")[0] for line in jobs] == [f"[{k}/14" for k in range(1, 14)]
     assert "publish: publish the artifacts into results/" in jobs[-1]
     assert len(lines) <= len(jobs) + 6, "\n".join(lines)
     assert not any(line.lstrip().startswith(("input:", "output:", "Shell command")) for line in lines)
@@ -258,7 +260,7 @@ def test_progress_counts_the_jobs_this_run_executes_with_until_and_a_single_targ
         lines = (result.stdout + result.stderr).splitlines()
         assert "2 jobs to run (snakemake -n lists them with their reasons)" in lines, lines
         jobs = [line for line in lines if line.startswith("[")]
-        assert [line.split(" ")[:2] for line in jobs] == [["[0/2]", "token_summary:"], ["[1/2]", "token_tables:"]]
+        assert [line.split(" ")[:2] for line in jobs] == [["[1/2]", "token_summary:"], ["[2/2]", "token_tables:"]]
         assert lines[-2:][0] == "2 of 2 jobs done" and lines[-1].startswith("Complete log(s): "), lines
 
 

@@ -110,11 +110,12 @@ def account_line(message: str) -> str | None:
     return None
 
 
-def job_line(record, done: int, total: int | None) -> str:
+def job_line(record, started: int, total: int | None) -> str:
+    """``[k/N] rule wildcards: message (why)``: the k-th job this run starts, of the N it announced."""
     wildcards = ", ".join(str(value) for value in (getattr(record, "wildcards", None) or {}).values())
     rule = record.rule_name + (f" {wildcards}" if wildcards else "")
     what = getattr(record, "rule_msg", None) or ", ".join(getattr(record, "output", None) or [])
-    progress = f"[{done}/{total}] " if total else ""
+    progress = f"[{started}/{total}] " if total else ""
     return f"{progress}{rule}: {what} ({why(record.reason)})"
 
 
@@ -127,7 +128,7 @@ class LogHandler(LogHandlerBase):
         self.default_filter = DefaultFilter(common.quiet, common.debug_dag, common.verbose,
                                             common.dryrun, common.printshellcmds)
         self.stream = sys.stdout if common.stdout else sys.stderr
-        self.done, self.total, self.closed = 0, None, False
+        self.done, self.started, self.total, self.closed = 0, 0, None, False
         self.rules: dict[object, str] = {}  # job id -> rule, to know when publish has finished
         self.published = self.interrupted = self.account_shown = False
 
@@ -152,7 +153,10 @@ class LogHandler(LogHandlerBase):
             return f"{self.total} job{plural} to run (snakemake -n lists them with their reasons)" if self.total else None
         if event == LogEvent.JOB_INFO:  # the target rule (all) makes nothing: no line
             self.rules[getattr(record, "jobid", None)] = record.rule_name
-            return job_line(record, self.done, self.total) if record.rule_name != "all" else None
+            if record.rule_name == "all":
+                return None
+            self.started += 1
+            return job_line(record, self.started, self.total)
         if event == LogEvent.JOB_FINISHED:
             self.published |= self.rules.get(getattr(record, "job_id", None)) == PUBLISH_RULE
             return None
