@@ -386,3 +386,21 @@ def test_make_changes_after_a_removed_seed_lists_exactly_the_numbers_that_differ
     assert (tmp_path / "changes.md").read_text() in done.stdout
     flipped = changes_command(rerun_copy, "--base", str(base), "--fail-on", "flipped", "--markdown", str(tmp_path / "c.md"))
     assert flipped.returncode == (1 if expected["flips"] else 0)
+
+
+def test_a_new_dataset_is_one_line_and_no_addition_says_none():
+    """From the new-user trial: against a base with other routing datasets, every number of a
+    dataset had a line of its own (529 lines for two datasets)."""
+    base = {"routing": {"a": {"P_slm": 0.5, "logits": {"apgr": 0.6}}}}
+    new = {"routing": {"a": {"P_slm": 0.5, "logits": {"apgr": 0.6, "cpt_50_pct": 30.0}},
+                       "b": {"P_slm": 0.4, "logits": {"apgr": 0.7, "cpt_50_pct": 20.0}}}}
+    text = markdown(compare(base, new), None, {}, base, new, "results", "HEAD")
+    section = text.split("## Numbers added or removed")[1].split("##")[0]
+    assert [line for line in section.splitlines() if line.startswith("- added `")] == [
+        "- added `routing.a.logits.cpt_50_pct` = 30.0",
+        "- added `routing.b`: 3 numbers, e.g. `routing.b.P_slm` = 0.400"]
+    back = markdown(compare(new, base), None, {}, new, base, "results", "HEAD")
+    assert "- removed `routing.b`: 3 numbers, e.g. `routing.b.P_slm` (was 0.400)" in back
+    changed = {"routing": {"a": {"P_slm": 0.6, "logits": {"apgr": 0.6}}}}
+    text = markdown(compare(base, changed), None, {}, base, changed, "results", "HEAD")
+    assert text.split("## Numbers added or removed")[1].split("##")[0].split() == ["None."]

@@ -277,15 +277,43 @@ def markdown(changes: Changes, files: dict | None, sections: Mapping[str, list[s
         if changes.below_precision:
             out += ["", "Changed below the printed precision (the paper prints the same):", ""]
             out += [below_line(c) for c in changes.below_precision]
-    if changes.added or changes.removed or changes.statements_added or changes.statements_removed:
-        out += ["", "## Numbers added or removed", ""]
-        out += [f"- added `{key(path)}` = {printed(path, value)}" for path, value in changes.added]
-        out += [f"- removed `{key(path)}` (was {printed(path, value)})" for path, value in changes.removed]
-        out += [f"- added statement: {title(s.kind)}: `{key(s.path)}`: {printed(s.path, s.new)}"
-                for s in changes.statements_added]
-        out += [f"- removed statement: {title(s.kind)}: `{key(s.path)}` (was {printed(s.path, s.old)})"
-                for s in changes.statements_removed]
+    out += ["", "## Numbers added or removed", ""]
+    out += added_or_removed(changes.added, base, "added", "=") + added_or_removed(changes.removed, new, "removed", "was")
+    out += [f"- added statement: {title(s.kind)}: `{key(s.path)}`: {printed(s.path, s.new)}"
+            for s in changes.statements_added]
+    out += [f"- removed statement: {title(s.kind)}: `{key(s.path)}` (was {printed(s.path, s.old)})"
+            for s in changes.statements_removed]
+    if out[-1] == "":
+        out.append("None.")
     return "\n".join(out + [""] + files_and_sections(changes, files, sections)) + "\n"
+
+
+def added_or_removed(numbers: list[tuple], other: Mapping, what: str, sign: str) -> list[str]:
+    """One line per number added (or removed), except where a whole branch is new to (or gone
+    from) ``other`` side, e.g. a new dataset: then one line for the branch, with how many numbers
+    it holds and its first."""
+    groups: dict[tuple, list[tuple]] = {}
+    for path, value in numbers:
+        groups.setdefault(_first_absent(path, quoted(other)), []).append((path, value))
+    lines = []
+    for branch, members in groups.items():
+        path, value = members[0]
+        shown_value = f"= {printed(path, value)}" if sign == "=" else f"(was {printed(path, value)})"
+        if len(members) == 1:
+            lines.append(f"- {what} `{key(path)}` {shown_value}")
+        else:
+            lines.append(f"- {what} `{key(branch)}`: {len(members)} numbers, e.g. `{key(path)}` {shown_value}")
+    return lines
+
+
+def _first_absent(path: tuple, tree: Mapping) -> tuple:
+    """The shortest start of ``path`` that ``tree`` does not hold (the branch that is new to it)."""
+    node = tree
+    for i, part in enumerate(path):
+        if not isinstance(node, Mapping) or part not in node:
+            return path[:i + 1]
+        node = node[part]
+    return path
 
 
 def files_and_sections(changes: Changes, files: dict | None, sections: Mapping[str, list[str]]) -> list[str]:
