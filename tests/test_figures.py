@@ -24,7 +24,7 @@ from llmcost.routing import cost_model, dataset_summary, exact_curves, keep_orde
 from llmcost.routing_figures import cost_performance_figure, delta_ibc_figure
 from llmcost.routing_metric_figures import pgr_figure
 from llmcost.routing_resampling import dataset_metrics
-from llmcost.token_figures import token_cumulative_figure, token_usage_figure
+from llmcost.token_figures import RANGE_LABEL, token_cumulative_figure, token_usage_figure
 from llmcost.tokens import cumulative_input
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgb
@@ -505,6 +505,25 @@ def test_optimizer_comparison_figure_with_one_optimizer_says_so():
     fig = optimizer_comparison_figure(optimizer_comparison(comparison_runs(1), BUDGETS, 10, 0), ["CAPO"])
     try:
         assert [text.get_text() for text in fig.texts] == ["One optimizer (CAPO): no pair of optimizers to compare."]
+    finally:
+        plt.close(fig)
+
+
+def test_token_usage_figure_of_single_seeds_promises_no_whisker():
+    """From the new-user trial: with one seed per cell the title and legend named a whisker that
+    no panel draws."""
+    runs = token_runs(2)
+    fig = token_usage_figure(runs[runs["seed"] == 42], "CAPO")
+    try:
+        texts = [text.get_text() for text in drawn_texts(fig)]
+        assert not any("whisker" in text or RANGE_LABEL in text for text in texts), texts
+        assert any("bar = mean over 1 seed" in text for text in texts), texts
+    finally:
+        plt.close(fig)
+    fig = token_usage_figure(runs, "CAPO")
+    try:
+        assert any(f"whisker = {RANGE_LABEL}" in text.get_text() for text in drawn_texts(fig))
+        assert RANGE_LABEL in [text.get_text() for text in fig.legends[0].get_texts()]
     finally:
         plt.close(fig)
 

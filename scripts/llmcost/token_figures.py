@@ -54,7 +54,8 @@ def decades(lows, highs):
 
 def token_usage_figure(runs: pd.DataFrame, optimizer: str):
     """One panel per dataset: per model, bars of the four token totals' means over seeds (log
-    scale) with whiskers from the seeds' minimum to their maximum. The title gives the number
+    scale) with whiskers from the seeds' minimum to their maximum (none, and no legend entry,
+    where no cell has two seeds). The title gives the number
     of seeds; a model with fewer says how many (n=) under its name. ``runs`` has one row per
     run (``tokens/runs.csv``)."""
     use_style()
@@ -63,7 +64,9 @@ def token_usage_figure(runs: pd.DataFrame, optimizer: str):
     seeds = int(cells["n_seeds"].max())
     fewer = bool((cells["n_seeds"] < seeds).any() or len(cells) < len(datasets) * len(models))
     colors = dict(zip(TOKEN_COLUMNS, PALETTE))
-    labels = [*BAR_LABELS.values(), RANGE_LABEL]
+    # whiskers (and their legend entry) only where some cell has two or more seeds to range over
+    whiskers = seeds > 1
+    labels = [*BAR_LABELS.values(), *[RANGE_LABEL] * whiskers]
     columns, panel_width = fit_columns(len(datasets), MAX_COLUMNS, max(1.9, 0.42 * len(models)))
     names = [plain(model) for model in models]
     # names wider than their slot are turned upright (and the room below the panels grows to hold them)
@@ -72,7 +75,7 @@ def token_usage_figure(runs: pd.DataFrame, optimizer: str):
     tick_room = TICK_LENGTH + TICK_PAD + (max(text_width(name + "\nno runs" * fewer, 7) for name in names) + 0.05
                                           if upright else lines * LINE_OF_TICK_LABEL)
     title = (f"{plain(optimizer)}: tokens per run; bar = mean over {seeds} seed{'s' * (seeds > 1)}"
-             f"{' (n = fewer where marked)' if fewer else ''}, whisker = {RANGE_LABEL}")
+             f"{' (n = fewer where marked)' if fewer else ''}" + (f", whisker = {RANGE_LABEL}" if whiskers else ""))
     panels = Panels(len(datasets), title=title, legend_labels=labels, panel_width=panel_width, columns=columns,
                     tick_room=tick_room, x_label=False)
     y = decades(cells[[f"{c}_{s}" for c in TOKEN_COLUMNS for s in ("min", "mean")]],
@@ -102,7 +105,7 @@ def token_usage_figure(runs: pd.DataFrame, optimizer: str):
             panel.segments([piece for bx, lo, hi in zip((at + offset)[spread], low[spread], high[spread])
                             for piece in ([(bx, lo), (bx, hi)], [(bx - cap, lo), (bx + cap, lo)],
                                           [(bx - cap, hi), (bx + cap, hi)])], zorder=3, **WHISKER_STYLE)
-    handles = [Patch(color=colors[column]) for column in TOKEN_COLUMNS] + [whisker_handle()]
+    handles = [Patch(color=colors[column]) for column in TOKEN_COLUMNS] + [whisker_handle()] * whiskers
     return panels.finish(handles, labels)
 
 
