@@ -4,16 +4,26 @@
 #
 # Reads the same per-dataset tables as the token stage (read_runs, tokens.smk:
 # each run's files are read once for every stage), so a new seed reruns its
-# dataset's read_runs job and these three small combining jobs. read_runs also
-# computes its dataset's score curve, so the score figure starts right after it,
-# beside optimization_summary instead of after it.
+# dataset's read_runs job and the stage's two jobs: its data and tables, then its
+# figures (as in tokens.smk). read_runs also computes its dataset's score curve.
 
 
+# The stage's data and tables in one job (a job costs 0.3 to 0.5 s to start and import
+# pandas, more than the tables' work): runs.csv, scores.csv and summary.json, then the
+# tables made from those files as published, and the pair-by-pair comparison (a
+# bootstrap over runs.csv, about 0.1 s on the bundled runs, 2 s at 4000).
 rule optimization_summary:
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         racing=expand(intermediate("racing/{dataset}.parquet"), dataset=TOKEN_DATASETS),
-        code=lib("discovery", "optimization", "latex", "report_html"),
+        code=lib(
+            "discovery",
+            "optimization",
+            "optimization_tables",
+            "optimizer_comparison",
+            "latex",
+            "report_html",
+        ),
     output:
         runs=shown(
             "optimization/runs.csv",
@@ -51,60 +61,25 @@ rule optimization_summary:
             "Optimization",
             "Data",
         ),
-    log:
-        logged("optimization/summary.log"),
-    group:
-        GROUPS["optimization_summary"]
-    conda:
-        "../../environment.yml"
-    resources:
-        **RESOURCES["optimization_summary"],
-    params:
-        budgets=OPTIMIZATION["budgets"],
-        found=RUNS_FOUND,
-        root=TOKENS["runs"],
-    message:
-        "test scores at the token budgets, racing savings, wall-clock"
-    script:
-        "../../scripts/optimization_summary.py"
-
-
-# The pair-by-pair comparison (a bootstrap over runs.csv, about 0.1 s on the
-# bundled runs, 2 s at 4000) is made here beside the tables that read the same
-# runs.csv: no job of its own, and a change of its resamples or seed reruns
-# this job (and the figure, numbers) but not the optimization summary.
-rule optimization_tables:
-    input:
-        runs=built("optimization/runs.csv"),
-        scores=built("optimization/scores.csv"),
-        code=lib(
-            "discovery",
-            "optimization",
-            "optimization_tables",
-            "optimizer_comparison",
-            "latex",
-            "report_html",
-        ),
-    output:
-        scores=shown(
+        scores_table=shown(
             "tables/optimizer_scores.tex",
             "../report/optimizer_scores_table.rst",
             "Optimization",
             "Tables",
         ),
-        scores_view=view(
+        scores_table_view=view(
             "tables/optimizer_scores.tex",
             "../report/optimizer_scores_table.rst",
             "Optimization",
             "Tables",
         ),
-        racing=shown(
+        racing_table=shown(
             "tables/racing_savings.tex",
             "../report/racing_savings_table.rst",
             "Optimization",
             "Tables",
         ),
-        racing_view=view(
+        racing_table_view=view(
             "tables/racing_savings.tex",
             "../report/racing_savings_table.rst",
             "Optimization",
@@ -135,87 +110,69 @@ rule optimization_tables:
             "Tables",
         ),
     log:
-        logged("optimization/tables.log"),
+        logged("optimization/summary.log"),
     group:
-        GROUPS["optimization_tables"]
+        GROUPS["optimization_summary"]
     conda:
         "../../environment.yml"
     resources:
-        **RESOURCES["optimization_tables"],
+        **RESOURCES["optimization_summary"],
     params:
-        table_budget=OPTIMIZATION["table_budget"],
         budgets=OPTIMIZATION["budgets"],
-        comparison=OPTIMIZATION["comparison"],
         found=RUNS_FOUND,
+        root=TOKENS["runs"],
+        table_budget=OPTIMIZATION["table_budget"],
+        comparison=OPTIMIZATION["comparison"],
     message:
-        "the optimizer-scores, racing-savings and optimizer-comparison tables"
+        "test scores at the token budgets, racing savings, wall-clock, the optimizers compared; their tables"
     script:
-        "../../scripts/optimization_tables.py"
+        "../../scripts/optimization_summary.py"
 
 
-rule score_vs_tokens_figure:
+
+rule optimization_figures:
     input:
         curves=expand(intermediate("curve/{dataset}.parquet"), dataset=TOKEN_DATASETS),
+        comparison=built("optimization/comparison.csv"),
         code=lib("fonts", "plotting", "optimization_figures"),
     output:
-        pdf=shown(
+        score_pdf=shown(
             "figures/score_vs_tokens.pdf",
             "../report/score_vs_tokens.rst",
             "Optimization",
             "Figures",
         ),
-        png=shown(
+        score_png=shown(
             "figures/score_vs_tokens.png",
             "../report/score_vs_tokens.rst",
             "Optimization",
             "Figures",
         ),
-    log:
-        logged("optimization/score_vs_tokens.log"),
-    group:
-        GROUPS["score_vs_tokens_figure"]
-    conda:
-        "../../environment.yml"
-    resources:
-        **RESOURCES["score_vs_tokens_figure"],
-    params:
-        budgets=OPTIMIZATION["budgets"],
-        found=RUNS_FOUND,
-    message:
-        "the score-against-tokens figure"
-    script:
-        "../../scripts/score_vs_tokens_figure.py"
-
-
-rule optimizer_comparison_figure:
-    input:
-        comparison=built("optimization/comparison.csv"),
-        code=lib("fonts", "plotting", "optimization_figures"),
-    output:
-        pdf=shown(
+        comparison_pdf=shown(
             "figures/optimizer_comparison.pdf",
             "../report/optimizer_comparison_figure.rst",
             "Optimization",
             "Figures",
         ),
-        png=shown(
+        comparison_png=shown(
             "figures/optimizer_comparison.png",
             "../report/optimizer_comparison_figure.rst",
             "Optimization",
             "Figures",
         ),
     log:
-        logged("optimization/optimizer_comparison.log"),
+        logged("optimization/figures.log"),
     group:
-        GROUPS["optimizer_comparison_figure"]
+        GROUPS["optimization_figures"]
     conda:
         "../../environment.yml"
     resources:
-        **RESOURCES["optimizer_comparison_figure"],
+        **RESOURCES["optimization_figures"],
     params:
+        budgets=OPTIMIZATION["budgets"],
         comparison=OPTIMIZATION["comparison"],
         found=RUNS_FOUND,
     message:
-        "the optimizer-comparison figure"
+        "the score-against-tokens and optimizer-comparison figures"
     script:
-        "../../scripts/optimizer_comparison_figure.py"
+        "../../scripts/optimization_figures.py"

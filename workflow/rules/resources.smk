@@ -37,37 +37,26 @@ RESOURCES = {
     "read_runs": {"mem_mb": 1000, "runtime": 10},
     "routing_sweep": {"mem_mb": 1000, "runtime": 10},
     "token_summary": {"mem_mb": 1000, "runtime": 10},
-    "token_tables": {"mem_mb": 500, "runtime": 10},
-    "token_usage_figure": {"mem_mb": 500, "runtime": 10},
-    "token_cumulative_figure": {"mem_mb": 1000, "runtime": 10},
+    "token_figures": {"mem_mb": 1000, "runtime": 10},
     "optimization_summary": {"mem_mb": 1500, "runtime": 10},
-    "optimization_tables": {"mem_mb": 500, "runtime": 10},
-    "score_vs_tokens_figure": {"mem_mb": 1000, "runtime": 10},
-    "optimizer_comparison_figure": {"mem_mb": 500, "runtime": 10},
+    "optimization_figures": {"mem_mb": 1000, "runtime": 10},
     "routing_summary": {"mem_mb": 500, "runtime": 10},
-    "routing_figure": {"mem_mb": 500, "runtime": 10},
-    "routing_delta_ibc_figure": {"mem_mb": 500, "runtime": 10},
-    "routing_pgr_figure": {"mem_mb": 500, "runtime": 10},
+    "routing_figures": {"mem_mb": 500, "runtime": 10},
     "numbers": {"mem_mb": 500, "runtime": 10},
 }
 
-# On a cluster, the small jobs that combine the datasets run as one job per
-# stage (group:), so a run pays the cluster's per-job cost (~12 s on the test
-# cluster) a few times instead of once per small job. The per-dataset jobs
-# (read_runs, routing_sweep) stay separate jobs, side by side. The routing
-# group's members are not all connected in the DAG; profiles/slurm merges them
-# with group-components.
+# On a cluster, each stage's two jobs that combine the datasets (its summary and
+# tables; its figures) run as one job (group:), so a run pays the cluster's
+# per-job cost (~12 s on the test cluster) once per stage instead of once per
+# small job. The per-dataset jobs (read_runs, routing_sweep) stay separate jobs,
+# side by side. The optimization group's figures also read the per-dataset
+# score curves, and the routing group's two jobs are not connected in the DAG:
+# profiles/slurm merges them with group-components.
 GROUPS = {
     "token_summary": "tokens",
-    "token_tables": "tokens",
-    "token_usage_figure": "tokens",
-    "token_cumulative_figure": "tokens",
+    "token_figures": "tokens",
     "optimization_summary": "optimization",
-    "optimization_tables": "optimization",
-    "score_vs_tokens_figure": "optimization",
-    "optimizer_comparison_figure": "optimization",
+    "optimization_figures": "optimization",
     "routing_summary": "routing",
-    "routing_figure": "routing",
-    "routing_delta_ibc_figure": "routing",
-    "routing_pgr_figure": "routing",
+    "routing_figures": "routing",
 }
