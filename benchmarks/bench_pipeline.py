@@ -161,6 +161,9 @@ def environment(repo: Path, commit: str) -> str:
         print(f"  building {venv} from {commit}'s requirements.txt (once) ...", flush=True)
         shutil.rmtree(venv, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pins = subprocess.run(["git", "show", f"{commit}:requirements.txt"], cwd=REPO, capture_output=True,
+                              text=True, check=True).stdout
+        (repo / "requirements.txt").write_text(pins)  # ./workflow/logger: the checkout's own
         for args in (["--upgrade", "pip"], ["-r", "requirements.txt"]):
             subprocess.run([str(python), "-m", "pip", "install", "--quiet", *args], cwd=repo, check=True)
         (venv / ".complete").touch()

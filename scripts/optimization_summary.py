@@ -1,16 +1,18 @@
 """Rule optimization_summary: per-run scores at budgets, per-cell means, racing, wall-clock; then,
 from runs.csv and scores.csv as published, the optimizers' test scores at the table budget, the
-racing savings and the optimizers compared pair by pair (comparison.csv and its table); and
-their HTML copies for the report."""
+racing savings and the optimizers compared pair by pair (comparison.csv, its table and its figure:
+P(X > Y) with its 95 % interval per pair and budget); and the HTML copies for the report."""
 
 import pandas as pd
 
 from llmcost.optimization import optimization_results, racing_savings
+from llmcost.optimization_figures import optimizer_comparison_figure
 from llmcost.optimization_tables import (optimizer_comparison_cells, optimizer_comparison_table,
                                          optimizer_scores_cells, optimizer_scores_table, racing_savings_cells,
                                          racing_savings_table)
 from llmcost.optimizer_comparison import optimizer_comparison
 from llmcost.outputs import read_csv, run_rule, write_csv, write_json, write_text
+from llmcost.plotting import save_figure
 from llmcost.report_html import HTML, write_data_views, write_table_view
 
 
@@ -46,6 +48,8 @@ def tables(snakemake, runs, scores):
         # the four columns of three budgets fit the report's window; its caption says the budgets in tokens)
         frame.columns = [f"{budget.removesuffix(' tokens')}: {quantity}" for budget, quantity in frame.columns]
     write_table_view(snakemake.output.comparison_table_view, (frame, notes))
+    figure = optimizer_comparison_figure(read_csv(snakemake.output.comparison), snakemake.params.found["optimizers"])
+    save_figure(figure, snakemake.output.comparison_pdf, snakemake.output.comparison_png)
 
 
 run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)

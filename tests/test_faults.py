@@ -106,19 +106,20 @@ def test_a_failed_write_leaves_the_old_artifact_and_no_temporary(tmp_path):
 
 
 def test_a_crash_in_a_job_leaves_its_traceback_in_the_job_log(rerun_copy):
-    # before: the traceback reached the terminal only, and logs/.../tables.log stayed empty
-    script = rerun_copy / "scripts/optimization_tables.py"
+    # before: the traceback reached the terminal only, and the job's log stayed empty
+    script = rerun_copy / "scripts/optimization_summary.py"
     script.write_text(script.read_text().replace(
-        "    scores = read_csv(snakemake.input.scores)\n",
-        "    scores = read_csv(snakemake.input.scores)\n    scores.loc[0, 'no such column'] += 1\n"))
+        "    tables(snakemake, ",
+        "    scores = read_csv(snakemake.output.scores)\n    scores.loc[0, 'no such column'] += 1\n"
+        "    tables(snakemake, "))
     result = snakemake(rerun_copy, "--cores", "2", check=False)
     assert result.returncode != 0
-    log = (rerun_copy / "logs/results/optimization/tables.log").read_text()
+    log = (rerun_copy / "logs/results/optimization/summary.log").read_text()
     assert log.startswith("ERROR: unexpected KeyError: 'no such column' (a bug, not bad input")
     assert "Traceback (most recent call last):" in log
     assert "in main\n    scores.loc[0, 'no such column'] += 1" in log
     # the terminal's block for the failed job names the error from that log
-    assert ("Error in rule optimization_tables (log: logs/results/optimization/tables.log):\n"
+    assert ("Error in rule optimization_summary (log: logs/results/optimization/summary.log):\n"
             "    ERROR: unexpected KeyError: 'no such column'") in result.stdout + result.stderr
 
 

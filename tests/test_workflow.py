@@ -279,14 +279,14 @@ def test_progress_counts_the_jobs_this_run_executes_with_until_and_a_single_targ
     """--until and a target other than `all` run fewer jobs than the DAG holds: the progress
     counts out of the jobs announced and ends with its closing line. Before: "2 jobs to run",
     then [1/11], and no "2 of 2 jobs done" (Snakemake's progress total is the whole DAG)."""
-    until = snakemake(rerun_copy, "--cores", "2", "--forcerun", "token_summary", "--until", "token_tables")
-    target = snakemake(rerun_copy, "--cores", "2", ".build/results/artifacts/tables/token_usage.tex",
+    until = snakemake(rerun_copy, "--cores", "2", "--forcerun", "token_summary", "--until", "token_figures")
+    target = snakemake(rerun_copy, "--cores", "2", ".build/results/artifacts/figures/token_usage.pdf",
                        "--forcerun", "token_summary")
     for result in (until, target):
         lines = (result.stdout + result.stderr).splitlines()
         assert "2 jobs to run (snakemake -n lists them with their reasons)" in lines, lines
         jobs = [line for line in lines if line.startswith("[")]
-        assert [line.split(" ")[:2] for line in jobs] == [["[0/2]", "token_summary:"], ["[1/2]", "token_tables:"]]
+        assert [line.split(" ")[:2] for line in jobs] == [["[0/2]", "token_summary:"], ["[1/2]", "token_figures:"]]
         assert lines[-2:][0] == "2 of 2 jobs done" and lines[-1].startswith("Complete log(s): "), lines
 
 

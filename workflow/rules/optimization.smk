@@ -4,14 +4,17 @@
 #
 # Reads the same per-dataset tables as the token stage (read_runs, tokens.smk:
 # each run's files are read once for every stage), so a new seed reruns its
-# dataset's read_runs job and the stage's two jobs: its data and tables, then its
-# figures (as in tokens.smk). read_runs also computes its dataset's score curve.
+# dataset's read_runs job and the stage's two jobs: its data, tables and the
+# comparison; and the score figure, which reads the per-dataset score curves
+# that read_runs computes, so it starts beside the summary, not after it.
 
 
 # The stage's data and tables in one job (a job costs 0.3 to 0.5 s to start and import
 # pandas, more than the tables' work): runs.csv, scores.csv and summary.json, then the
 # tables made from those files as published, and the pair-by-pair comparison (a
-# bootstrap over runs.csv, about 0.1 s on the bundled runs, 2 s at 4000).
+# bootstrap over runs.csv, about 0.1 s on the bundled runs, 2 s at 4000) with its
+# table and its figure: drawn here, that small figure costs matplotlib's import
+# (0.2 to 0.3 s), where a job of its own would cost a start and wait for this one.
 rule optimization_summary:
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
@@ -23,6 +26,9 @@ rule optimization_summary:
             "optimizer_comparison",
             "latex",
             "report_html",
+            "fonts",
+            "plotting",
+            "optimization_figures",
         ),
     output:
         runs=shown(
@@ -109,6 +115,18 @@ rule optimization_summary:
             "Optimization",
             "Tables",
         ),
+        comparison_pdf=shown(
+            "figures/optimizer_comparison.pdf",
+            "../report/optimizer_comparison_figure.rst",
+            "Optimization",
+            "Figures",
+        ),
+        comparison_png=shown(
+            "figures/optimizer_comparison.png",
+            "../report/optimizer_comparison_figure.rst",
+            "Optimization",
+            "Figures",
+        ),
     log:
         logged("optimization/summary.log"),
     group:
@@ -124,55 +142,41 @@ rule optimization_summary:
         table_budget=OPTIMIZATION["table_budget"],
         comparison=OPTIMIZATION["comparison"],
     message:
-        "test scores at the token budgets, racing savings, wall-clock, the optimizers compared; their tables"
+        "test scores at the token budgets, racing savings, wall-clock, the optimizers compared; tables, figure"
     script:
         "../../scripts/optimization_summary.py"
 
 
 
-rule optimization_figures:
+rule score_vs_tokens_figure:
     input:
         curves=expand(intermediate("curve/{dataset}.parquet"), dataset=TOKEN_DATASETS),
-        comparison=built("optimization/comparison.csv"),
         code=lib("fonts", "plotting", "optimization_figures"),
     output:
-        score_pdf=shown(
+        pdf=shown(
             "figures/score_vs_tokens.pdf",
             "../report/score_vs_tokens.rst",
             "Optimization",
             "Figures",
         ),
-        score_png=shown(
+        png=shown(
             "figures/score_vs_tokens.png",
             "../report/score_vs_tokens.rst",
             "Optimization",
             "Figures",
         ),
-        comparison_pdf=shown(
-            "figures/optimizer_comparison.pdf",
-            "../report/optimizer_comparison_figure.rst",
-            "Optimization",
-            "Figures",
-        ),
-        comparison_png=shown(
-            "figures/optimizer_comparison.png",
-            "../report/optimizer_comparison_figure.rst",
-            "Optimization",
-            "Figures",
-        ),
     log:
-        logged("optimization/figures.log"),
+        logged("optimization/score_vs_tokens.log"),
     group:
-        GROUPS["optimization_figures"]
+        GROUPS["score_vs_tokens_figure"]
     conda:
         "../../environment.yml"
     resources:
-        **RESOURCES["optimization_figures"],
+        **RESOURCES["score_vs_tokens_figure"],
     params:
         budgets=OPTIMIZATION["budgets"],
-        comparison=OPTIMIZATION["comparison"],
         found=RUNS_FOUND,
     message:
-        "the score-against-tokens and optimizer-comparison figures"
+        "the score-against-tokens figure"
     script:
-        "../../scripts/optimization_figures.py"
+        "../../scripts/score_vs_tokens_figure.py"

@@ -39,7 +39,7 @@ RESOURCES = {
     "token_summary": {"mem_mb": 1000, "runtime": 10},
     "token_figures": {"mem_mb": 1000, "runtime": 10},
     "optimization_summary": {"mem_mb": 1500, "runtime": 10},
-    "optimization_figures": {"mem_mb": 1000, "runtime": 10},
+    "score_vs_tokens_figure": {"mem_mb": 1000, "runtime": 10},
     "routing_summary": {"mem_mb": 500, "runtime": 10},
     "routing_figures": {"mem_mb": 500, "runtime": 10},
     "numbers": {"mem_mb": 500, "runtime": 10},
@@ -56,7 +56,7 @@ GROUPS = {
     "token_summary": "tokens",
     "token_figures": "tokens",
     "optimization_summary": "optimization",
-    "optimization_figures": "optimization",
+    "score_vs_tokens_figure": "optimization",
     "routing_summary": "routing",
     "routing_figures": "routing",
 }
