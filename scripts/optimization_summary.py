@@ -5,7 +5,7 @@ P(X > Y) with its 95 % interval per pair and budget); and the HTML copies for th
 
 import pandas as pd
 
-from llmcost.optimization import optimization_results, racing_savings
+from llmcost.optimization import RESULT_COLUMNS, optimization_results, racing_savings
 from llmcost.optimization_figures import optimizer_comparison_figure
 from llmcost.optimization_tables import (optimizer_comparison_cells, optimizer_comparison_table,
                                          optimizer_scores_cells, optimizer_scores_table, racing_savings_cells,
@@ -17,7 +17,8 @@ from llmcost.report_html import HTML, write_data_views, write_table_view
 
 
 def main(snakemake):
-    steps = pd.concat([pd.read_parquet(path) for path in snakemake.input.steps], ignore_index=True)
+    steps = pd.concat([pd.read_parquet(path, columns=RESULT_COLUMNS) for path in snakemake.input.steps],
+                      ignore_index=True)
     racing = pd.concat([pd.read_parquet(path) for path in snakemake.input.racing], ignore_index=True)
     results = optimization_results(steps, racing, snakemake.params.budgets)  # warns about runs left out
     write_csv(snakemake.output.runs, results.runs)

@@ -5,12 +5,13 @@ import pandas as pd
 
 from llmcost.outputs import read_csv, run_rule, write_csv, write_json, write_text
 from llmcost.report_html import HTML, write_data_views, write_table_view
-from llmcost.tokens import (run_totals, summarize, summary_document, token_fraction_cells, token_fraction_table,
-                            token_usage_cells, token_usage_table)
+from llmcost.tokens import (TOTALS_COLUMNS, run_totals, summarize, summary_document, token_fraction_cells,
+                            token_fraction_table, token_usage_cells, token_usage_table)
 
 
 def main(snakemake):
-    steps = pd.concat([pd.read_parquet(path) for path in snakemake.input.steps], ignore_index=True)
+    steps = pd.concat([pd.read_parquet(path, columns=TOTALS_COLUMNS) for path in snakemake.input.steps],
+                      ignore_index=True)
     runs = run_totals(steps)
     summary = summarize(runs)
     write_csv(snakemake.output.runs, runs)
