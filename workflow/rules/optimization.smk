@@ -129,6 +129,7 @@ rule optimization_summary:
         ),
     log:
         logged("optimization/summary.log"),
+    priority: PRIORITIES["optimization_summary"]
     group:
         GROUPS["optimization_summary"]
     conda:
@@ -145,7 +146,6 @@ rule optimization_summary:
         "test scores at the token budgets, racing savings, wall-clock, the optimizers compared; tables, figure"
     script:
         "../../scripts/optimization_summary.py"
-
 
 
 rule score_vs_tokens_figure:
@@ -167,6 +167,7 @@ rule score_vs_tokens_figure:
         ),
     log:
         logged("optimization/score_vs_tokens.log"),
+    priority: PRIORITIES["score_vs_tokens_figure"]
     group:
         GROUPS["score_vs_tokens_figure"]
     conda:

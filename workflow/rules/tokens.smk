@@ -99,6 +99,7 @@ rule token_summary:
         ),
     log:
         logged("tokens/summary.log"),
+    priority: PRIORITIES["token_summary"]
     group:
         GROUPS["token_summary"]
     conda:
