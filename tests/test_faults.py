@@ -107,19 +107,18 @@ def test_a_failed_write_leaves_the_old_artifact_and_no_temporary(tmp_path):
 
 def test_a_crash_in_a_job_leaves_its_traceback_in_the_job_log(rerun_copy):
     # before: the traceback reached the terminal only, and the job's log stayed empty
-    script = rerun_copy / "scripts/optimization_summary.py"
-    script.write_text(script.read_text().replace(
-        "    tables(snakemake, ",
-        "    scores = read_csv(snakemake.output.scores)\n    scores.loc[0, 'no such column'] += 1\n"
-        "    tables(snakemake, "))
+    script = rerun_copy / "scripts/token_summary.py"
+    line = "    summary = read_csv(snakemake.output.summary_csv)"
+    assert line in script.read_text()
+    script.write_text(script.read_text().replace(line, line + "\n    summary.loc[0, 'no such column'] += 1"))
     result = snakemake(rerun_copy, "--cores", "2", check=False)
     assert result.returncode != 0
-    log = (rerun_copy / "logs/results/optimization/summary.log").read_text()
+    log = (rerun_copy / "logs/results/tokens/summary.log").read_text()
     assert log.startswith("ERROR: unexpected KeyError: 'no such column' (a bug, not bad input")
     assert "Traceback (most recent call last):" in log
-    assert "in main\n    scores.loc[0, 'no such column'] += 1" in log
+    assert "in main\n    summary.loc[0, 'no such column'] += 1" in log
     # the terminal's block for the failed job names the error from that log
-    assert ("Error in rule optimization_summary (log: logs/results/optimization/summary.log):\n"
+    assert ("Error in rule token_summary (log: logs/results/tokens/summary.log):\n"
             "    ERROR: unexpected KeyError: 'no such column'") in result.stdout + result.stderr
 
 

@@ -177,8 +177,8 @@ def test_a_run_prints_one_line_per_job(rerun_copy):
     result = snakemake(rerun_copy, "--cores", "2", "--configfile", "config.yaml", "cheap_llm.yaml")
     lines = (result.stdout + result.stderr).splitlines()
     jobs = [line for line in lines if line.startswith("[")]
-    assert len(jobs) == 13  # 4 sweeps, 4 figures, 3 combining jobs, numbers, publish (no line for `all`)
-    assert jobs[0].startswith("[0/14] routing_sweep ") and "(settings or input files changed)" in jobs[0]
+    assert len(jobs) == 8  # 4 sweeps (each draws its figure), 2 combining jobs, numbers, publish (no line for `all`)
+    assert jobs[0].startswith("[0/9] routing_sweep ") and "(settings or input files changed)" in jobs[0]
     assert "publish: publish the artifacts into results/" in jobs[-1]
     assert len(lines) <= len(jobs) + 6, "\n".join(lines)
     assert not any(line.lstrip().startswith(("input:", "output:", "Shell command")) for line in lines)
