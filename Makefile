@@ -64,11 +64,11 @@ FAIL_ON ?=
 changes: $(VENV)/.installed
 	@$(BIN)/python scripts/changes.py --output '$(OUTPUT)' --base '$(BASE)' --fail-on '$(FAIL_ON)' --markdown changes.md
 
-# Speed and memory: issue 22's pipeline targets (this checkout against the base
+# Speed and memory: issue 29's pipeline targets (this checkout against the base
 # commit and the one-process floor) and the routing benchmarks; prints the tables
 # and writes benchmarks/RESULTS.md.
-# About 10 minutes on a quiet machine, plus about 2 on first use to generate ~2.5 GB of synthetic
-# runs under benchmarks/work/ (delete that folder afterwards to free the space).
+# About 10 minutes on a quiet machine, plus about 3 on first use to generate ~2.5 GB of synthetic
+# runs and the base commit's venv under benchmarks/work/ (delete that folder afterwards to free the space).
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py
 

@@ -70,6 +70,22 @@ def test_a_run_with_nothing_to_do_never_imports_pandas(pipeline_run):
     assert result.stdout.splitlines()[-1] == "pandas not imported"
 
 
+def test_a_new_seed_starts_the_jobs_others_wait_for_and_the_score_figure_first(rerun_copy):
+    """Issue 29: a new seed leaves four combining jobs ready at once for two cores. Snakemake's
+    greedy scheduler started those with the most input first, and the score figure, ready from the
+    start, ran last; now token_summary (which its figures and numbers wait for) and the score figure
+    start first, then optimization_summary (resources.smk: PRIORITIES)."""
+    cell = rerun_copy / "data/capo/main_results/gsm8k/qwen/CAPO"
+    shutil.copytree(cell / "seed44", cell / "seed45")
+    result = snakemake(rerun_copy, "--cores", "2")
+    started = [line.split("]")[1].split()[0].rstrip(":") for line in (result.stdout + result.stderr).splitlines()
+               if line.startswith("[") and line[1].isdigit()]
+    assert started[0] == "read_runs"
+    assert set(started[1:3]) == {"token_summary", "score_vs_tokens_figure"}, started
+    assert started[3] == "optimization_summary", started
+    assert set(started[4:]) == {"token_figures", "numbers", "publish"}, started
+
+
 def test_unknown_config_key_stops_with_its_name(tmp_path):
     workdir = copy_workflow(tmp_path)
     result = snakemake(workdir, "-n", "--config", "tokens={'runz': 'x'}", check=False)
