@@ -12,7 +12,7 @@ CONFIG ?=
 OUTPUT := $(or $(patsubst output=%,%,$(filter output=%,$(CONFIG))),results)
 SNAKEMAKE_CONFIG := $(if $(CONFIG),--config $(CONFIG))
 
-.PHONY: all test test-slurm check report paper changes bench clean-venv
+.PHONY: all test test-slurm slurm check report paper changes bench clean-venv
 
 all: $(VENV)/.installed $(VENV)/.fonts
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_CONFIG)
@@ -26,8 +26,16 @@ test: $(VENV)/.installed $(VENV)/.fonts
 # The bundled regeneration on a real SLURM cluster started on this machine
 # (.ci/local-slurm.sh: Debian's slurmctld, slurmd, munge; needs root or sudo)
 # equals the committed results/, and bad input fails as it does locally.
-test-slurm: $(VENV)/.installed
+test-slurm: $(VENV)/.installed $(VENV)/.slurm
 	.ci/test-slurm.sh
+
+# The SLURM executor plugin (requirements-slurm.txt), for profiles/slurm (docs/slurm.md). Not
+# in the default install: Snakemake imports every installed executor plugin at each start.
+slurm: $(VENV)/.slurm
+
+$(VENV)/.slurm: requirements-slurm.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-slurm.txt
+	touch $@
 
 # Regenerate everything from scratch in a clean copy; fail naming each file
 # that differs from the committed results/.
@@ -56,20 +64,23 @@ FAIL_ON ?=
 changes: $(VENV)/.installed
 	@$(BIN)/python scripts/changes.py --output '$(OUTPUT)' --base '$(BASE)' --fail-on '$(FAIL_ON)' --markdown changes.md
 
-# Speed and memory: issue 22's pipeline targets (this checkout against the base
+# Speed and memory: issue 29's pipeline targets (this checkout against the base
 # commit and the one-process floor) and the routing benchmarks; prints the tables
 # and writes benchmarks/RESULTS.md.
-# About 10 minutes on a quiet machine, plus about 2 on first use to generate ~2.5 GB of synthetic
-# runs under benchmarks/work/ (delete that folder afterwards to free the space).
+# About 10 minutes on a quiet machine, plus about 3 on first use to generate ~2.5 GB of synthetic
+# runs and the base commit's venv under benchmarks/work/ (delete that folder afterwards to free the space).
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py
 
-# The venv is rebuilt when the pins or the workflow's logger plugin change.
+# The venv is rebuilt when the pins or the workflow's logger plugin change. The SLURM
+# plugin, which earlier pins installed here, is removed unless `make slurm` asked for it.
 $(VENV)/.installed: requirements.txt workflow/logger/pyproject.toml workflow/logger/snakemake_logger_plugin_brief/__init__.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps --force-reinstall ./workflow/logger
+	@[ -e $(VENV)/.slurm ] || $(BIN)/pip uninstall --quiet --yes snakemake-executor-plugin-slurm \
+		snakemake-executor-plugin-slurm-jobstep 2>/dev/null || true
 	touch $@
 
 # A font for Chinese, Japanese and Korean names in figures, tried once per venv

@@ -3,10 +3,11 @@ tables and writes RESULTS.md.
 
     python benchmarks/bench.py [--quick] [--repeat N] [--pipeline-only]
 
-The pipeline table (bench_pipeline.py) is issue 22's: one new seed, a full
-regeneration, a no-op and peak memory on the bundled data and at 4000 runs,
-this checkout against a baseline checkout and the one-process floor, in the
-same run; then issue 28's new seed followed by ``make changes``
+The pipeline tables (bench_pipeline.py) are issue 29's targets, then issue 22's
+detail: one new seed, a full regeneration, a no-op and peak memory on the
+bundled data and at 4000 runs, this checkout against a baseline checkout (in
+the environment its own pins make) and the one-process floor, in the same run;
+then issue 28's new seed followed by ``make changes``
 (bench_changes.py). ``--quick`` runs only the bundled data and the small routing sizes;
 ``--pipeline-only`` skips the routing benchmarks (RESULTS.md then keeps the
 routing sections of its previous run, marked as such).
@@ -113,7 +114,7 @@ def main() -> None:
         f"Machine: {machine()}.",
         f"Command: `python benchmarks/bench.py {options}`, {time.perf_counter() - start:.0f} s in all.",
         "",
-        "## The pipeline: issue 22's targets",
+        "## The pipeline: issue 29's targets",
         "",
         "Bundled data, and a synthetic tree of 4000 runs (`benchmarks/synth_runs.py`: 20 datasets x 5 "
         "models x 4 optimizers x 10 seeds, the real layout and columns, ~580 KB per run, racing logs "
@@ -121,7 +122,8 @@ def main() -> None:
         "artifact; no-op = nothing changed; one new seed = one seed folder added (bundled: a copy of "
         "gsm8k/qwen/CAPO/seed44; 4000: dataset00/model0/CAPO/seed99), then a run. Jobs exclude the "
         "target rule. Baseline: the same measurements on a checkout of the commit before this work, "
-        "interleaved with this checkout's. Floor: one Python process reading every run and computing "
+        "interleaved with this checkout's, run by a venv made from that commit's requirements.txt (which "
+        "installed the SLURM executor plugin). Floor: one Python process reading every run and computing "
         "the token and optimization aggregates (`bench_pipeline.FLOOR`).",
         "",
         pipeline,

@@ -1,14 +1,18 @@
 """Rule routing_sweep: merge one dataset's files, sweep every router, exact curves, summary,
-curve metrics with bootstrap intervals and held-out threshold choice."""
+curve metrics with bootstrap intervals and held-out threshold choice; the dataset's
+cost-performance figure, made from those files as written."""
 
 import logging
 
 from llmcost.outputs import run_rule, write_csv, write_json
+from llmcost.plotting import save_figure
 from llmcost.report_html import write_data_views
+from llmcost.routing_figures import cost_performance_figure, read_sweep_outputs
 from llmcost.routing_data import load_dataset
 from llmcost.routing_resampling import dataset_metrics
 from llmcost.routing import (baseline, cost_model, dataset_summary, exact_curves, keep_orders, records,
                             sweeps)
+from llmcost.routing_model import ROUTERS
 
 log = logging.getLogger("llmcost")
 
@@ -40,6 +44,9 @@ def main(snakemake):
                     note)
     write_json(snakemake.output.metrics, metrics)
     write_data_views(snakemake)
+    curve, swept, summary = read_sweep_outputs(snakemake.output.curve, [snakemake.output[r] for r in ROUTERS],
+                                               snakemake.output.summary)
+    save_figure(cost_performance_figure(curve, swept, summary), snakemake.output.pdf, snakemake.output.png)
 
 
 run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)

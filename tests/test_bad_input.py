@@ -298,7 +298,7 @@ ROW_CASES = {  # a part of the row's input cell -> its cases
         Fails(None, {"what was found": r"tokens\.datasets lists imdb, which no run .* found: agnews, copa"},
               ("--config", "tokens={'datasets': ['imdb']}")),
         Fails(None, {"what was found": r"table_optimizer is 'OPRO'.*found: CAPO, EvoPromptGA"},
-              ("--forcerun", "token_tables", "--config", "tokens={'table_optimizer': 'OPRO'}"))],
+              ("--forcerun", "token_summary", "--config", "tokens={'table_optimizer': 'OPRO'}"))],
     "a router file present as `.jsonl` and `.jsonl.gz`": [
         Fails(plain_router_copy_beside, {"both": r"router_data_coqa_short\.jsonl and \S+router_data_coqa_short\.jsonl"
                                                  r"\.gz: two files for dataset 'coqa_short'"})],

@@ -4,10 +4,11 @@ import shutil
 
 from conftest import planned_jobs
 
-TOKEN_DOWNSTREAM = {"token_summary", "token_tables", "token_usage_figure", "token_cumulative_figure"}
-OPTIMIZATION_DOWNSTREAM = {"optimization_summary", "optimization_tables", "score_vs_tokens_figure",
-                           "optimizer_comparison_figure"}
-ROUTING_COMBINERS = {"routing_summary": 1, "routing_delta_ibc_figure": 1, "routing_pgr_figure": 1}
+# each stage combines its datasets in two jobs (issue 29): its data and tables, and its figures (the
+# optimization stage: its data, tables and comparison figure; the score figure)
+TOKEN_DOWNSTREAM = {"token_summary", "token_figures"}
+OPTIMIZATION_DOWNSTREAM = {"optimization_summary", "score_vs_tokens_figure"}
+ROUTING_COMBINERS = {"routing_summary": 1, "routing_figures": 1}
 # every change to a stage's data also remakes the paper's numbers, then publishes
 AFTER = {"numbers": 1, "publish": 1, "all": 1}
 
@@ -25,18 +26,18 @@ def test_a_new_seed_reruns_only_its_dataset_and_the_token_combiners(rerun_copy):
     assert not any(rule.startswith("routing") for rule in jobs)
 
 
-def test_editing_a_plot_script_reruns_only_that_plot(rerun_copy):
-    script = rerun_copy / "scripts/token_usage_figure.py"
+def test_editing_a_figure_script_reruns_only_its_stages_figures(rerun_copy):
+    script = rerun_copy / "scripts/token_figures.py"
     script.write_text(script.read_text() + "\n# a comment\n")
     jobs = planned_jobs(rerun_copy)
-    assert jobs == {"token_usage_figure": 1, "publish": 1, "all": 1}
+    assert jobs == {"token_figures": 1, "publish": 1, "all": 1}
 
 
 def test_editing_the_figure_module_reruns_only_the_figures_using_it(rerun_copy):
     module = rerun_copy / "scripts/llmcost/token_figures.py"
     module.write_text(module.read_text() + "\n# a comment\n")
     jobs = planned_jobs(rerun_copy)
-    assert jobs == {"token_usage_figure": 1, "token_cumulative_figure": 1, "publish": 1, "all": 1}
+    assert jobs == {"token_figures": 1, "publish": 1, "all": 1}
 
 
 def test_a_new_router_dataset_reruns_only_its_sweep_and_the_routing_combiners(rerun_copy):
@@ -46,19 +47,27 @@ def test_a_new_router_dataset_reruns_only_its_sweep_and_the_routing_combiners(re
     shutil.copy(automix / "router_data/router_data_coqa_short.jsonl.gz",
                 automix / "router_data/router_data_coqa_copy.jsonl.gz")
     jobs = planned_jobs(rerun_copy)
-    assert jobs == {"routing_sweep": 1, "routing_figure": 1, **ROUTING_COMBINERS, **AFTER}
+    assert jobs == {"routing_sweep": 1, **ROUTING_COMBINERS, **AFTER}
 
 
 def test_a_routing_config_change_reruns_the_routing_stage_only(rerun_copy):
     (rerun_copy / "cheap_llm.yaml").write_text("routing:\n  costs:\n    llm: 10\n")
     jobs = planned_jobs(rerun_copy, "--configfile", "config.yaml", "cheap_llm.yaml")
-    assert jobs == {"routing_sweep": 4, "routing_figure": 4, **ROUTING_COMBINERS, **AFTER}
+    assert jobs == {"routing_sweep": 4, **ROUTING_COMBINERS, **AFTER}
 
 
-def test_editing_the_routing_figure_module_reruns_only_the_routing_figures(rerun_copy):
+def test_editing_the_routing_figure_module_reruns_the_routing_stage(rerun_copy):
+    """Each routing_sweep draws its dataset's cost-performance figure (issue 29: one job fewer per
+    dataset), so the module of that figure reruns the sweeps and what reads them."""
     module = rerun_copy / "scripts/llmcost/routing_figures.py"
     module.write_text(module.read_text() + "\n# a comment\n")
-    assert planned_jobs(rerun_copy) == {"routing_figure": 4, "routing_delta_ibc_figure": 1, "publish": 1, "all": 1}
+    assert planned_jobs(rerun_copy) == {"routing_sweep": 4, **ROUTING_COMBINERS, **AFTER}
+
+
+def test_editing_the_pgr_figure_module_reruns_only_the_routing_figures(rerun_copy):
+    module = rerun_copy / "scripts/llmcost/routing_metric_figures.py"
+    module.write_text(module.read_text() + "\n# a comment\n")
+    assert planned_jobs(rerun_copy) == {"routing_figures": 1, "publish": 1, "all": 1}
 
 
 def rewrite_keeping_an_older_time(path, change):
@@ -82,12 +91,14 @@ def test_a_router_file_changed_with_an_older_time_reruns_its_sweep(rerun_copy):
     router = rerun_copy / "data/automix/router_data/router_data_qasper_short.jsonl.gz"
     rewrite_keeping_an_older_time(router, lambda data: data + b"\n")
     jobs = planned_jobs(rerun_copy)
-    assert jobs == {"routing_sweep": 1, "routing_figure": 1, **ROUTING_COMBINERS, **AFTER}
+    assert jobs == {"routing_sweep": 1, **ROUTING_COMBINERS, **AFTER}
 
 
-def test_other_comparison_resamples_rerun_the_comparison_not_the_summary(rerun_copy):
+def test_other_comparison_resamples_rerun_the_optimization_summary_not_the_score_figure(rerun_copy):
+    """The comparison, its table and figure are made with the stage's data and tables (issue 29: one
+    job, not three)."""
     jobs = planned_jobs(rerun_copy, "--config", "optimization={'comparison': {'resamples': 500}}")
-    assert jobs == {"optimization_tables": 1, "optimizer_comparison_figure": 1, **AFTER}
+    assert jobs == {"optimization_summary": 1, **AFTER}
 
 
 def test_a_dry_run_with_other_runs_leaves_nothing_to_do_afterwards(rerun_copy):

@@ -42,6 +42,50 @@ def test_after_a_run_nothing_is_left_to_do(pipeline_run):
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
+# Snakemake run as `python -m snakemake`, with installed executor plugins hidden from its plugin
+# search (so the check holds in a venv where `make slurm` added the SLURM one); prints what
+# imported pandas, if anything did.
+WITHOUT_EXECUTOR_PLUGINS = """
+import atexit, pkgutil, runpy, sys
+modules = pkgutil.iter_modules
+pkgutil.iter_modules = lambda *a, **k: (m for m in modules(*a, **k)
+                                       if not m.name.startswith("snakemake_executor_plugin_"))
+atexit.register(lambda: print("pandas imported" if "pandas" in sys.modules else "pandas not imported"))
+sys.argv = ["snakemake", *sys.argv[1:]]
+runpy.run_module("snakemake", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_a_run_with_nothing_to_do_never_imports_pandas(pipeline_run):
+    """Issue 29: a no-op is Snakemake's own start. It imported pandas (0.2 to 0.3 s, a quarter of
+    it) to compare the jobs' params with their last run's (common.smk:
+    compare_params_without_pandas), besides the SLURM executor plugin's import of it (installed
+    only for SLURM now: test_environment.py)."""
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-c", WITHOUT_EXECUTOR_PLUGINS, "--cores", "2"], cwd=pipeline_run,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Nothing to be done" in result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "pandas not imported"
+
+
+def test_a_new_seed_starts_the_jobs_others_wait_for_and_the_score_figure_first(rerun_copy):
+    """Issue 29: a new seed leaves four combining jobs ready at once for two cores. Snakemake's
+    greedy scheduler started those with the most input first, and the score figure, ready from the
+    start, ran last; now token_summary (which its figures and numbers wait for) and the score figure
+    start first, then optimization_summary (resources.smk: PRIORITIES)."""
+    cell = rerun_copy / "data/capo/main_results/gsm8k/qwen/CAPO"
+    shutil.copytree(cell / "seed44", cell / "seed45")
+    result = snakemake(rerun_copy, "--cores", "2")
+    started = [line.split("]")[1].split()[0].rstrip(":") for line in (result.stdout + result.stderr).splitlines()
+               if line.startswith("[") and line[1].isdigit()]
+    assert started[0] == "read_runs"
+    assert set(started[1:3]) == {"token_summary", "score_vs_tokens_figure"}, started
+    assert started[3] == "optimization_summary", started
+    assert set(started[4:]) == {"token_figures", "numbers", "publish"}, started
+
+
 def test_unknown_config_key_stops_with_its_name(tmp_path):
     workdir = copy_workflow(tmp_path)
     result = snakemake(workdir, "-n", "--config", "tokens={'runz': 'x'}", check=False)
@@ -149,10 +193,10 @@ def test_a_run_prints_one_line_per_job(rerun_copy):
     result = snakemake(rerun_copy, "--cores", "2", "--configfile", "config.yaml", "cheap_llm.yaml")
     lines = (result.stdout + result.stderr).splitlines()
     jobs = [line for line in lines if line.startswith("[")]
-    assert len(jobs) == 13  # 4 sweeps, 4 figures, 3 combining jobs, numbers, publish (no line for `all`)
-    assert jobs[0].startswith("[1/14] routing_sweep ") and "(settings or input files changed)" in jobs[0]
+    assert len(jobs) == 8  # 4 sweeps (each draws its figure), 2 combining jobs, numbers, publish (no line for `all`)
+    assert jobs[0].startswith("[1/9] routing_sweep ") and "(settings or input files changed)" in jobs[0]
     # each line numbers the job it starts: 1, 2, ... in order, none repeated (`all` has no line)
-    assert [line.split("]")[0] for line in jobs] == [f"[{k}/14" for k in range(1, 14)]
+    assert [line.split("]")[0] for line in jobs] == [f"[{k}/9" for k in range(1, 9)]
     assert "publish: publish the artifacts into results/" in jobs[-1]
     assert len(lines) <= len(jobs) + 6, "\n".join(lines)
     assert not any(line.lstrip().startswith(("input:", "output:", "Shell command")) for line in lines)
@@ -253,14 +297,14 @@ def test_progress_counts_the_jobs_this_run_executes_with_until_and_a_single_targ
     """--until and a target other than `all` run fewer jobs than the DAG holds: the progress
     counts out of the jobs announced and ends with its closing line. Before: "2 jobs to run",
     then [1/11], and no "2 of 2 jobs done" (Snakemake's progress total is the whole DAG)."""
-    until = snakemake(rerun_copy, "--cores", "2", "--forcerun", "token_summary", "--until", "token_tables")
-    target = snakemake(rerun_copy, "--cores", "2", ".build/results/artifacts/tables/token_usage.tex",
+    until = snakemake(rerun_copy, "--cores", "2", "--forcerun", "token_summary", "--until", "token_figures")
+    target = snakemake(rerun_copy, "--cores", "2", ".build/results/artifacts/figures/token_usage.pdf",
                        "--forcerun", "token_summary")
     for result in (until, target):
         lines = (result.stdout + result.stderr).splitlines()
         assert "2 jobs to run (snakemake -n lists them with their reasons)" in lines, lines
         jobs = [line for line in lines if line.startswith("[")]
-        assert [line.split(" ")[:2] for line in jobs] == [["[1/2]", "token_summary:"], ["[2/2]", "token_tables:"]]
+        assert [line.split(" ")[:2] for line in jobs] == [["[1/2]", "token_summary:"], ["[2/2]", "token_figures:"]]
         assert lines[-2:][0] == "2 of 2 jobs done" and lines[-1].startswith("Complete log(s): "), lines
 
 

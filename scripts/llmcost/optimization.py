@@ -44,6 +44,12 @@ from .summation import mean, total
 log = logging.getLogger("llmcost")
 
 RACING_COLUMNS = ["evaluated_blocks", "full_blocks"]
+#: the step columns the scores at budgets read: taking rows of the step table's text columns was most
+#: of this stage's time at 4000 runs (issue 29), so the functions below take only what they read
+SCORE_COLUMNS = [*RUN_KEYS, "step", "candidates", "input_tokens_meta_llm", "input_tokens_downstream_llm",
+                 "best_train_test_score"]
+#: the step columns optimization_results reads
+RESULT_COLUMNS = [*SCORE_COLUMNS, "has_test_score", "time_elapsed_s"]
 
 
 def budget_label(budget: float) -> str:
@@ -66,13 +72,18 @@ def runs_without_test_score(steps: pd.DataFrame) -> list[str]:
 
 def leave_out_runs_without_test_score(steps: pd.DataFrame) -> pd.DataFrame:
     """The steps of the runs that have a test_score; one warning names the others."""
+    warn_about_runs_without_test_score(steps)
+    return steps[steps["has_test_score"].astype(bool)]
+
+
+def warn_about_runs_without_test_score(steps: pd.DataFrame) -> None:
+    """One warning naming the runs that have no test_score, if any."""
     missing = runs_without_test_score(steps)
     if missing:
         log.warning("%d run(s) have no test_score and are left out of the score artifacts "
                     "(their tokens, racing and wall-clock still count): %s. Evaluate their "
                     "prompts on the test set (CAPO's scripts/evaluate_prompts.py writes "
                     "step_results_eval.csv) to include them.", len(missing), ", ".join(missing))
-    return steps[steps["has_test_score"].astype(bool)]
 
 
 def scores_at_budgets(steps: pd.DataFrame, budgets) -> pd.DataFrame:
@@ -81,9 +92,9 @@ def scores_at_budgets(steps: pd.DataFrame, budgets) -> pd.DataFrame:
     One row per run of ``steps`` and budget (``budget_tokens``); ``step`` is
     missing and ``test_score`` NaN where the run contributes nothing.
     """
-    ordered = with_cumulative_input_tokens(steps)
+    ordered = with_cumulative_input_tokens(steps[SCORE_COLUMNS])
     runs = ordered[RUN_KEYS].drop_duplicates(ignore_index=True)
-    picks = ordered[ordered["candidates"] > 0]
+    picks = ordered.loc[ordered["candidates"] > 0, ["run", "step", "cumulative_input_tokens", "best_train_test_score"]]
     tables = []
     for budget in budgets:
         below = picks[picks["cumulative_input_tokens"] < budget]
@@ -104,10 +115,10 @@ def score_summary(steps: pd.DataFrame, budgets) -> pd.DataFrame:
     budget), ``test_score_mean_pct``, ``test_score_std_pct`` (ddof=0).
     Runs without a test_score count in ``n_seeds`` only.
     """
-    runs = steps.groupby("run", sort=False).first()[[*CELL_KEYS, "has_test_score"]]
+    runs = steps[["run", *CELL_KEYS, "has_test_score"]].groupby("run", sort=False).first()
     seeds = runs.groupby(CELL_KEYS, sort=True).agg(
         n_seeds=("has_test_score", "size"), n_seeds_with_test_score=("has_test_score", "sum"))
-    at = scores_at_budgets(steps[steps["has_test_score"].astype(bool)], budgets)
+    at = scores_at_budgets(steps.loc[steps["has_test_score"].astype(bool), SCORE_COLUMNS], budgets)
     at["test_score_pct"] = at["test_score"] * 100
     stats = _count_mean_std(at.groupby([*CELL_KEYS, "budget_tokens"], sort=True)["test_score_pct"],
                             "n_runs", "test_score")
@@ -204,18 +215,18 @@ def run_table(steps: pd.DataFrame, racing: pd.DataFrame | None, budgets) -> pd.D
     the run contributes nothing), ``wall_clock_hours``, ``evaluated_blocks``
     and ``full_blocks`` (empty without a racing log).
     """
-    ordered = with_cumulative_input_tokens(steps)
+    ordered = with_cumulative_input_tokens(steps[RESULT_COLUMNS])
     grouped = ordered.groupby("run", sort=False)
     runs = grouped[RUN_KEYS].first().reset_index(drop=True)
     runs["steps"] = grouped.size().to_numpy()
     runs["final_cumulative_input_tokens"] = grouped["cumulative_input_tokens"].last().to_numpy()
     runs["has_test_score"] = grouped["has_test_score"].first().astype(bool).to_numpy()
-    scored = ordered[ordered["has_test_score"].astype(bool)]
+    scored = ordered.loc[ordered["has_test_score"].astype(bool), SCORE_COLUMNS]
     at = scores_at_budgets(scored, budgets)
     for budget in budgets:
         score = at[at["budget_tokens"] == float(budget)].set_index("run")["test_score"]
         runs[f"test_score_pct_at_{budget_label(budget)}"] = runs["run"].map(score * 100)
-    runs["wall_clock_hours"] = runs["run"].map(wall_clock_hours(ordered))
+    runs["wall_clock_hours"] = runs["run"].map(wall_clock_hours(ordered[["run", "time_elapsed_s"]]))
     counts = (racing.set_index("run")[RACING_COLUMNS] if racing is not None and len(racing)
               else pd.DataFrame(columns=RACING_COLUMNS))
     for column in RACING_COLUMNS:
@@ -235,7 +246,7 @@ class OptimizationResults:
 def optimization_results(steps: pd.DataFrame, racing: pd.DataFrame | None, budgets) -> OptimizationResults:
     """runs.csv, scores.csv and summary.json from the per-step table and the racing counts."""
     budgets = sorted(float(budget) for budget in budgets)
-    leave_out_runs_without_test_score(steps)  # the one warning; the functions below skip them
+    warn_about_runs_without_test_score(steps)  # the one warning; the functions below skip them
     runs = run_table(steps, racing, budgets)
     scores = score_summary(steps, budgets)
     return OptimizationResults(runs, scores, summary_document(runs, scores, budgets))

@@ -156,3 +156,17 @@ def run_rule(main: Callable[[Any], None], snakemake: Any) -> None:
     # what the job used, for sizing cluster requests (workflow/rules/resources.smk)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     logger.info("done: peak memory %.0f MB, %.2f s", peak_mb, time.perf_counter() - started)
+    if sys.modules["__main__"].__dict__.get("snakemake") is snakemake:  # the job's own script
+        exit_at_once(logger)
+
+
+def exit_at_once(logger: logging.Logger) -> None:
+    """End a job whose outputs are all written and closed without the interpreter's teardown:
+    freeing every module and object of pandas, pyarrow and matplotlib takes 0.05 to 0.15 s of
+    each job, for nothing. The log and the standard streams are flushed first."""
+    for handler in logger.handlers:
+        handler.flush()
+        handler.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

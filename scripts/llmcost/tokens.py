@@ -20,6 +20,10 @@ from .steplogs import TOKEN_COLUMNS
 from .summation import mean
 
 
+#: the step columns run_totals reads
+TOTALS_COLUMNS = [*RUN_KEYS, *TOKEN_COLUMNS]
+
+
 def run_totals(steps: pd.DataFrame) -> pd.DataFrame:
     """One row per run: identifiers, number of steps, and the four token totals."""
     grouped = steps.groupby(RUN_KEYS, sort=True)

@@ -4,16 +4,32 @@
 #
 # Reads the same per-dataset tables as the token stage (read_runs, tokens.smk:
 # each run's files are read once for every stage), so a new seed reruns its
-# dataset's read_runs job and these three small combining jobs. read_runs also
-# computes its dataset's score curve, so the score figure starts right after it,
-# beside optimization_summary instead of after it.
+# dataset's read_runs job and the stage's two jobs: its data, tables and the
+# comparison; and the score figure, which reads the per-dataset score curves
+# that read_runs computes, so it starts beside the summary, not after it.
 
 
+# The stage's data and tables in one job (a job costs 0.3 to 0.5 s to start and import
+# pandas, more than the tables' work): runs.csv, scores.csv and summary.json, then the
+# tables made from those files as published, and the pair-by-pair comparison (a
+# bootstrap over runs.csv, about 0.1 s on the bundled runs, 2 s at 4000) with its
+# table and its figure: drawn here, that small figure costs matplotlib's import
+# (0.2 to 0.3 s), where a job of its own would cost a start and wait for this one.
 rule optimization_summary:
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         racing=expand(intermediate("racing/{dataset}.parquet"), dataset=TOKEN_DATASETS),
-        code=lib("discovery", "optimization", "latex", "report_html"),
+        code=lib(
+            "discovery",
+            "optimization",
+            "optimization_tables",
+            "optimizer_comparison",
+            "latex",
+            "report_html",
+            "fonts",
+            "plotting",
+            "optimization_figures",
+        ),
     output:
         runs=shown(
             "optimization/runs.csv",
@@ -51,60 +67,25 @@ rule optimization_summary:
             "Optimization",
             "Data",
         ),
-    log:
-        logged("optimization/summary.log"),
-    group:
-        GROUPS["optimization_summary"]
-    conda:
-        "../../environment.yml"
-    resources:
-        **RESOURCES["optimization_summary"],
-    params:
-        budgets=OPTIMIZATION["budgets"],
-        found=RUNS_FOUND,
-        root=TOKENS["runs"],
-    message:
-        "test scores at the token budgets, racing savings, wall-clock"
-    script:
-        "../../scripts/optimization_summary.py"
-
-
-# The pair-by-pair comparison (a bootstrap over runs.csv, about 0.1 s on the
-# bundled runs, 2 s at 4000) is made here beside the tables that read the same
-# runs.csv: no job of its own, and a change of its resamples or seed reruns
-# this job (and the figure, numbers) but not the optimization summary.
-rule optimization_tables:
-    input:
-        runs=built("optimization/runs.csv"),
-        scores=built("optimization/scores.csv"),
-        code=lib(
-            "discovery",
-            "optimization",
-            "optimization_tables",
-            "optimizer_comparison",
-            "latex",
-            "report_html",
-        ),
-    output:
-        scores=shown(
+        scores_table=shown(
             "tables/optimizer_scores.tex",
             "../report/optimizer_scores_table.rst",
             "Optimization",
             "Tables",
         ),
-        scores_view=view(
+        scores_table_view=view(
             "tables/optimizer_scores.tex",
             "../report/optimizer_scores_table.rst",
             "Optimization",
             "Tables",
         ),
-        racing=shown(
+        racing_table=shown(
             "tables/racing_savings.tex",
             "../report/racing_savings_table.rst",
             "Optimization",
             "Tables",
         ),
-        racing_view=view(
+        racing_table_view=view(
             "tables/racing_savings.tex",
             "../report/racing_savings_table.rst",
             "Optimization",
@@ -134,23 +115,37 @@ rule optimization_tables:
             "Optimization",
             "Tables",
         ),
+        comparison_pdf=shown(
+            "figures/optimizer_comparison.pdf",
+            "../report/optimizer_comparison_figure.rst",
+            "Optimization",
+            "Figures",
+        ),
+        comparison_png=shown(
+            "figures/optimizer_comparison.png",
+            "../report/optimizer_comparison_figure.rst",
+            "Optimization",
+            "Figures",
+        ),
     log:
-        logged("optimization/tables.log"),
+        logged("optimization/summary.log"),
+    priority: PRIORITIES["optimization_summary"]
     group:
-        GROUPS["optimization_tables"]
+        GROUPS["optimization_summary"]
     conda:
         "../../environment.yml"
     resources:
-        **RESOURCES["optimization_tables"],
+        **RESOURCES["optimization_summary"],
     params:
-        table_budget=OPTIMIZATION["table_budget"],
         budgets=OPTIMIZATION["budgets"],
-        comparison=OPTIMIZATION["comparison"],
         found=RUNS_FOUND,
+        root=TOKENS["runs"],
+        table_budget=OPTIMIZATION["table_budget"],
+        comparison=OPTIMIZATION["comparison"],
     message:
-        "the optimizer-scores, racing-savings and optimizer-comparison tables"
+        "test scores at the token budgets, racing savings, wall-clock, the optimizers compared; tables, figure"
     script:
-        "../../scripts/optimization_tables.py"
+        "../../scripts/optimization_summary.py"
 
 
 rule score_vs_tokens_figure:
@@ -172,6 +167,7 @@ rule score_vs_tokens_figure:
         ),
     log:
         logged("optimization/score_vs_tokens.log"),
+    priority: PRIORITIES["score_vs_tokens_figure"]
     group:
         GROUPS["score_vs_tokens_figure"]
     conda:
@@ -185,37 +181,3 @@ rule score_vs_tokens_figure:
         "the score-against-tokens figure"
     script:
         "../../scripts/score_vs_tokens_figure.py"
-
-
-rule optimizer_comparison_figure:
-    input:
-        comparison=built("optimization/comparison.csv"),
-        code=lib("fonts", "plotting", "optimization_figures"),
-    output:
-        pdf=shown(
-            "figures/optimizer_comparison.pdf",
-            "../report/optimizer_comparison_figure.rst",
-            "Optimization",
-            "Figures",
-        ),
-        png=shown(
-            "figures/optimizer_comparison.png",
-            "../report/optimizer_comparison_figure.rst",
-            "Optimization",
-            "Figures",
-        ),
-    log:
-        logged("optimization/optimizer_comparison.log"),
-    group:
-        GROUPS["optimizer_comparison_figure"]
-    conda:
-        "../../environment.yml"
-    resources:
-        **RESOURCES["optimizer_comparison_figure"],
-    params:
-        comparison=OPTIMIZATION["comparison"],
-        found=RUNS_FOUND,
-    message:
-        "the optimizer-comparison figure"
-    script:
-        "../../scripts/optimizer_comparison_figure.py"

@@ -1,10 +1,11 @@
 # Cost-benefit of routing between a small and a large LLM.
 #
-# One routing_sweep job per dataset merges its two files, sweeps every router
-# and computes the curve metrics with their bootstrap intervals and held-out
-# threshold choice; a new dataset reruns only its own sweep and figure plus the
-# small jobs that combine the datasets (summary and tables, the delta_IBC and
-# PGR figures). The cost model, thresholds, held-out splits and bootstrap are
+# One routing_sweep job per dataset merges its two files, sweeps every router,
+# computes the curve metrics with their bootstrap intervals and held-out
+# threshold choice, and draws the dataset's cost-performance figure; a new
+# dataset reruns only its own sweep plus the two jobs that combine the datasets
+# (routing_summary: summary and tables; routing_figures: the delta_IBC and PGR
+# figures). The cost model, thresholds, held-out splits and bootstrap are
 # params: changing them in the config reruns the sweeps. Jobs write into the
 # build area, as in tokens.smk.
 
@@ -22,6 +23,9 @@ rule routing_sweep:
             "routing_resampling",
             "latex",
             "report_html",
+            "fonts",
+            "plotting",
+            "routing_figures",
         ),
     output:
         logits=shown(
@@ -79,6 +83,18 @@ rule routing_sweep:
             "Routing",
             "Data per dataset",
         ),
+        pdf=shown(
+            "routing/datasets/{dataset}/cost_performance.pdf",
+            "../report/routing_figure.rst",
+            "Routing",
+            "Figures",
+        ),
+        png=shown(
+            "routing/datasets/{dataset}/cost_performance.png",
+            "../report/routing_figure.rst",
+            "Routing",
+            "Figures",
+        ),
     log:
         logged("routing/sweep_{dataset}.log"),
     conda:
@@ -96,7 +112,7 @@ rule routing_sweep:
         bootstrap=ROUTING["bootstrap"],
         inputs=router_files_fingerprint,
     message:
-        "threshold sweeps, exact curves, metrics with bootstrap intervals"
+        "threshold sweeps, exact curves, metrics with bootstrap intervals, the cost-performance figure"
     script:
         "../../scripts/routing_sweep.py"
 
@@ -196,50 +212,7 @@ rule routing_summary:
         "../../scripts/routing_summary.py"
 
 
-rule routing_figure:
-    input:
-        sweeps=expand(
-            built("routing/datasets/{{dataset}}/{router}_sweep.json"), router=ROUTERS
-        ),
-        curve=built("routing/datasets/{dataset}/curve.csv"),
-        summary=intermediate("routing/{dataset}.json"),
-        code=lib(
-            "latex",
-            "routing_model",
-            "routing",
-            "routing_metrics",
-            "fonts",
-            "plotting",
-            "routing_figures",
-        ),
-    output:
-        pdf=shown(
-            "routing/datasets/{dataset}/cost_performance.pdf",
-            "../report/routing_figure.rst",
-            "Routing",
-            "Figures",
-        ),
-        png=shown(
-            "routing/datasets/{dataset}/cost_performance.png",
-            "../report/routing_figure.rst",
-            "Routing",
-            "Figures",
-        ),
-    log:
-        logged("routing/figure_{dataset}.log"),
-    group:
-        GROUPS["routing_figure"]
-    conda:
-        "../../environment.yml"
-    resources:
-        **RESOURCES["routing_figure"],
-    message:
-        "the cost-performance figure"
-    script:
-        "../../scripts/routing_figure.py"
-
-
-rule routing_delta_ibc_figure:
+rule routing_figures:
     input:
         sweeps=expand(
             built("routing/datasets/{dataset}/{router}_sweep.json"),
@@ -252,6 +225,9 @@ rule routing_delta_ibc_figure:
         summaries=expand(
             intermediate("routing/{dataset}.json"), dataset=ROUTING_DATASETS
         ),
+        metrics=expand(
+            built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS
+        ),
         code=lib(
             "latex",
             "routing_model",
@@ -260,66 +236,44 @@ rule routing_delta_ibc_figure:
             "fonts",
             "plotting",
             "routing_figures",
+            "routing_metric_figures",
         ),
     output:
-        pdf=shown(
+        delta_ibc_pdf=shown(
             "figures/routing_delta_ibc.pdf",
             "../report/routing_delta_ibc.rst",
             "Routing",
             "Figures",
         ),
-        png=shown(
+        delta_ibc_png=shown(
             "figures/routing_delta_ibc.png",
             "../report/routing_delta_ibc.rst",
             "Routing",
             "Figures",
         ),
-    log:
-        logged("routing/delta_ibc_figure.log"),
-    group:
-        GROUPS["routing_delta_ibc_figure"]
-    conda:
-        "../../environment.yml"
-    resources:
-        **RESOURCES["routing_delta_ibc_figure"],
-    message:
-        "the delta_IBC figure"
-    script:
-        "../../scripts/routing_delta_ibc_figure.py"
-
-
-rule routing_pgr_figure:
-    input:
-        metrics=expand(
-            built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS
-        ),
-        code=lib(
-            "routing_model", "routing", "fonts", "plotting", "routing_metric_figures"
-        ),
-    output:
-        pdf=shown(
+        pgr_pdf=shown(
             "figures/routing_pgr.pdf",
             "../report/routing_pgr.rst",
             "Routing",
             "Figures",
         ),
-        png=shown(
+        pgr_png=shown(
             "figures/routing_pgr.png",
             "../report/routing_pgr.rst",
             "Routing",
             "Figures",
         ),
     log:
-        logged("routing/pgr_figure.log"),
+        logged("routing/figures.log"),
     group:
-        GROUPS["routing_pgr_figure"]
+        GROUPS["routing_figures"]
     conda:
         "../../environment.yml"
     resources:
-        **RESOURCES["routing_pgr_figure"],
+        **RESOURCES["routing_figures"],
     params:
         bootstrap=ROUTING["bootstrap"],
     message:
-        "the PGR figure"
+        "the delta_IBC and PGR figures"
     script:
-        "../../scripts/routing_pgr_figure.py"
+        "../../scripts/routing_figures.py"

@@ -41,6 +41,11 @@ rule read_runs:
         "../../scripts/read_runs.py"
 
 
+# The stage's data and its tables in one job, its figures in another: a Python job
+# costs 0.3 to 0.5 s to start and import pandas (matplotlib another 0.2 to 0.3 s), more
+# than the work of each table or figure, and a stage's tables, like its figures,
+# change together. The figures stay apart from the data so that numbers (paper.smk)
+# does not wait for them, and only jobs that draw import matplotlib.
 rule token_summary:
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
@@ -68,28 +73,6 @@ rule token_summary:
             "Token usage",
             "Data",
         ),
-    log:
-        logged("tokens/summary.log"),
-    group:
-        GROUPS["token_summary"]
-    conda:
-        "../../environment.yml"
-    resources:
-        **RESOURCES["token_summary"],
-    params:
-        found=RUNS_FOUND,
-        root=TOKENS["runs"],
-    message:
-        "token totals per run and their means over seeds"
-    script:
-        "../../scripts/token_summary.py"
-
-
-rule token_tables:
-    input:
-        summary=built("tokens/summary.csv"),
-        code=lib("discovery", "steplogs", "tokens", "latex", "report_html"),
-    output:
         fraction=shown(
             "tables/token_fraction.tex",
             "../report/token_fraction.rst",
@@ -115,66 +98,28 @@ rule token_tables:
             "Tables",
         ),
     log:
-        logged("tokens/tables.log"),
+        logged("tokens/summary.log"),
+    priority: PRIORITIES["token_summary"]
     group:
-        GROUPS["token_tables"]
+        GROUPS["token_summary"]
     conda:
         "../../environment.yml"
     resources:
-        **RESOURCES["token_tables"],
+        **RESOURCES["token_summary"],
     params:
+        found=RUNS_FOUND,
+        root=TOKENS["runs"],
         optimizer=TOKENS["table_optimizer"],
-        found=runs_found(RUNS, TOKENS["table_optimizer"]),
+        optimizer_found=runs_found(RUNS, TOKENS["table_optimizer"]),
     message:
-        "the token-usage LaTeX tables"
+        "token totals per run, their means over seeds, the token-usage LaTeX tables"
     script:
-        "../../scripts/token_tables.py"
+        "../../scripts/token_summary.py"
 
 
-rule token_usage_figure:
+rule token_figures:
     input:
         runs=built("tokens/runs.csv"),
-        code=lib(
-            "discovery",
-            "steplogs",
-            "tokens",
-            "latex",
-            "fonts",
-            "plotting",
-            "token_figures",
-        ),
-    output:
-        pdf=shown(
-            "figures/token_usage.pdf",
-            "../report/token_usage_figure.rst",
-            "Token usage",
-            "Figures",
-        ),
-        png=shown(
-            "figures/token_usage.png",
-            "../report/token_usage_figure.rst",
-            "Token usage",
-            "Figures",
-        ),
-    log:
-        logged("tokens/usage_figure.log"),
-    group:
-        GROUPS["token_usage_figure"]
-    conda:
-        "../../environment.yml"
-    resources:
-        **RESOURCES["token_usage_figure"],
-    params:
-        optimizer=TOKENS["table_optimizer"],
-        found=runs_found(RUNS, TOKENS["table_optimizer"]),
-    message:
-        "the token-usage figure"
-    script:
-        "../../scripts/token_usage_figure.py"
-
-
-rule token_cumulative_figure:
-    input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         code=lib(
             "discovery",
@@ -186,30 +131,42 @@ rule token_cumulative_figure:
             "token_figures",
         ),
     output:
-        pdf=shown(
+        usage_pdf=shown(
+            "figures/token_usage.pdf",
+            "../report/token_usage_figure.rst",
+            "Token usage",
+            "Figures",
+        ),
+        usage_png=shown(
+            "figures/token_usage.png",
+            "../report/token_usage_figure.rst",
+            "Token usage",
+            "Figures",
+        ),
+        cumulative_pdf=shown(
             "figures/token_cumulative.pdf",
             "../report/token_cumulative.rst",
             "Token usage",
             "Figures",
         ),
-        png=shown(
+        cumulative_png=shown(
             "figures/token_cumulative.png",
             "../report/token_cumulative.rst",
             "Token usage",
             "Figures",
         ),
     log:
-        logged("tokens/cumulative_figure.log"),
+        logged("tokens/figures.log"),
     group:
-        GROUPS["token_cumulative_figure"]
+        GROUPS["token_figures"]
     conda:
         "../../environment.yml"
     resources:
-        **RESOURCES["token_cumulative_figure"],
+        **RESOURCES["token_figures"],
     params:
         optimizer=TOKENS["table_optimizer"],
         found=runs_found(RUNS, TOKENS["table_optimizer"]),
     message:
-        "the cumulative-token figure"
+        "the token-usage and cumulative-token figures"
     script:
-        "../../scripts/token_cumulative_figure.py"
+        "../../scripts/token_figures.py"

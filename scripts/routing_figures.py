@@ -1,10 +1,12 @@
-"""Rule routing_delta_ibc_figure: delta_IBC against routed share, every dataset and router."""
+"""Rule routing_figures: delta_IBC against routed share, every dataset and router; PGR against
+routed share with bootstrap bands, every dataset."""
 
 from pathlib import Path
 
-from llmcost.outputs import run_rule
+from llmcost.outputs import read_json, run_rule
 from llmcost.plotting import save_figure
 from llmcost.routing_figures import delta_ibc_figure, read_sweep_outputs
+from llmcost.routing_metric_figures import pgr_figure
 
 
 def main(snakemake):
@@ -15,7 +17,11 @@ def main(snakemake):
         curve, swept, summary = read_sweep_outputs(curve_path, sweep_paths, summary_path)
         dataset = summary["dataset"]
         curves[dataset], sweeps[dataset], summaries[dataset] = curve, swept, summary
-    save_figure(delta_ibc_figure(curves, sweeps, summaries), snakemake.output.pdf, snakemake.output.png)
+    save_figure(delta_ibc_figure(curves, sweeps, summaries), snakemake.output.delta_ibc_pdf,
+                snakemake.output.delta_ibc_png)
+    by_dataset = {Path(path).parent.name: read_json(path)  # routing/datasets/{dataset}/metrics.json
+                  for path in snakemake.input.metrics}
+    save_figure(pgr_figure(by_dataset), snakemake.output.pgr_pdf, snakemake.output.pgr_png)
 
 
 run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)
