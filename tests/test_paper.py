@@ -7,7 +7,7 @@ import subprocess
 
 import pandas as pd
 import pytest
-from conftest import REPO, snakemake
+from conftest import FEW_RESAMPLES, REPO, snakemake
 
 from llmcost.errors import InputError
 from llmcost.numbers import (comparison_numbers, leaves, macro_name, numbers_tex, optimization_numbers,
@@ -141,7 +141,7 @@ def test_the_paper_builds_and_follows_a_changed_number(rerun_copy, pdflatex, pdf
 
 def test_the_paper_of_a_filtered_config_builds(rerun_copy, pdflatex, pdftotext):
     snakemake(rerun_copy, "--cores", "2", "paper/main.pdf", "--config", 'tokens={"datasets": ["agnews"]}',
-              "output=agnews_only")
+              "output=agnews_only", f"routing={FEW_RESAMPLES!r}")
     text = " ".join(pdf_text(rerun_copy, pdftotext).split())
     numbers = json.loads((rerun_copy / "agnews_only/numbers.json").read_text())
     share = numbers["tokens"]["downstream_share_pct"]["CAPO"]

@@ -25,20 +25,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 from chromium import Chromium
-from conftest import snakemake, system_tool
+from conftest import shared_folder, snakemake, system_tool
 
 from llmcost.publish import MANIFEST
 
 VIEWED = (".tex", ".csv", ".json")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def report(pipeline_run, tmp_path_factory) -> Path:
-    """The report of the shared pipeline run, built on a copy of it."""
-    workdir = tmp_path_factory.mktemp("report") / "run"
-    shutil.copytree(pipeline_run, workdir, symlinks=True)
-    snakemake(workdir, "--report", "report.html")
-    return workdir
+    """The report of the shared pipeline run, built once on a copy of it."""
+    def make(workdir):
+        shutil.copytree(pipeline_run, workdir, symlinks=True)
+        snakemake(workdir, "--report", "report.html")
+    return shared_folder(tmp_path_factory, "report", make)[0]
 
 
 def page_variable(html: str, name: str):
