@@ -15,9 +15,18 @@ from test_bad_input import digest
 
 
 def start(workdir: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "snakemake", *args], cwd=workdir,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    """Snakemake in a process group of its own, handling Ctrl-C as from a terminal: where these
+    tests run with SIGINT ignored (a background job, nohup), Snakemake would inherit that."""
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:  # a handler of this process is reset to the default in Snakemake's
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen([sys.executable, "-m", "snakemake", *args], cwd=workdir,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def wait_for(condition, timeout: float = 60.0) -> None:
@@ -51,7 +60,7 @@ def test_sigint_in_the_token_stage_then_rerun_gives_identical_results(rerun_copy
     before = digest(rerun_copy / "results")
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=120)
-    assert process.returncode != 0
+    assert process.returncode != 0, output
     # before: Snakemake's "Terminating processes" was hidden, the last line as after a good run
     lines = output.splitlines()
     assert "Interrupted (Ctrl-C): stopping the running jobs." in lines, output
