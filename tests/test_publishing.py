@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 from check_results import compare_trees
-from conftest import FEW_RESAMPLES_YAML, snakemake
+from conftest import FEW_RESAMPLES, FEW_RESAMPLES_YAML, snakemake
 from test_bad_input import digest
 
 from llmcost.outputs import read_csv
@@ -54,7 +54,7 @@ def test_repointed_inputs_leave_no_orphans(rerun_copy, tmp_path):
     own = tmp_path / "my_runs"
     shutil.copytree(rerun_copy / "data/capo/main_results/gsm8k", own / "gsm8k")
     snakemake(rerun_copy, "--cores", "2", "--config", f"tokens={{'runs': '{own}'}}",
-              "routing={'datasets': ['cnli_short']}")
+              f"routing={dict(FEW_RESAMPLES, datasets=['cnli_short'])!r}")
     results = rerun_copy / "results"
     assert set(read_csv(results / "tokens/runs.csv")["dataset"]) == {"gsm8k"}
     # before: the other datasets' sweeps, figures and step tables stayed next to the new ones

@@ -87,13 +87,15 @@ def test_verifier_routers_names_routers_and_reruns_only_the_routing_jobs(rerun_c
 
 
 def test_user_runs_folder_with_config(tmp_path):
-    """A user points tokens.runs at their own results: a subset of the bundled runs."""
+    """A user points tokens.runs at their own results: a subset of the bundled runs (the routing
+    stage, which the test does not read, on one dataset with few resamples)."""
     workdir = copy_workflow(tmp_path / "repo")
     own = tmp_path / "my_results"
     source = workdir / "data/capo/main_results/gsm8k"
     shutil.copytree(source, own / "gsm8k")
+    routing = dict(FEW_RESAMPLES, datasets=["cnli_short"])
     snakemake(workdir, "results/tokens/summary.csv", "--cores", "2",
-              "--config", f"tokens={{'runs': '{own}'}}", f"routing={FEW_RESAMPLES!r}")
+              "--config", f"tokens={{'runs': '{own}'}}", f"routing={routing!r}")
     summary = pd.read_csv(workdir / "results/tokens/summary.csv")
     assert sorted(summary["dataset"].unique()) == ["gsm8k"]
     assert len(summary) == 6
@@ -117,7 +119,8 @@ def test_routing_artifacts_appear(pipeline_run):
 
 
 def test_user_router_files_with_config(tmp_path):
-    """A user points routing.logits and routing.router at their own plain .jsonl files."""
+    """A user points routing.logits and routing.router at their own plain .jsonl files (with few
+    resamples, and the token stage, which the test does not read, on one dataset)."""
     import gzip
     workdir = copy_workflow(tmp_path / "repo")
     own = tmp_path / "my_router"
