@@ -63,10 +63,11 @@ def shared_folder(tmp_path_factory, name: str, make) -> tuple[Path, object]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not result.exists():
             try:
-                value = {"made": make(folder)}
+                made = make(folder)
             except BaseException as error:  # the other processes fail with the same error
-                value = {"error": f"{type(error).__name__}: {error}"}
-            result.write_text(json.dumps(value))
+                result.write_text(json.dumps({"error": f"{type(error).__name__}: {error}"}))
+                raise
+            result.write_text(json.dumps({"made": made}))
         value = json.loads(result.read_text())
     if "error" in value:
         raise AssertionError(f"making the shared {name} failed: {value['error']}")
@@ -75,7 +76,9 @@ def shared_folder(tmp_path_factory, name: str, make) -> tuple[Path, object]:
 
 @pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory) -> Path:
-    """One full run of the pipeline on a copy of the repository (shared by the tests)."""
+    """One full run of the pipeline on a copy of the repository, shared by the tests: read it, or
+    work on a copy (``rerun_copy``); never run Snakemake in it (even a dry run writes there, while
+    another test process may be copying it)."""
     return shared_folder(tmp_path_factory, "pipeline", full_run)[0]
 
 
