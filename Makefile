@@ -19,9 +19,11 @@ all: $(VENV)/.installed $(VENV)/.fonts
 	@echo "The artifacts are in $(OUTPUT)/ (tables/, figures/, numbers.tex; docs/artifacts.md says what each is)."
 	@echo "make report writes report.html, every figure and table with its caption: open it in a browser."
 
+# The tests run in one process per core (pytest-xdist); the ten slowest and the suite's time
+# (wall clock and CPU) are printed at the end.
 test: $(VENV)/.installed $(VENV)/.fonts
 	@scripts/ensure_tex.sh
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal --durations=10
 
 # The bundled regeneration on a real SLURM cluster started on this machine
 # (.ci/local-slurm.sh: Debian's slurmctld, slurmd, munge; needs root or sudo)

@@ -1,11 +1,19 @@
-"""Shared fixtures: the repository root, tiny step logs, and one full pipeline run."""
+"""Shared fixtures: the repository root, tiny step logs, and one full pipeline run.
+
+`make test` runs the tests in two processes (pytest-xdist); a run that several tests read (the
+full pipeline run, each input shape) is made once per session, by the first process that needs
+it, and read by all (``shared_folder``).
+"""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -24,12 +32,74 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return result
 
 
+def pytest_configure(config):
+    config.suite_start = time.monotonic(), os.getloadavg()[0]
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The suite's time after pytest's own summary (--durations lists the slowest tests): wall
+    clock, and CPU (user + system) of pytest and every process it started and waited for (the
+    test processes, Snakemake, its jobs), the measure least changed by other work on the machine."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    start, load = config.suite_start
+    times = os.times()
+    cpu = times.user + times.system + times.children_user + times.children_system
+    terminalreporter.write_sep("=", f"suite: {time.monotonic() - start:.0f} s wall, {cpu:.0f} s CPU, "
+                                    f"{os.cpu_count()} cores, load average {load:.1f} at the start")
+
+
+def shared_folder(tmp_path_factory, name: str, make) -> tuple[Path, object]:
+    """A folder made by ``make(folder)`` once per test session, and what ``make`` returned (JSON).
+    With pytest-xdist, the first process to ask makes it while holding a lock, in the session's
+    temporary folder that the processes share (pytest-xdist's documented pattern); the others wait
+    for it. Tests read the folder or copy it, never change it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # each process's base folder is inside the session's
+    folder, result = root / "shared" / name, root / "shared" / f"{name}.json"
+    folder.parent.mkdir(exist_ok=True)
+    with open(root / "shared" / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            try:
+                made = make(folder)
+            except BaseException as error:  # the other processes fail with the same error
+                result.write_text(json.dumps({"error": f"{type(error).__name__}: {error}"}))
+                raise
+            result.write_text(json.dumps({"made": made}))
+        value = json.loads(result.read_text())
+    if "error" in value:
+        raise AssertionError(f"making the shared {name} failed: {value['error']}")
+    return folder, value["made"]
+
+
 @pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory) -> Path:
-    """One full run of the pipeline on a copy of the repository (shared by the tests)."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("pipeline"))
-    snakemake(workdir, "--cores", "2")
-    return workdir
+    """One full run of the pipeline on a copy of the repository, shared by the tests: read it, or
+    work on a copy (``rerun_copy``); never run Snakemake in it (even a dry run writes there, while
+    another test process may be copying it)."""
+    return shared_folder(tmp_path_factory, "pipeline", full_run)[0]
+
+
+@pytest.fixture(scope="session")
+def dry_run_after_the_pipeline_run(tmp_path_factory) -> str:
+    """What ``snakemake -n`` printed in the shared pipeline run's folder right after the run (a dry
+    run writes Snakemake's I/O cache there: made once, before any test copies the folder)."""
+    return shared_folder(tmp_path_factory, "pipeline", full_run)[1]
+
+
+def full_run(folder: Path) -> str:
+    copy_workflow(folder)
+    snakemake(folder, "--cores", "2")
+    dry = snakemake(folder, "-n")
+    return dry.stdout + dry.stderr
+
+
+#: Routing settings for runs whose assertions read no interval and no held-out number: a few
+#: bootstrap resamples and held-out splits (the config's 1000 and 10 are most of a sweep's time).
+FEW_RESAMPLES = {"bootstrap": {"resamples": 20}, "holdout": {"splits": 3}}
+FEW_RESAMPLES_YAML = "  bootstrap:\n    resamples: 20\n  holdout:\n    splits: 3\n"
 
 
 def write_step_log(path: Path, steps, rows_per_step: int = 3, **overrides) -> Path:

@@ -15,9 +15,18 @@ from test_bad_input import digest
 
 
 def start(workdir: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "snakemake", *args], cwd=workdir,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    """Snakemake in a process group of its own, handling Ctrl-C as from a terminal: where these
+    tests run with SIGINT ignored (a background job, nohup), Snakemake would inherit that."""
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:  # a handler of this process is reset to the default in Snakemake's
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen([sys.executable, "-m", "snakemake", *args], cwd=workdir,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def wait_for(condition, timeout: float = 60.0) -> None:
@@ -32,10 +41,12 @@ def token_job_running(workdir: Path) -> bool:
     return any((workdir / "logs" / "results" / "read_runs").glob("*.log"))
 
 
-def fresh_token_run(workdir: Path) -> subprocess.Popen:
+def fresh_token_run(workdir: Path, rule: str = "read_runs") -> subprocess.Popen:
+    """A run on one core that redoes ``rule``'s jobs and all that follows them (the token stage's
+    first jobs by default; the routing stage is not planned)."""
     for log in (workdir / "logs").rglob("*.log"):
         log.unlink()
-    return start(workdir, "--cores", "1", "--forceall")
+    return start(workdir, "--cores", "1", "--forcerun", rule)
 
 
 def assert_results_equal_committed(workdir: Path) -> None:
@@ -49,7 +60,7 @@ def test_sigint_in_the_token_stage_then_rerun_gives_identical_results(rerun_copy
     before = digest(rerun_copy / "results")
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=120)
-    assert process.returncode != 0
+    assert process.returncode != 0, output
     # before: Snakemake's "Terminating processes" was hidden, the last line as after a good run
     lines = output.splitlines()
     assert "Interrupted (Ctrl-C): stopping the running jobs." in lines, output
@@ -76,9 +87,15 @@ def test_sigkill_in_the_token_stage_then_unlock_and_rerun_gives_identical_result
 
 
 def test_a_second_concurrent_run_is_refused_by_the_lock(rerun_copy):
-    first = fresh_token_run(rerun_copy)
-    wait_for(lambda: any((rerun_copy / ".snakemake" / "locks").glob("*")))
-    second = snakemake(rerun_copy, "--cores", "1", "--forceall", check=False)
+    first = fresh_token_run(rerun_copy, "token_summary")
+    locks = lambda: list((rerun_copy / ".snakemake" / "locks").glob("*"))  # noqa: E731
+    wait_for(lambda: locks())
+    os.killpg(first.pid, signal.SIGSTOP)  # the first run holds its lock until it goes on, however slow the machine
+    try:
+        assert locks(), "the first run ended before the second could start"
+        second = snakemake(rerun_copy, "--cores", "1", "--forceall", check=False)
+    finally:
+        os.killpg(first.pid, signal.SIGCONT)
     output = second.stdout + second.stderr
     assert second.returncode != 0
     assert "Directory cannot be locked" in output, output

@@ -4,7 +4,8 @@ verbatim, whatever it looks like, and no dataset name collides with a combined a
 One run on a user's own folders: token datasets ``007`` and ``nan`` with models
 ``None``, ``NA`` and ``null``; router datasets ``delta_ibc`` (the combined
 figure's name), ``007`` and ``worse`` (the large model worse: no baseline), in
-one folder per dataset (``{dataset}`` twice in the pattern), plain ``.jsonl``.
+one folder per dataset (``{dataset}`` twice in the pattern), plain ``.jsonl`` (few bootstrap
+resamples: no assertion reads an interval).
 """
 
 import gzip
@@ -12,7 +13,7 @@ import json
 import shutil
 
 import pytest
-from conftest import copy_workflow, snakemake
+from conftest import FEW_RESAMPLES, copy_workflow, shared_folder, snakemake
 
 from llmcost.outputs import read_csv
 
@@ -20,9 +21,14 @@ TOKEN_NAMES = {"007": ["None", "NA"], "nan": ["null"]}
 ROUTER_NAMES = ["delta_ibc", "007", "worse"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def named_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("names")
+    """The run on the named folders (made once per session) and what Snakemake printed."""
+    root, output = shared_folder(tmp_path_factory, "names", run_on_named_folders)
+    return root / "repo/mine", output
+
+
+def run_on_named_folders(root):
     workdir = copy_workflow(root / "repo")
     source = workdir / "data/capo/main_results/gsm8k/qwen/CAPO"
     for dataset, models in TOKEN_NAMES.items():
@@ -42,9 +48,10 @@ def named_run(tmp_path_factory):
                 record["perf_slm"], record["perf_llm"] = record["perf_llm"], record["perf_slm"]
         (folder / f"{dataset}.router.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     pattern = f"{root}/router/{{dataset}}/{{dataset}}"
+    routing = {"logits": f"{pattern}.logits.jsonl", "router": f"{pattern}.router.jsonl", **FEW_RESAMPLES}
     result = snakemake(workdir, "--cores", "2", "--config", "output=mine", f"tokens={{'runs': '{root}/runs'}}",
-                       f"routing={{'logits': '{pattern}.logits.jsonl', 'router': '{pattern}.router.jsonl'}}")
-    return workdir / "mine", result.stdout + result.stderr
+                       f"routing={routing!r}")
+    return result.stdout + result.stderr
 
 
 def test_token_names_are_kept_verbatim(named_run):

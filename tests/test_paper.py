@@ -7,7 +7,7 @@ import subprocess
 
 import pandas as pd
 import pytest
-from conftest import REPO, snakemake
+from conftest import FEW_RESAMPLES, REPO, snakemake
 
 from llmcost.errors import InputError
 from llmcost.numbers import (comparison_numbers, leaves, macro_name, numbers_tex, optimization_numbers,
@@ -140,8 +140,10 @@ def test_the_paper_builds_and_follows_a_changed_number(rerun_copy, pdflatex, pdf
 
 
 def test_the_paper_of_a_filtered_config_builds(rerun_copy, pdflatex, pdftotext):
+    """One token dataset, one router dataset (with few resamples: no assertion reads an interval)."""
+    routing = dict(FEW_RESAMPLES, datasets=["cnli_short"])
     snakemake(rerun_copy, "--cores", "2", "paper/main.pdf", "--config", 'tokens={"datasets": ["agnews"]}',
-              "output=agnews_only")
+              "output=agnews_only", f"routing={routing!r}")
     text = " ".join(pdf_text(rerun_copy, pdftotext).split())
     numbers = json.loads((rerun_copy / "agnews_only/numbers.json").read_text())
     share = numbers["tokens"]["downstream_share_pct"]["CAPO"]

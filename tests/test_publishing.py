@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 from check_results import compare_trees
-from conftest import snakemake
+from conftest import FEW_RESAMPLES, FEW_RESAMPLES_YAML, snakemake
 from test_bad_input import digest
 
 from llmcost.outputs import read_csv
@@ -28,8 +28,9 @@ def break_line_7(workdir):
 
 
 def test_a_run_that_fails_changes_nothing_and_the_next_good_run_publishes_everything(rerun_copy):
-    # a new cost (every routing job), a new seed (token jobs) and one bad router line
-    (rerun_copy / "cheap_llm.yaml").write_text("routing:\n  costs:\n    llm: 10\n")
+    # a new cost (every routing job; few resamples: no assertion reads an interval), a new seed
+    # (token jobs) and one bad router line
+    (rerun_copy / "cheap_llm.yaml").write_text("routing:\n  costs:\n    llm: 10\n" + FEW_RESAMPLES_YAML)
     cell = rerun_copy / "data/capo/main_results/gsm8k/qwen/CAPO"
     shutil.copytree(cell / "seed44", cell / "seed45")
     original = break_line_7(rerun_copy)
@@ -53,7 +54,7 @@ def test_repointed_inputs_leave_no_orphans(rerun_copy, tmp_path):
     own = tmp_path / "my_runs"
     shutil.copytree(rerun_copy / "data/capo/main_results/gsm8k", own / "gsm8k")
     snakemake(rerun_copy, "--cores", "2", "--config", f"tokens={{'runs': '{own}'}}",
-              "routing={'datasets': ['cnli_short']}")
+              f"routing={dict(FEW_RESAMPLES, datasets=['cnli_short'])!r}")
     results = rerun_copy / "results"
     assert set(read_csv(results / "tokens/runs.csv")["dataset"]) == {"gsm8k"}
     # before: the other datasets' sweeps, figures and step tables stayed next to the new ones

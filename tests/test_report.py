@@ -18,26 +18,27 @@ import json
 import os
 import re
 import shutil
-import subprocess
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import snakemake, system_tool
+from chromium import Chromium
+from conftest import shared_folder, snakemake, system_tool
 
 from llmcost.publish import MANIFEST
 
 VIEWED = (".tex", ".csv", ".json")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def report(pipeline_run, tmp_path_factory) -> Path:
-    """The report of the shared pipeline run, built on a copy of it."""
-    workdir = tmp_path_factory.mktemp("report") / "run"
-    shutil.copytree(pipeline_run, workdir, symlinks=True)
-    snakemake(workdir, "--report", "report.html")
-    return workdir
+    """The report of the shared pipeline run, built once on a copy of it."""
+    def make(workdir):
+        shutil.copytree(pipeline_run, workdir, symlinks=True)
+        snakemake(workdir, "--report", "report.html")
+    return shared_folder(tmp_path_factory, "report", make)[0]
 
 
 def page_variable(html: str, name: str):
@@ -216,89 +217,101 @@ def test_landing_page_states_the_inputs_used(report):
 # --- in a browser --------------------------------------------------------------------------------
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
-#: Shows every entry as the report's own view manager does (what the eye button does), waits
-#: for it, and records per entry what is displayed: an image's natural width, or the iframe's
-#: size and the width its page takes in it; then shows the entry named in the page's #hash for
-#: a screenshot.
-HARNESS = """
-<script>
-window.addEventListener("load", async () => {
+#: Runs in the loaded report: waits for the report's App, then shows every entry as the report's
+#: own view manager does (what the eye button does), waits until it is displayed (at most 10 s),
+#: and returns per entry what is displayed: an image's natural width, or the iframe's size and the
+#: width its page takes in it.
+MEASURE = """
+(async () => {
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  while (!app) await sleep(50);  // the report's App sets it when React first renders it
-  const manager = new ToggleViewManager(app);
+  const until = async (find) => {
+    for (let waited = 0; waited < 10000; waited += 20) {
+      const found = find();
+      if (found) return found;
+      await sleep(20);
+    }
+    return null;
+  };
+  await until(() => typeof app !== "undefined" && app);  // the report's App sets it when React first renders it
+  window.__manager = new ToggleViewManager(app);
+  window.__displayed = (entry) => until(() => {
+    const img = document.querySelector("img[src='" + entry.data_uri + "']");
+    const frame = document.querySelector("iframe");
+    return img || (frame && frame.src === entry.data_uri && frame);
+  });
   const shown = {};
   for (const [path, entry] of Object.entries(results)) {
     if (!entry.mime_type.startsWith("image/") && entry.mime_type !== "text/html") continue;
-    manager.handleSelectedResult(path);
-    await sleep(100);
-    const img = document.querySelector("img[src='" + entry.data_uri + "']");
-    const frame = document.querySelector("iframe");
-    if (img) {
-      if (!img.complete) await new Promise((resolve) => img.addEventListener("load", resolve));
-      shown[path] = {kind: "img", width: img.naturalWidth, height: img.naturalHeight};
-    } else if (frame && frame.src === entry.data_uri) {
+    __manager.handleSelectedResult(path);
+    const element = await __displayed(entry);
+    if (element && element.tagName === "IMG") {
+      if (!element.complete) await new Promise((resolve) => element.addEventListener("load", resolve));
+      shown[path] = {kind: "img", width: element.naturalWidth, height: element.naturalHeight};
+    } else if (element) {
       // the same page as the frame's own document (a data: URI's is closed to this page)
       const bytes = Uint8Array.from(atob(entry.data_uri.split(",")[1]), (c) => c.charCodeAt(0));
-      const loaded = new Promise((resolve) => frame.addEventListener("load", resolve, {once: true}));
-      frame.srcdoc = new TextDecoder().decode(bytes);
+      const loaded = new Promise((resolve) => element.addEventListener("load", resolve, {once: true}));
+      element.srcdoc = new TextDecoder().decode(bytes);
       await loaded;
-      const view = frame.contentDocument.documentElement;
-      shown[path] = {kind: "iframe", width: frame.offsetWidth, height: frame.offsetHeight,
+      const view = element.contentDocument.documentElement;
+      shown[path] = {kind: "iframe", width: element.offsetWidth, height: element.offsetHeight,
                      content_width: view.scrollWidth, view_width: view.clientWidth};
-      frame.removeAttribute("srcdoc");
+      element.removeAttribute("srcdoc");
     }
   }
-  const target = decodeURIComponent(location.hash.slice(1));
-  if (target) manager.handleSelectedResult(target);
-  await sleep(300);
-  const out = document.createElement("pre");
-  out.id = "displayed";
-  out.textContent = JSON.stringify(shown);
-  out.style.display = "none";
-  document.body.appendChild(out);
-});
-</script>
+  return shown;
+})()
+"""
+#: Shows one entry (its path in the page's results) and waits until it is in the page.
+SHOW = """
+(async () => {
+  __manager.handleSelectedResult(%(path)s);
+  return !!(await __displayed(results[%(path)s]));
+})()
 """
 
 
-def chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    browser = system_tool(BROWSERS, "sudo apt-get install chromium (CI installs it)")
-    return subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
-                           "--disable-background-networking", "--no-first-run", "--hide-scrollbars",
-                           "--window-size=1400,1000", "--virtual-time-budget=60000", *args],
-                          cwd=cwd, capture_output=True, text=True, timeout=300)
+def dark_share(shot: Path) -> float:
+    """The share of dark pixels (text) where the report's content goes, right of the navigation
+    bar, in a screenshot; an empty frame leaves that area blank."""
+    from PIL import Image
+    pixels = Image.open(shot).convert("L")
+    content = np.asarray(pixels.crop((pixels.width // 5, 0, pixels.width * 3 // 5, pixels.height // 4)))
+    return float((content < 80).mean())
+
+
+def painted(browser: Chromium, shot: Path, timeout: float = 10.0) -> float:
+    """The dark share of a screenshot, taken again until the page has painted text (at most
+    ``timeout`` seconds): a frame paints its page a moment after it is in the page."""
+    deadline = time.monotonic() + timeout
+    while (dark := dark_share(browser.screenshot(shot))) <= 0.01 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return dark
 
 
 def test_in_chromium_every_figure_displays_and_every_table_is_painted_and_fits_the_window(report, entries, tmp_path):
-    page = (report / "report.html").read_text(encoding="utf-8")
-    harness = tmp_path / "report.html"
-    head, tail = page.rsplit("</body>", 1)  # the page's own end (its scripts hold the string too)
-    harness.write_text(head + HARNESS + "</body>" + tail, encoding="utf-8")
-    dom = chromium("--dump-dom", harness.as_uri(), cwd=tmp_path).stdout
-    match = re.search(r'<pre id="displayed"[^>]*>(.*?)</pre>', dom, re.S)
-    assert match, "the report did not finish rendering in Chromium"
-    displayed = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&"))
-    for artifact, entry in entries.items():
-        path = entry["path"]
-        if artifact.endswith(".png"):
-            assert displayed.get(path, {}).get("width", 0) > 100, f"figure {artifact} does not display"
-        if artifact.endswith(" (table)"):
-            shown = displayed.get(path, {})
-            assert shown.get("kind") == "iframe" and shown["width"] > 300 and shown["height"] > 300, \
-                f"{artifact} is not shown in the page"
-            # no horizontal scrolling in a 1,400-pixel window: long cells wrap or the table is split
-            assert shown["content_width"] <= shown["view_width"], \
-                f"{artifact} is {shown['content_width']} px wide in a {shown['view_width']} px frame"
-    # each table's page is painted: dark text (its title and cells) where the report's content
-    # goes, right of the navigation bar; an empty frame would leave that area blank
-    from PIL import Image
-    for artifact in [a for a in entries if a.startswith("tables/") and a.endswith(" (table)")]:
-        shot = tmp_path / f"{artifact.split('/')[1].split('.')[0]}.png"
-        chromium(f"--screenshot={shot}", harness.as_uri() + "#" + entries[artifact]["path"], cwd=tmp_path)
-        pixels = Image.open(shot).convert("L")
-        content = np.asarray(pixels.crop((pixels.width // 5, 0, pixels.width * 3 // 5, pixels.height // 4)))
-        dark = float((content < 80).mean())
-        assert dark > 0.01, f"{artifact}: its table is not visible ({dark:.3f} of the area is text)"
+    """One browser loads the report once; every entry is shown in it, then each table again for a
+    screenshot (a 1,400 x 1,000 window)."""
+    path = system_tool(BROWSERS, "sudo apt-get install chromium (CI installs it)")
+    with Chromium(path, tmp_path / "chromium.log", width=1400, height=1000) as browser:
+        browser.open(report / "report.html")
+        displayed = browser.evaluate(MEASURE)
+        for artifact, entry in entries.items():
+            path = entry["path"]
+            if artifact.endswith(".png"):
+                assert displayed.get(path, {}).get("width", 0) > 100, f"figure {artifact} does not display"
+            if artifact.endswith(" (table)"):
+                shown = displayed.get(path, {})
+                assert shown.get("kind") == "iframe" and shown["width"] > 300 and shown["height"] > 300, \
+                    f"{artifact} is not shown in the page"
+                # no horizontal scrolling in a 1,400-pixel window: long cells wrap or the table is split
+                assert shown["content_width"] <= shown["view_width"], \
+                    f"{artifact} is {shown['content_width']} px wide in a {shown['view_width']} px frame"
+        # each table's page is painted: dark text (its title and cells) where the report's content goes
+        for artifact in [a for a in entries if a.startswith("tables/") and a.endswith(" (table)")]:
+            assert browser.evaluate(SHOW % {"path": json.dumps(entries[artifact]["path"])}), artifact
+            dark = painted(browser, tmp_path / f"{artifact.split('/')[1].split('.')[0]}.png")
+            assert dark > 0.01, f"{artifact}: its table is not visible ({dark:.3f} of the area is text)"
 
 
 def test_a_table_too_wide_for_the_window_is_split_by_columns_repeating_its_keys():

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, copy_workflow, snakemake
+from conftest import REPO, copy_workflow, shared_folder, snakemake
 from test_paper import wrong_plurals
 
 from llmcost.changes import compare, markdown
@@ -155,9 +155,9 @@ def merged(config: dict, extra: dict) -> dict:
 class Shape:
     """One shape's run: its folder, its output folder, and what Snakemake printed."""
 
-    def __init__(self, workdir: Path, result):
+    def __init__(self, workdir: Path, returncode: int, output: str):
         self.workdir, self.out = workdir, workdir / "out"
-        self.returncode, self.output = result.returncode, result.stdout + result.stderr
+        self.returncode, self.output = returncode, output
 
     def numbers(self) -> dict:
         return json.loads((self.out / "numbers.json").read_text())
@@ -176,24 +176,29 @@ STOP_SHAPES = {"no routing datasets": r"no file matches this pattern \(config ro
 SHAPE_CONFIG = {"uneven coverage": {"routing": {"bootstrap": {"resamples": 0}}}}
 
 
-def run_shape(tmp_path_factory, name: str, paper: bool) -> Shape:
-    workdir = copy_workflow(tmp_path_factory.mktemp(re.sub(r"\W", "_", name)))
+def run_shape(workdir: Path, name: str, paper: bool) -> dict:
+    """Make the shape in ``workdir`` and run every artifact (and the paper) on it: Snakemake's exit
+    status and output."""
+    copy_workflow(workdir)
     config = merged(merged(merged(shape_config(workdir, name), FAST), SHAPE_CONFIG.get(name, {})), {"output": "out"})
     (workdir / "shape.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
     targets = ["all", "paper/main.pdf"] if paper else ["all"]
-    return Shape(workdir, snakemake(workdir, *targets, "--cores", "2", "--configfile", "shape.yaml",
-                                    check=False))
+    result = snakemake(workdir, *targets, "--cores", "2", "--configfile", "shape.yaml", check=False)
+    return {"returncode": result.returncode, "output": result.stdout + result.stderr}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shapes(tmp_path_factory):
     """``shapes(name)``: the shape's run of every artifact and, where pdflatex is installed, the
-    paper; each shape runs once for all the tests that ask for it."""
+    paper; each shape runs once for all the tests that ask for it (in any test process)."""
     runs = {}
+    paper = shutil.which("pdflatex") is not None
 
     def run(name: str) -> Shape:
         if name not in runs:
-            runs[name] = run_shape(tmp_path_factory, name, paper=shutil.which("pdflatex") is not None)
+            folder, made = shared_folder(tmp_path_factory, "shape_" + re.sub(r"\W", "_", name),
+                                         lambda workdir: run_shape(workdir, name, paper))
+            runs[name] = Shape(folder, **made)
         return runs[name]
     return run
 
@@ -314,7 +319,8 @@ def test_a_one_query_router_dataset_warns_once(shapes):
 
 @pytest.mark.parametrize("name", STOP_SHAPES)
 def test_a_shape_without_inputs_stops_with_one_line(tmp_path_factory, name):
-    shape = run_shape(tmp_path_factory, name, paper=False)
+    workdir = tmp_path_factory.mktemp(re.sub(r"\W", "_", name))
+    shape = Shape(workdir, **run_shape(workdir, name, paper=False))
     assert shape.returncode != 0 and "Traceback" not in shape.output
     errors = [line for line in shape.output.splitlines() if line.startswith("Error")]
     assert len(errors) == 1 and re.search(STOP_SHAPES[name], errors[0]), shape.output

@@ -4,7 +4,7 @@ import json
 import shutil
 
 import pandas as pd
-from conftest import REPO, copy_workflow, planned_jobs, snakemake
+from conftest import FEW_RESAMPLES, FEW_RESAMPLES_YAML, REPO, copy_workflow, planned_jobs, snakemake
 
 TOKEN_ARTIFACTS = [
     "results/tokens/runs.csv",
@@ -37,9 +37,8 @@ def test_fraction_table_in_the_paper_layout(pipeline_run):
     assert "Mean & 98.7 & 94.0 & 97.2 & 96.6 \\\\" in text
 
 
-def test_after_a_run_nothing_is_left_to_do(pipeline_run):
-    result = snakemake(pipeline_run, "-n")
-    assert "Nothing to be done" in result.stdout + result.stderr
+def test_after_a_run_nothing_is_left_to_do(dry_run_after_the_pipeline_run):
+    assert "Nothing to be done" in dry_run_after_the_pipeline_run  # snakemake -n in the run's folder
 
 
 # Snakemake run as `python -m snakemake`, with installed executor plugins hidden from its plugin
@@ -132,13 +131,15 @@ def test_verifier_routers_names_routers_and_reruns_only_the_routing_jobs(rerun_c
 
 
 def test_user_runs_folder_with_config(tmp_path):
-    """A user points tokens.runs at their own results: a subset of the bundled runs."""
+    """A user points tokens.runs at their own results: a subset of the bundled runs (the routing
+    stage, which the test does not read, on one dataset with few resamples)."""
     workdir = copy_workflow(tmp_path / "repo")
     own = tmp_path / "my_results"
     source = workdir / "data/capo/main_results/gsm8k"
     shutil.copytree(source, own / "gsm8k")
+    routing = dict(FEW_RESAMPLES, datasets=["cnli_short"])
     snakemake(workdir, "results/tokens/summary.csv", "--cores", "2",
-              "--config", f"tokens={{'runs': '{own}'}}")
+              "--config", f"tokens={{'runs': '{own}'}}", f"routing={routing!r}")
     summary = pd.read_csv(workdir / "results/tokens/summary.csv")
     assert sorted(summary["dataset"].unique()) == ["gsm8k"]
     assert len(summary) == 6
@@ -162,7 +163,8 @@ def test_routing_artifacts_appear(pipeline_run):
 
 
 def test_user_router_files_with_config(tmp_path):
-    """A user points routing.logits and routing.router at their own plain .jsonl files."""
+    """A user points routing.logits and routing.router at their own plain .jsonl files (with few
+    resamples, and the token stage, which the test does not read, on one dataset)."""
     import gzip
     workdir = copy_workflow(tmp_path / "repo")
     own = tmp_path / "my_router"
@@ -172,9 +174,10 @@ def test_user_router_files_with_config(tmp_path):
         gzip.decompress((data / "logits_entropy/cnli_short_answerlogits.jsonl.gz").read_bytes()))
     (own / "mine.router.jsonl").write_bytes(
         gzip.decompress((data / "router_data/router_data_cnli_short.jsonl.gz").read_bytes()))
-    snakemake(workdir, "results/routing/summary.json", "--cores", "2", "--config",
-              f"routing={{'logits': '{own}/{{dataset}}.logits.jsonl', "
-              f"'router': '{own}/{{dataset}}.router.jsonl'}}")
+    routing = {"logits": f"{own}/{{dataset}}.logits.jsonl", "router": f"{own}/{{dataset}}.router.jsonl",
+               **FEW_RESAMPLES}
+    snakemake(workdir, "results/routing/summary.json", "--cores", "2", "--config", f"routing={routing!r}",
+              "tokens={'datasets': ['gsm8k']}")
     summary = json.loads((workdir / "results/routing/summary.json").read_text())
     assert list(summary) == ["mine"]
     assert summary["mine"]["merge"]["generated_text_equals_slm_pred"] == 2
@@ -189,7 +192,7 @@ def test_numbers_given_through_config_are_numbers(rerun_copy):
 
 
 def test_a_run_prints_one_line_per_job(rerun_copy):
-    (rerun_copy / "cheap_llm.yaml").write_text("routing:\n  costs:\n    llm: 10\n")
+    (rerun_copy / "cheap_llm.yaml").write_text("routing:\n  costs:\n    llm: 10\n" + FEW_RESAMPLES_YAML)
     result = snakemake(rerun_copy, "--cores", "2", "--configfile", "config.yaml", "cheap_llm.yaml")
     lines = (result.stdout + result.stderr).splitlines()
     jobs = [line for line in lines if line.startswith("[")]
@@ -224,9 +227,9 @@ def test_a_failed_cluster_job_shows_the_error_not_the_job_step_output(tmp_path):
 def test_a_threshold_count_far_above_the_queries_is_capped(rerun_copy):
     """routing.thresholds.count of 10^12 on 1000 queries: each sweep has at most 999 points (the
     distinct cuts), and the run says so once per router."""
-    result = snakemake(rerun_copy, "--cores", "2", "--config", "output=capped",
+    result = snakemake(rerun_copy, "--cores", "2", "--config", "output=capped", "tokens={'datasets': ['gsm8k']}",
                        "routing={'datasets': ['cnli_short'], 'thresholds': {'count': 1000000000000}, "
-                       "'bootstrap': {'resamples': 10}}")
+                       "'bootstrap': {'resamples': 10}, 'holdout': {'splits': 3}}")
     output = result.stdout + result.stderr
     for router in ("logits", "entropy"):
         sweep = json.loads((rerun_copy / f"capped/routing/datasets/cnli_short/{router}_sweep.json").read_text())
