@@ -2,6 +2,7 @@
 # A real single-node SLURM cluster on this machine, on loopback, for CI and
 # for developers: Debian's slurmctld + slurmd + munge, no slurmdbd, no systemd.
 #
+#   .ci/local-slurm.sh install  only install Debian's packages (CI does it early)
 #   .ci/local-slurm.sh start    install (first time), configure, start, wait
 #                               until the node is idle; fails loudly otherwise
 #   .ci/local-slurm.sh stop     cancel jobs, stop the daemons by their pid
@@ -287,11 +288,12 @@ cmd_status() {
 }
 
 case "${1:-}" in
+  install) install_packages ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   *)
-    echo "usage: $0 start|stop|status" >&2
+    echo "usage: $0 install|start|stop|status" >&2
     exit 2
     ;;
 esac
