@@ -23,10 +23,12 @@ from check_results import copy_workflow  # noqa: F401 (re-exported for the tests
 REPO = Path(__file__).resolve().parents[1]
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run Snakemake (this interpreter's) in ``workdir``; output captured as text."""
+def snakemake(workdir: Path, *args: str, check: bool = True, env: dict | None = None
+              ) -> subprocess.CompletedProcess:
+    """Run Snakemake (this interpreter's) in ``workdir``, with ``env`` over this process's
+    environment; output captured as text."""
     result = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, env={**os.environ, **(env or {})})
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from check_results import compare_trees
 from conftest import REPO, copy_workflow, snakemake
+from test_machine_independent import DEPLOYMENT_MACHINES
 
 from llmcost.config import canonical_path, with_canonical_paths
 
@@ -28,7 +29,8 @@ def test_run_with_the_snakefile_elsewhere_and_an_empty_working_directory(clone, 
     """snakemake -s <clone>/Snakefile -d <empty folder> --configfile <its config>: the workflow's
     code, schema, captions and publish script come from the clone; the data (here given by
     absolute paths), logs, build area and results are in the working directory. Before: a
-    MissingInputException for scripts/llmcost/*.py (code inputs relative to the working directory)."""
+    MissingInputException for scripts/llmcost/*.py (code inputs relative to the working directory).
+    Run under OpenBLAS's Haswell kernel: also one of the machine-independence regenerations."""
     project = tmp_path / "project"
     project.mkdir()
     (project / "config.yaml").write_text(
@@ -36,7 +38,7 @@ def test_run_with_the_snakefile_elsewhere_and_an_empty_working_directory(clone, 
         f"routing:\n  logits: {clone}/data/automix/logits_entropy/{{dataset}}_answerlogits.jsonl\n"
         f"  router: {clone}/data/automix/router_data/router_data_{{dataset}}.jsonl\n")
     result = snakemake(tmp_path, "-s", str(clone / "Snakefile"), "-d", str(project), "--cores", "2",
-                       "--configfile", str(project / "config.yaml"))
+                       "--configfile", str(project / "config.yaml"), env=DEPLOYMENT_MACHINES["elsewhere"])
     lines = (result.stdout + result.stderr).splitlines()
     assert "18 of 18 jobs done" in lines  # the clone's workflow profile: the brief logger
     assert_results_equal_committed(project / "results")
@@ -49,14 +51,15 @@ def test_run_as_a_module_of_another_snakefile(clone, tmp_path):
     """A Snakefile in the user's folder pulls the workflow in with `module` and `use rule *`
     (as snakedeploy writes it); with no config of its own, the schema's defaults apply and
     their data paths are the user's folder's (here a link to the bundled data). Before:
-    the schema was looked up beside the user's Snakefile (workflow.basedir)."""
+    the schema was looked up beside the user's Snakefile (workflow.basedir). Run under OpenBLAS's
+    SkylakeX kernel: also one of the machine-independence regenerations."""
     project = tmp_path / "project"
     project.mkdir()
     (project / "data").symlink_to(clone / "data")
     (project / "Snakefile").write_text(
         f'module llmcost:\n    snakefile: "{clone}/Snakefile"\n    config: config\n\n\n'
         f"use rule * from llmcost\n")
-    snakemake(project, "--cores", "2")
+    snakemake(project, "--cores", "2", env=DEPLOYMENT_MACHINES["module"])
     assert_results_equal_committed(project / "results")
     assert not (clone / "results").exists() and not (clone / "logs").exists()
 

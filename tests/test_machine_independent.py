@@ -1,6 +1,11 @@
 """The same bytes on every machine: every artifact is regenerated under other BLAS kernels and
 SIMD levels and compared with the normal run (the shared ``pipeline_run``), byte for byte.
 
+Each regeneration costs about 20 s of the suite, so the two deployment runs of
+``test_deployment.py``, which compare every artifact with the committed ``results/`` anyway, run
+under two of these machines (``DEPLOYMENT_MACHINES``): OpenBLAS's Haswell kernel when run from
+another directory, its SkylakeX kernel as a module; the oldest machine runs here.
+
 OpenBLAS picks its kernel by CPU model; ``OPENBLAS_CORETYPE`` forces one, as
 some machines do. NumPy dispatches to the best SIMD level the CPU has;
 ``NPY_DISABLE_CPU_FEATURES`` switches levels off (naming one the CPU lacks is
@@ -24,14 +29,15 @@ def avx512_targets() -> list[str]:
             and (target.startswith("AVX512") or target == "X86_V4")]
 
 
-ENVIRONMENTS = {f"OPENBLAS_CORETYPE={core}": {"OPENBLAS_CORETYPE": core}
-                for core in ("Prescott", "Haswell", "SkylakeX")}
+#: the machines the deployment tests regenerate on (test_deployment.py)
+DEPLOYMENT_MACHINES = {"elsewhere": {"OPENBLAS_CORETYPE": "Haswell"},
+                       "module": {"OPENBLAS_CORETYPE": "SkylakeX"}}
+#: the oldest machine in one run: OpenBLAS's SSE3 kernel and, where the CPU has them, NumPy
+#: without its AVX-512 loops
+ENVIRONMENTS = {"OPENBLAS_CORETYPE=Prescott": {"OPENBLAS_CORETYPE": "Prescott"}}
 if avx512_targets():
-    # the oldest machine in one run (a full regeneration costs 20 s of the suite): OpenBLAS's
-    # SSE3 kernel and NumPy without its AVX-512 loops
-    ENVIRONMENTS["OPENBLAS_CORETYPE=Prescott, numpy without AVX-512"] = {
-        **ENVIRONMENTS.pop("OPENBLAS_CORETYPE=Prescott"),
-        "NPY_DISABLE_CPU_FEATURES": " ".join(avx512_targets())}
+    ENVIRONMENTS = {"OPENBLAS_CORETYPE=Prescott, numpy without AVX-512": {
+        "OPENBLAS_CORETYPE": "Prescott", "NPY_DISABLE_CPU_FEATURES": " ".join(avx512_targets())}}
 
 
 def test_avx512_switch_is_accepted():
