@@ -374,7 +374,10 @@ ROW_CASES = {  # a part of the row's input cell -> its cases
         Fails(None, {"key": r"no/such/folder: the runs folder \(config tokens\.runs\) does not exist"},
               ("--config", "tokens={'runs': 'no/such/folder'}")),
         Fails(None, {"key": r"router_data_squad\.jsonl: not found, but config routing\.datasets lists 'squad'"},
-              ("--config", "routing={'datasets': ['squad']}"))],
+              ("--config", "routing={'datasets': ['squad']}")),
+        Fails(None, {"key": r"config routing\.logits is null but routing\.router is not: set both to file "
+                            r"patterns .* or both to null \(none\)"},
+              ("--config", "routing={'logits': null}"))],
     "no run under `tokens.runs`, or no file matching the router patterns": [
         Fails(None, {"what is missing": r"elsewhere/\{dataset\}\.jsonl: no file matches this pattern",
                      "which config key to fix": r"\(config routing\.logits\)"},

@@ -11,7 +11,7 @@ from check_results import compare_trees
 from conftest import REPO, copy_workflow, snakemake
 from test_machine_independent import DEPLOYMENT_MACHINES
 
-from llmcost.config import canonical_path, with_canonical_paths
+from llmcost.config import canonical_path, load_schema, with_canonical_paths, with_numbers
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +96,17 @@ def test_every_path_setting_of_the_config_gets_one_spelling(tmp_path, monkeypatc
                                      "run_choice": {"agnews/llama/CAPO/seed42": "exp/352A"}},
         "routing": {"logits": "r/{dataset}.jsonl", "router": "r/{dataset}.router.jsonl"}}
     assert config["output"] == "./mine/"  # the config given is left as it was
+
+
+def test_router_patterns_null_from_a_config_file_or_the_command_line_stay_null():
+    """A project without routing data sets both patterns to null; --config hands 'null' as text."""
+    schema = load_schema(REPO / "workflow/schemas/config.schema.yaml")
+    given = {"routing": {"logits": "null", "router": "my/{dataset}.jsonl", "costs": {"llm": "20"}}}
+    assert with_numbers(given, schema)["routing"] == {"logits": None, "router": "my/{dataset}.jsonl",
+                                                      "costs": {"llm": 20}}
+    config = {"output": "out", "tokens": {"runs": "runs", "run_choice": {}},
+              "routing": {"logits": None, "router": None}}
+    assert with_canonical_paths(config)["routing"] == {"logits": None, "router": None}
 
 
 def test_the_same_paths_spelled_otherwise_rerun_nothing(rerun_copy, monkeypatch):

@@ -135,6 +135,9 @@ def shape_config(workdir: Path, name: str) -> dict:
         routing = copy_routing(workdir, ["cnli_short", "coqa_short"])
         swap_models(Path(routing["router"].replace("{dataset}", "cnli_short")))
         return {"tokens": {"runs": str(runs)}, "routing": routing}
+    if name == "no routing data":  # a project of prompt-optimization runs only: routing switched off
+        runs = copy_runs(workdir, [("agnews", "llama", "CAPO"), ("agnews", "llama", "EvoPromptGA")])
+        return {"tokens": {"runs": str(runs)}, "routing": {"logits": None, "router": None}}
     if name == "no routing datasets":
         runs = copy_runs(workdir, [("agnews", "llama", "CAPO")])
         (workdir / "shape/routing").mkdir(parents=True)
@@ -164,7 +167,7 @@ class Shape:
 
 
 RUNS_SHAPES = ["no racing logs", "no test scores", "one optimizer", "one run", "different models", "names",
-               "one query", "uneven coverage"]
+               "one query", "uneven coverage", "no routing data"]
 STOP_SHAPES = {"no routing datasets": r"no file matches this pattern \(config routing\.logits\)",
                "no token runs": r"no runs found",
                "braces in a dataset name": r"shape/runs/ag\{news\}: a brace or angle bracket in the name of a dataset",
@@ -209,7 +212,10 @@ def test_a_shape_runs_through_every_artifact_and_view(shapes, name):
     assert "Traceback" not in shape.output, shape.output[-4000:]
     assert shape.returncode == 0, shape.output[-4000:]
     artifacts = [p for p in shape.out.rglob("*") if p.is_file()]
-    assert {p.relative_to(shape.out).parts[0] for p in artifacts} >= set(ARTIFACT_DIRS)
+    routing_off = name == "no routing data"
+    expected = set(ARTIFACT_DIRS) - ({"routing"} if routing_off else set())
+    assert {p.relative_to(shape.out).parts[0] for p in artifacts} >= expected
+    assert routing_off == (not [p for p in artifacts if "routing" in p.relative_to(shape.out).as_posix()])
     assert all(p.stat().st_size > 0 for p in artifacts)
     views = list((shape.workdir / ".build").rglob("report/**/*.html"))
     assert len(views) == len([p for p in artifacts if p.suffix in (".tex", ".csv", ".json")
@@ -227,7 +233,9 @@ SHAPE_TEXT = {"no racing logs": "so racing savings are not reported",
               "different models": "under EvoPromptGA it is 98.9 % on copa",
               "names": "mis%tral",
               "one query": "The large model is not better by more than one query’s swing",
-              "uneven coverage": "averaged over the 1 dataset and model where both have a score (of 2;"}
+              "uneven coverage": "averaged over the 1 dataset and model where both have a score (of 2;",
+              "no routing data": "This project has no routing data (config routing.logits and routing.router "
+                                 "are null), so no router is measured."}
 
 
 def paper_text(shape: Shape, pdftotext: str) -> str:
@@ -309,6 +317,23 @@ def test_the_paper_says_in_how_many_places_a_name_has_no_font(shapes, pdflatex):
     log = (shapes("names").workdir / "logs/out/paper.log").read_text()
     assert re.search(r"paper: WARNING: characters of names .* print as a boxed \? in \d+ places", log), log
     assert "boxed" not in (shapes("one run").workdir / "logs/out/paper.log").read_text()
+
+
+def test_without_routing_data_the_numbers_have_no_routing_and_its_statements_are_empty(shapes):
+    numbers = shapes("no routing data").numbers()
+    assert numbers["routing"] == {} and "routing_config" not in numbers
+    assert numbers["statements"]["best_router"] == {} and numbers["statements"]["verifier_pays"] == {}
+    assert "Routing" not in (shapes("no routing data").out / "numbers.tex").read_text()
+
+
+def test_one_router_pattern_null_and_the_other_not_stops_with_one_line(tmp_path):
+    workdir = copy_workflow(tmp_path / "half")
+    (workdir / "half.yaml").write_text("routing:\n  logits: null\n")
+    result = snakemake(workdir, "-n", "--configfile", "config.yaml", "half.yaml", check=False)
+    errors = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("Error")]
+    assert result.returncode != 0 and errors == [
+        "Error: config routing.logits is null but routing.router is not: set both to file patterns with "
+        "{dataset} (the routing analysis), or both to null (none)."]
 
 
 def test_a_one_query_router_dataset_warns_once(shapes):

@@ -23,13 +23,16 @@ def load_schema(path: str) -> dict:
 
 
 def with_numbers(value, schema: dict):
-    """``value`` with text turned into numbers where ``schema`` says number or integer.
+    """``value`` with text turned into numbers where ``schema`` says number or integer, and
+    'null' into None where it allows null.
 
     ``--config 'tokens={"seeds": [42]}'`` hands nested values to the workflow
     as text ('42'); a value that is not a number stays text, and the schema
     validation then names it.
     """
     kind = schema.get("type")
+    if isinstance(kind, list):  # [string, "null"]: the router patterns
+        return None if "null" in kind and value == "null" else value
     if kind == "object" and isinstance(value, dict):
         properties, extra = schema.get("properties", {}), schema.get("additionalProperties")
         return {key: with_numbers(item, properties.get(key, extra if isinstance(extra, dict) else {}))
@@ -74,7 +77,8 @@ def with_canonical_paths(config: dict) -> dict:
         section = config
         for key in keys[:-1]:
             section = section[key]
-        section[keys[-1]] = canonical_path(section[keys[-1]])
+        if section[keys[-1]] is not None:  # the router patterns are null without routing data
+            section[keys[-1]] = canonical_path(section[keys[-1]])
     config["tokens"]["run_choice"] = canonical_run_choice(config["tokens"]["run_choice"])
     return config
 

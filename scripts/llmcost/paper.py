@@ -586,6 +586,9 @@ def _verdict(q: Quote, dataset: str, router: str) -> str:
 def routing_section(q: Quote, table_optimizer: str) -> str:
     """Per router dataset P_SLM, P_LLM and each router's and the oracle's numbers; tables, figures."""
     datasets = q.keys("routing")
+    if not datasets:
+        return ("This project has no routing data (config \\texttt{routing.logits} and "
+                "\\texttt{routing.router} are null), so no router is measured.\n")
     linked = {artifact: link for link, artifact in links(q.numbers).items()}
     per_dataset = ("Figure~\\ref{fig:routing-1} shows" if len(datasets) == 1 else
                    f"Figures~\\ref{{fig:routing-1}}--\\ref{{fig:routing-{len(datasets)}}} show")

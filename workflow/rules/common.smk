@@ -161,8 +161,24 @@ if OPTIMIZATION["table_budget"] not in OPTIMIZATION["budgets"]:
     )
 
 ROUTING = config["routing"]
-ROUTER_FILES = _parse_time(
-    discover_routing_datasets, ROUTING["logits"], ROUTING["router"], ROUTING["datasets"]
+# routing.logits and routing.router both null: a project without routing data, and no
+# routing artifact, number or paper section beyond the sentence saying so
+ROUTING_ON = ROUTING["logits"] is not None or ROUTING["router"] is not None
+if ROUTING_ON and (ROUTING["logits"] is None or ROUTING["router"] is None):
+    stop(
+        f"config routing.{'logits' if ROUTING['logits'] is None else 'router'} is null but "
+        f"routing.{'router' if ROUTING['logits'] is None else 'logits'} is not: set both to "
+        f"file patterns with {{dataset}} (the routing analysis), or both to null (none)."
+    )
+ROUTER_FILES = (
+    _parse_time(
+        discover_routing_datasets,
+        ROUTING["logits"],
+        ROUTING["router"],
+        ROUTING["datasets"],
+    )
+    if ROUTING_ON
+    else {}
 )
 ROUTING_DATASETS = list(ROUTER_FILES)
 ROUTERS = list(ROUTER_SCORES)  # each sweep writes one file per router
@@ -215,6 +231,8 @@ def token_artifacts():
 # Every per-dataset artifact lives in a {stage}/datasets/{dataset}/ folder and no
 # combined artifact ever does, so no dataset name can collide with a combined one.
 def routing_artifacts():
+    if not ROUTING_ON:
+        return []
     return [
         *expand(
             "routing/datasets/{dataset}/{router}_sweep.json",

@@ -10,7 +10,7 @@ rule numbers:
         optimization_summary=built("optimization/summary.json"),
         optimization_scores=built("optimization/scores.csv"),
         optimization_comparison=built("optimization/comparison.csv"),
-        routing_summary=built("routing/summary.json"),
+        routing_summary=built("routing/summary.json") if ROUTING_ON else [],
         routing_metrics=expand(
             built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS
         ),
