@@ -21,11 +21,12 @@ import shutil
 import time
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from chromium import Chromium
-from conftest import shared_folder, snakemake, system_tool
+from conftest import REPO, shared_folder, snakemake, system_tool
 
 from llmcost.publish import MANIFEST
 
@@ -212,6 +213,21 @@ def test_landing_page_states_the_inputs_used(report):
     assert "90 runs of\n5 datasets (agnews, copa, gsm8k, sst-5, subj)" in page
     assert "4 datasets (cnli_short, coqa_short, narrative_qa_short, qasper_short)" in page
     assert "data/capo/main_results" in page and "<strong>CAPO</strong>" in page
+
+
+def test_landing_page_without_routing_data_says_so(tmp_path):
+    """The page as Snakemake renders it (jinja2 with the config and the report's categories), for a
+    project whose router patterns are null: one sentence, no pattern or cost printed as None."""
+    import jinja2
+    import yaml
+
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config["routing"].update(logits=None, router=None)
+    template = jinja2.Template((REPO / "workflow/report/workflow.rst").read_text())
+    page = " ".join(template.render(snakemake=SimpleNamespace(config=config), categories={}).split())
+    assert ("**Routing**: none (config routing.logits and routing.router are null: a project without "
+            "routing data).") in page
+    assert "None" not in page and "verifier" not in page
 
 
 # --- in a browser --------------------------------------------------------------------------------
