@@ -64,8 +64,8 @@ CAUSES = {
             "the workflow's share is 0.2 s. Would meet it: Snakemake importing those only where used",
     "full": "the 4 routing_sweep jobs (bootstrap and held-out choice, 1.3 s each) and 17 jobs' imports. "
             "Would meet it: a bootstrap over all resamples at once, fewer processes",
-    "suite": "its CPU (731 s on 2 cores): ~35 whole-pipeline runs and ~150 short Snakemake runs, each paying "
-             "Snakemake's start and the jobs' imports",
+    "suite": "its CPU (605 s on 2 cores): ~35 whole-pipeline runs and ~150 short Snakemake runs, each paying "
+             "the workflow's reading and the jobs' imports",
 }
 
 # Runs a command and reports its wall time and the largest resident set of any
@@ -283,7 +283,7 @@ def issue_table(rows: list[dict], baseline: str) -> str:
              "where the time goes (docs/performance.md) |",
              "|---|---|---|---|---|---|",
              "| `make test`, whole suite, fresh clone, quiet machine | 7.4 min | | not run by `make bench`: "
-             f"`make test` prints the suite's time | ≤ 3 min | {CAUSES['suite']} |",
+             f"`make test` prints the suite's time (5.3 min, docs/performance.md) | ≤ 3 min | {CAUSES['suite']} |",
              "| `.ci/run` | 11 min | | not run by `make bench` | ≤ 6 min | the suite, then the SLURM "
              "regeneration and the installs |"]
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,12 +24,49 @@ from check_results import copy_workflow  # noqa: F401 (re-exported for the tests
 REPO = Path(__file__).resolve().parents[1]
 
 
+_zygote: subprocess.Popen | None = None
+
+
+def _run_forked(workdir: Path, args: tuple, env: dict) -> subprocess.CompletedProcess:
+    """``snakemake <args>`` in a fork of this test process's Snakemake zygote
+    (``snakemake_zygote.py``): its own process, without Snakemake's imports."""
+    global _zygote
+    if _zygote is None or _zygote.poll() is not None:
+        _zygote = subprocess.Popen([sys.executable, str(Path(__file__).with_name("snakemake_zygote.py"))],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    with tempfile.TemporaryDirectory(prefix="snakemake-run-") as folder:
+        out, err = Path(folder, "stdout"), Path(folder, "stderr")
+        request = {"cwd": str(Path(workdir).resolve()), "args": list(args), "env": env,
+                   "stdout": str(out), "stderr": str(err)}
+        _zygote.stdin.write(json.dumps(request) + "\n")
+        _zygote.stdin.flush()
+        reply = _zygote.stdout.readline()
+        if not reply:
+            raise RuntimeError("the Snakemake zygote (tests/snakemake_zygote.py) ended; "
+                               "LLMCOST_TESTS_FORK=0 runs each Snakemake as a new interpreter")
+        return subprocess.CompletedProcess(["snakemake", *args], json.loads(reply)["returncode"],
+                                           out.read_text(errors="replace"), err.read_text(errors="replace"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The zygote ends with the test process (and its runs' CPU time counts in the suite's)."""
+    if _zygote is not None and _zygote.poll() is None:
+        _zygote.stdin.close()
+        _zygote.wait()
+
+
 def snakemake(workdir: Path, *args: str, check: bool = True, env: dict | None = None
               ) -> subprocess.CompletedProcess:
     """Run Snakemake (this interpreter's) in ``workdir``, with ``env`` over this process's
-    environment; output captured as text."""
-    result = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir,
-                            capture_output=True, text=True, env={**os.environ, **(env or {})})
+    environment; output captured as text. Each run is its own process, forked from a process
+    that imported Snakemake once (snakemake_zygote.py; LLMCOST_TESTS_FORK=0: a new interpreter
+    each, as `python -m snakemake`)."""
+    environment = {**os.environ, **(env or {})}
+    if os.environ.get("LLMCOST_TESTS_FORK", "1") != "0":
+        result = _run_forked(workdir, args, environment)
+    else:
+        result = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir,
+                                capture_output=True, text=True, env=environment)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
