@@ -19,12 +19,12 @@ def main(snakemake):
     scores, budget = read_csv(inputs.optimization_scores), snakemake.params.table_budget
     optimization = optimization_numbers(read_json(inputs.optimization_summary), scores, budget)
     optimization["comparison"] = comparison_numbers(read_csv(inputs.optimization_comparison), budget)
-    routing_on = bool(inputs.routing_summary)  # config routing.logits and .router null: no routing data
+    routing, routing_config = {}, None  # config routing.logits and .router null: no routing data
+    if inputs.routing_summary:
+        routing = routing_numbers(read_json(inputs.routing_summary), metrics)
+        routing_config = routing_config_numbers(snakemake.params.routing_costs, snakemake.params.min_routed_share)
     numbers = headline_numbers(token_numbers(read_json(inputs.token_summary), read_csv(inputs.token_runs)),
-                               optimization,
-                               routing_numbers(read_json(inputs.routing_summary), metrics) if routing_on else {},
-                               routing_config_numbers(snakemake.params.routing_costs,
-                                                      snakemake.params.min_routed_share) if routing_on else None)
+                               optimization, routing, routing_config)
     write_text(snakemake.output.tex, numbers_tex(numbers))  # checks that names are unique
     # what `make changes` needs beside the quoted numbers (no macros: numbers.UNQUOTED)
     numbers |= {"intervals": intervals(numbers, score_spreads(scores, budget), routing_intervals(metrics)),

@@ -163,12 +163,13 @@ if OPTIMIZATION["table_budget"] not in OPTIMIZATION["budgets"]:
 ROUTING = config["routing"]
 # routing.logits and routing.router both null: a project without routing data, and no
 # routing artifact, number or paper section beyond the sentence saying so
-ROUTING_ON = ROUTING["logits"] is not None or ROUTING["router"] is not None
-if ROUTING_ON and (ROUTING["logits"] is None or ROUTING["router"] is None):
+_NULL = [key for key in ("logits", "router") if ROUTING[key] is None]
+ROUTING_ON = len(_NULL) < 2
+if len(_NULL) == 1:
+    _OTHER = "router" if _NULL == ["logits"] else "logits"
     stop(
-        f"config routing.{'logits' if ROUTING['logits'] is None else 'router'} is null but "
-        f"routing.{'router' if ROUTING['logits'] is None else 'logits'} is not: set both to "
-        f"file patterns with {{dataset}} (the routing analysis), or both to null (none)."
+        f"config routing.{_NULL[0]} is null but routing.{_OTHER} is not: set both to file "
+        f"patterns with {{dataset}} (the routing analysis), or both to null (none)."
     )
 ROUTER_FILES = (
     _parse_time(
