@@ -528,6 +528,19 @@ def test_token_usage_figure_of_single_seeds_promises_no_whisker():
         plt.close(fig)
 
 
+def test_score_figure_of_single_seeds_promises_no_band():
+    """With one seed per line the legend named a ±1 std band that no panel draws."""
+    from llmcost.optimization_figures import BAND_LABEL
+    curve = score_curve(2)
+    for seeds, shown in ((1, False), (3, True)):
+        fig = score_vs_tokens_figure(curve.assign(n_runs=1, test_score_std_pct=np.nan) if seeds == 1 else curve,
+                                     BUDGETS)
+        try:
+            assert (BAND_LABEL in [text.get_text() for text in fig.legends[0].get_texts()]) == shown
+        finally:
+            plt.close(fig)
+
+
 def test_a_figure_saves_as_pdf_and_png():
     fig = token_usage_figure(token_runs(2), "CAPO")
     pdf, png = io.BytesIO(), io.BytesIO()

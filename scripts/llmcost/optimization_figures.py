@@ -30,6 +30,7 @@ from .plotting import (MAX_COLUMNS, PALETTE, STYLE, Panels, Scale, color_map, di
 PANEL_WIDTH, PANEL_HEIGHT = 1.55, 1.0  # inches, the plotting area
 GAP_X = 0.45  # inches between panels: each has its own y tick labels
 BAND_ALPHA = 0.25
+BAND_LABEL = "±1 std over seeds"
 BUDGET_STYLE = {"color": "0.45", "linestyle": ":", "linewidth": 0.9}
 #: Line styles besides the optimizers' own, with their legend labels (grey in the legend).
 EXTRA_LINES = {
@@ -67,11 +68,13 @@ def score_vs_tokens_figure(curve: pd.DataFrame, budgets):
     for line in lines.values():
         used |= {"early"} if line["n_runs"][0] < line["n_runs"].max() else set()
         used |= {"carried"} if line["cumulative_input_tokens"][-1] < x_max else set()
+    # the band (and its legend entry) only where some step has two seeds to spread over
+    band = any(line["n_runs"].max() > 1 for line in lines.values())
     handles = [Line2D([], [], color=color) for color in colors.values()]
-    handles.append(Patch(color="0.5", alpha=BAND_ALPHA, linewidth=0))
+    handles += [Patch(color="0.5", alpha=BAND_ALPHA, linewidth=0)] * band
     handles += [Line2D([], [], color="0.3", **style) for key, (_, style) in EXTRA_LINES.items() if key in used]
     handles.append(Line2D([], [], **BUDGET_STYLE))
-    labels = [plain(name) for name in colors] + ["±1 std over seeds"]
+    labels = [plain(name) for name in colors] + [BAND_LABEL] * band
     labels += [label for key, (label, _) in EXTRA_LINES.items() if key in used] + ["token budgets"]
     columns = _columns(len(datasets), len(models))
     # a dataset per row: its name labels the row and each panel is titled by its model (200 titles
