@@ -14,15 +14,7 @@ rule numbers:
         routing_metrics=expand(
             built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS
         ),
-        code=lib(
-            "numbers",
-            "intervals",
-            "statements",
-            "optimization_tables",
-            "paper",
-            "latex",
-            "report_html",
-        ),
+        code=code_of("paper_numbers.py"),
     output:
         json=shown("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),
         json_view=view("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),
@@ -50,7 +42,7 @@ rule paper:
         numbers=f"{OUTPUT}/numbers.tex",
         artifacts=expand("{output}/{artifact}", output=OUTPUT, artifact=ARTIFACTS),
         script=workflow_file("scripts/build_paper.py"),
-        code=lib("paper", "numbers", "latex"),
+        code=code_of("build_paper.py"),
     output:
         "paper/main.pdf",
     log:
