@@ -15,8 +15,9 @@ later that follows them is covered without a change here:
 
 where a sibling may also sit at a higher level of the key path
 (``share_ci_low_pct.CAPO`` beside ``share_pct.CAPO``). Others are read from
-the artifacts (``explicit``): the bootstrap intervals of APGR and CPT(50 %)
-(metrics.json) and the spread over seeds of the test score at the table
+the artifacts (``explicit``): the bootstrap intervals of the routing curve
+metrics quoted by their value alone (APGR, CPT(50 %): metrics.json;
+``quantities.curve_metrics_quoted``) and the spread over seeds of the test score at the table
 budget (scores.csv).
 
 Each record is ``{"low", "high", "kind", "from"}``: ``kind`` is ``interval``
@@ -32,12 +33,11 @@ from typing import Mapping
 import pandas as pd
 
 from .numbers import common_tasks, leaves, quoted
+from .quantities import curve_metrics_quoted
 from .summation import total
 
 #: value key -> its interval's keys, where they do not follow ``X_ci_low<unit>``
 ALIASES = {"p_improvement": ("p_ci_low", "p_ci_high")}
-#: the routing metrics (metrics.json) quoted under another key, with the factor to their unit
-ROUTING_METRICS = {"APGR": ("apgr", 1.0), "CPT_50": ("cpt_50_pct", 100.0)}
 
 
 def _is_number(value) -> bool:
@@ -119,7 +119,8 @@ def score_spreads(scores: pd.DataFrame, budget: float) -> dict:
 
 
 def routing_intervals(metrics: Mapping[str, Mapping]) -> dict:
-    """APGR and CPT(50 %) of each router and the oracle with their bootstrap interval (metrics.json)."""
+    """The curve metrics quoted by their value alone (APGR, CPT(50 %): ``quantities.curve_metrics_quoted``)
+    of each router and the oracle, with their bootstrap interval (metrics.json)."""
     def interval(metric: str, factor: float) -> dict | None:
         bounds = [entry["metrics"].get(metric, {}).get(bound) for bound in ("ci_low", "ci_high")]
         if not all(map(_is_number, bounds)):
@@ -130,8 +131,7 @@ def routing_intervals(metrics: Mapping[str, Mapping]) -> dict:
     tree: dict = {}
     for dataset, data in metrics.items():
         for router, entry in data["routers"].items():
-            tree.setdefault(dataset, {})[router] = {key: interval(metric, factor)
-                                                   for metric, (key, factor) in ROUTING_METRICS.items()}
+            tree.setdefault(dataset, {})[router] = {q.key: interval(q.name, q.scale) for q in curve_metrics_quoted()}
     return {"routing": tree}
 
 

@@ -2,8 +2,9 @@
 
 ``numbers.json`` holds the headline numbers, unrounded, under nested keys
 that follow the artifacts they come from (``tokens``, ``optimization``,
-``routing``, and ``routing_config``: the routing settings the paper quotes), each leaf a number in the unit its key names (``_pct``:
-percent, ``_millions``: millions of tokens, ``_hours``, ``_count``) or null;
+``routing``, and ``routing_config``: the routing settings the paper quotes),
+each leaf a number in the unit its key names (``_pct``: percent,
+``_millions``: millions of tokens, ``_hours``, ``_count``) or null;
 a verdict (``optimization.comparison``) is a word, printed as text.
 ``numbers.tex`` defines one macro per leaf, formatted as the paper prints it.
 
@@ -22,60 +23,30 @@ by ``numbers_tex`` and ``quoted``):
   per kind (``word``, ``best_optimizer``, ``best_average_optimizer``,
   ``best_router``, ``defined``), under the keys of what it is about.
 
-**Naming rule.** A macro's name is its key path, each part split into words
-at every character that is not a letter, every digit spelled out as a word
-(``5`` -> ``Five``), each word's first letter capitalised, all joined:
-``routing.cnli_short.logits.cpt_50_pct`` -> ``\\RoutingCnliShortLogitsCptFiveZeroPct``,
-``tokens.downstream_share_by_dataset_pct.CAPO.sst-5`` ->
-``\\TokensDownstreamShareByDatasetPctCAPOSstFive``. A part with characters
-outside ASCII (a name in another script, an accent) keeps the ASCII letters of
-its Unicode decomposition (``café`` -> ``Cafe``, ``Новости`` -> none) and ends
-in a word of six letters a-p spelling the first 24 bits of the SHA-1 of the
-part (UTF-8), so such names get distinct macros, and a name's macro does not
-change when other names are added. Two keys that still give one name (e.g.
-``sst-5`` and ``sst_5``) are an error naming both. A missing value is
-``\\NumberMissing`` (a visible marker), never an undefined macro.
+Each leaf is a quantity declared once in quantities.py, which gives its
+decimals and its macro's name (the naming rule: the key path, each part split
+into words at every character that is not a letter, every digit spelled out,
+words capitalised: ``routing.cnli_short.logits.cpt_50_pct`` ->
+``\\RoutingCnliShortLogitsCptFiveZeroPct``; a name outside ASCII ends in six
+letters of its SHA-1). A leaf no quantity declares is an error, and so are two
+keys that give one name (e.g. ``sst-5`` and ``sst_5``, naming both). A missing
+value is ``\\NumberMissing`` (a visible marker), never an undefined macro.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import re
-import unicodedata
 from typing import Mapping
 
 import pandas as pd
 
 from .errors import InputError
 from .latex import escape
+from .quantities import curve_metrics_quoted, macro_name, quantity_at
 
-DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 MISSING = r"\NumberMissing"
-#: key suffix -> decimals shown (anything else: three decimals; a p-value: see ``p_value_text``)
-DECIMALS = {"_pct": 1, "_millions": 2, "_hours": 1, "_count": 0}
-P_VALUE = "_p_value"
 #: top-level sections of numbers.json that the paper does not quote (no macros)
 UNQUOTED = ("intervals", "statements")
-
-
-def macro_name(path) -> str:
-    """The macro name of a key path (see the module's naming rule)."""
-    words = []
-    for part in map(str, path):
-        ascii_part = part if part.isascii() else \
-            unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
-        spelled = re.sub(r"\d", lambda digit: f" {DIGITS[int(digit.group())]} ", ascii_part)
-        words += [word[0].upper() + word[1:] for word in re.split(r"[^A-Za-z]+", spelled) if word]
-        if not part.isascii():
-            words.append(name_hash(part))
-    return "".join(words)
-
-
-def name_hash(name: str) -> str:
-    """Six letters a-p (one per hex digit) of the name's SHA-1, the first capitalised: ``Kbfjao``."""
-    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
-    return "".join(chr(ord("a") + int(digit, 16)) for digit in digest).capitalize()
 
 
 def quoted(tree: Mapping) -> dict:
@@ -93,17 +64,19 @@ def leaves(tree: Mapping, path=()):
 
 
 def shown(path, value) -> str:
-    """A value as the paper prints it; a missing one as the visible marker; a word (a verdict) as text."""
+    """A value as the paper prints it, with its quantity's decimals (quantities.py); a missing one
+    as the visible marker; a word (a verdict) as text; a p-value with four decimals, "<0.0001" below."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     if isinstance(value, str):
         return escape(value)
-    if str(path[-1]).endswith(P_VALUE):  # four decimals, "<0.0001" below: never a p of 0
-        return r"\ensuremath{<}0.0001" if value < 0.0001 else f"{value:.4f}"
-    # the unit is named by the quantity's key, which may sit above the dataset or optimizer names
-    decimals = next((d for part in reversed(path) for suffix, d in DECIMALS.items()
-                     if str(part).endswith(suffix)), 3)
-    text = f"{value:.{decimals}f}"
+    quantity = quantity_at(path)
+    if quantity is None:
+        raise LookupError(f"numbers.json's {'.'.join(map(str, path))} is no declared quantity: declare it in "
+                          f"scripts/llmcost/quantities.py (docs/development.md).")
+    if quantity.unit == "p-value":  # never a p of 0
+        return r"\ensuremath{<}0.0001" if value < 0.0001 else f"{value:.{quantity.decimals}f}"
+    text = f"{value:.{quantity.decimals}f}"
     return r"\ensuremath{-}" + text[1:] if text.startswith("-") else text
 
 
@@ -127,6 +100,11 @@ def numbers_tex(tree: Mapping) -> str:
 
 def _pct(fraction):
     return None if fraction is None else 100 * fraction
+
+
+def _scaled(value, scale: float):
+    """A value in its quantity's unit: as it is where the scale is 1 (a NaN stays a NaN)."""
+    return value if value is None or scale == 1 else scale * value
 
 
 def token_numbers(summary: Mapping, runs: pd.DataFrame) -> dict:
@@ -226,7 +204,8 @@ def _router_numbers(entry: Mapping, swept: Mapping | None) -> dict:
         numbers |= {"heldout_delta_ibc_pct": held["mean"], "heldout_delta_ibc_std_pct": held["std"],
                     "best_swept_delta_ibc_pct": best_swept.get("delta_IBC"),
                     "best_swept_routed_share_pct": _pct(best_swept.get("lm2_ratio"))}
-    numbers |= {"apgr": metrics["APGR"]["value"], "cpt_50_pct": _pct(metrics["CPT_50"]["value"])}
+    # the curve metrics quoted by their value (APGR, CPT(50 %)); intervals.py gives their intervals
+    numbers |= {q.key: _scaled(metrics[q.name]["value"], q.scale) for q in curve_metrics_quoted()}
     return numbers | _automix_numbers(entry, swept)
 
 
