@@ -203,15 +203,19 @@ def test_changes_are_classified_most_important_first():
 
 
 def test_a_number_inside_its_interval_is_marked_inside_and_percentages_get_no_relative_change():
-    change = NumberChange(("x_pct",), 50.0, 53.0, {"low": 45.0, "high": 55.0, "kind": "spread", "from": "value ± x_std_pct"})
-    base, new = {"x_pct": 50.0, "x_std_pct": 5.0}, {"x_pct": 53.0, "x_std_pct": 5.0}
+    path, std = ("routing", "d", "logits", "heldout_delta_ibc_pct"), "heldout_delta_ibc_std_pct"
+    change = NumberChange(path, 50.0, 53.0, {"low": 45.0, "high": 55.0, "kind": "spread", "from": f"value ± {std}"})
+    base, new = ({"routing": {"d": {"logits": {path[-1]: value, std: 5.0}}}} for value in (50.0, 53.0))
     for numbers in (base, new):
         numbers |= {"intervals": intervals(numbers), "statements": statements(Sources(numbers))}
     changes = compare(base, new)
     assert changes.changed == [change] and not change.outside
-    assert "50.0 → 53.0 (+3.0); inside the base's spread 45.0 to 55.0 (value ± x_std_pct)" in markdown(
+    assert f"50.0 → 53.0 (+3.0); inside the base's spread 45.0 to 55.0 (value ± {std})" in markdown(
         changes, None, {}, base, new, "out", "HEAD")
-    assert printed(("a_pct",), -0.04) == "-0.0" and printed(("a",), None) == "undefined"
+    delta = ("optimization", "comparison", "A_vs_B", "delta_pct")
+    assert printed(delta, -0.04) == "-0.0" and printed(delta, None) == "undefined"
+    # a key no quantity declares now (a base made by older code): six significant digits
+    assert printed(("a_pct",), -0.04) == "-0.04"
 
 
 def test_a_base_made_before_the_sections_is_compared_with_those_its_numbers_give():

@@ -27,28 +27,35 @@ def test_a_macro_name_is_the_key_path_with_digits_spelled_and_separators_strippe
 
 def test_names_in_other_scripts_get_distinct_macros_that_do_not_change_when_names_are_added():
     names = ["Новости", "Погода", "新闻", "体育", "ニュース", "スポーツ", "Ελληνικά", "Αθλητικά", "café", "cafe"]
-    numbers = {"tokens": {"share_pct": {name: 1.0 for name in names}}}
+    numbers = {"tokens": {"downstream_share_pct": {name: 1.0 for name in names}}}
     defined = MACRO.findall(numbers_tex(numbers))
     assert len(defined) == len(set(defined)) == len(names)
     assert all(name.isascii() and name.isalpha() for name in defined)
     assert macro_name(("tokens", "café")) == "TokensCafe" + macro_name(("café",))[4:]
-    alone = macro_name(("tokens", "share_pct", "Новости"))
-    assert alone in defined and MACRO.findall(numbers_tex({"tokens": {"share_pct": {"Новости": 1.0}}})) == [alone]
+    alone = macro_name(("tokens", "downstream_share_pct", "Новости"))
+    assert alone in defined
+    assert MACRO.findall(numbers_tex({"tokens": {"downstream_share_pct": {"Новости": 1.0}}})) == [alone]
 
 
 def test_names_that_collide_are_an_error_naming_both_keys():
-    with pytest.raises(InputError, match=r"keys tokens\.share_pct\.sst-5 and tokens\.share_pct\.sst_5 both give "
-                                         r"the macro \\TokensSharePctSstFive"):
-        numbers_tex({"tokens": {"share_pct": {"sst-5": 1.0, "sst_5": 2.0}}})
+    with pytest.raises(InputError, match=r"keys tokens\.downstream_share_pct\.sst-5 and "
+                       r"tokens\.downstream_share_pct\.sst_5 both give the macro \\TokensDownstreamSharePctSstFive"):
+        numbers_tex({"tokens": {"downstream_share_pct": {"sst-5": 1.0, "sst_5": 2.0}}})
 
 
 def test_values_are_formatted_by_their_unit_and_a_missing_one_is_a_visible_marker():
-    text = numbers_tex({"a": {"share_pct": {"x": 96.61364}, "hours": None, "gap": -0.12345,
-                              "runs_count": 45, "size_millions": 5.0}})
-    assert r"\newcommand{\ASharePctX}{96.6}" in text
-    assert r"\newcommand{\AHours}{\NumberMissing}" in text and r"\providecommand{\NumberMissing}" in text
-    assert r"\newcommand{\AGap}{\ensuremath{-}0.123}" in text
-    assert r"\newcommand{\ARunsCount}{45}" in text and r"\newcommand{\ASizeMillions}{5.00}" in text
+    text = numbers_tex({"tokens": {"downstream_share_pct": {"x": 96.61364}, "runs_count": {"x": 45},
+                                   "mean_tokens_per_run_millions": {"x": 5.0}},
+                        "optimization": {"wall_clock_hours": None},
+                        "routing": {"d": {"logits": {"verifier_break_even_cost": -0.12345}}}})
+    assert r"\newcommand{\TokensDownstreamSharePctX}{96.6}" in text
+    assert r"\newcommand{\OptimizationWallClockHours}{\NumberMissing}" in text
+    assert r"\providecommand{\NumberMissing}" in text
+    assert r"\newcommand{\RoutingDLogitsVerifierBreakEvenCost}{\ensuremath{-}0.123}" in text
+    assert r"\newcommand{\TokensRunsCountX}{45}" in text
+    assert r"\newcommand{\TokensMeanTokensPerRunMillionsX}{5.00}" in text
+    with pytest.raises(LookupError, match=r"numbers.json's tokens\.share_pct\.x is no declared quantity"):
+        numbers_tex({"tokens": {"share_pct": {"x": 1.0}}})  # a number without a declaration (quantities.py)
 
 
 def test_the_bundled_numbers_are_the_artifacts_and_every_macro_is_unique():

@@ -40,6 +40,7 @@ from .intervals import intervals as convention_intervals
 from .intervals import interval_at
 from .numbers import leaves, macro_name, quoted, shown
 from .publish import MANIFEST
+from .quantities import PERCENT, quantity_at
 from .statements import Sources, statements, title
 
 #: what FAIL_ON may name: the part of the changes that makes the command exit 1
@@ -164,28 +165,33 @@ def key(path) -> str:
     return ".".join(map(str, path))
 
 
-def decimals(path) -> int:
-    """The decimals the paper prints a number at ``path`` with (numbers.shown's rule)."""
-    return len(shown(path, 0.0).partition(".")[2])
+def decimals(path) -> int | None:
+    """The decimals the paper prints a number at ``path`` with (its declaration, quantities.py);
+    None for a key no quantity declares (a base made by older code)."""
+    quantity = quantity_at(path)
+    return None if quantity is None else len(shown(path, 0.0).partition(".")[2])
 
 
 def printed(path, value) -> str:
-    """A value as the paper prints it, in plain text: ``undefined`` for a missing one."""
+    """A value as the paper prints it, in plain text: ``undefined`` for a missing one; a number no
+    quantity declares now (a base made by older code) with six significant digits."""
     if value is None:
         return "undefined"
     if isinstance(value, list):
         return " and ".join(map(str, value)) + " (tied)" if len(value) > 1 else (str(value[0]) if value else "none")
     if not _is_number(value):
         return str(value)
+    if quantity_at(path) is None:
+        return f"{value:.6g}"
     return shown(path, value).replace(r"\ensuremath{-}", "-")
 
 
 def difference(change: NumberChange) -> str:
     """``+0.4``, with the relative change for a positive quantity that is not a percentage."""
     diff = change.new - change.old
-    digits = decimals(change.path)
-    text = f"{diff:+.{digits}f}" if round(diff, digits) != 0 else f"{diff:+.3g}"
-    percentage = any(str(part).endswith("_pct") for part in change.path)
+    digits, quantity = decimals(change.path), quantity_at(change.path)
+    text = f"{diff:+.{digits}f}" if digits is not None and round(diff, digits) != 0 else f"{diff:+.3g}"
+    percentage = quantity is not None and quantity.unit in PERCENT
     if not percentage and change.old > 0 and change.new > 0:
         text += f", {100 * diff / change.old:+.1f} %"
     return text
