@@ -121,17 +121,17 @@ def score_spreads(scores: pd.DataFrame, budget: float) -> dict:
 def routing_intervals(metrics: Mapping[str, Mapping]) -> dict:
     """The curve metrics quoted by their value alone (APGR, CPT(50 %): ``quantities.curve_metrics_quoted``)
     of each router and the oracle, with their bootstrap interval (metrics.json)."""
-    def interval(metric: str, factor: float) -> dict | None:
-        bounds = [entry["metrics"].get(metric, {}).get(bound) for bound in ("ci_low", "ci_high")]
+    def interval(quantity) -> dict | None:
+        bounds = [entry["metrics"].get(quantity.name, {}).get(bound) for bound in ("ci_low", "ci_high")]
         if not all(map(_is_number, bounds)):
             return None
-        return record(bounds[0] * factor, bounds[1] * factor, "interval",
-                      f"metrics.json {metric} ci_low, ci_high (bootstrap)")
+        return record(quantity.in_unit(bounds[0]), quantity.in_unit(bounds[1]), "interval",
+                      f"metrics.json {quantity.name} ci_low, ci_high (bootstrap)")
 
     tree: dict = {}
     for dataset, data in metrics.items():
         for router, entry in data["routers"].items():
-            tree.setdefault(dataset, {})[router] = {q.key: interval(q.name, q.scale) for q in curve_metrics_quoted()}
+            tree.setdefault(dataset, {})[router] = {q.key: interval(q) for q in curve_metrics_quoted()}
     return {"routing": tree}
 
 

@@ -102,11 +102,6 @@ def _pct(fraction):
     return None if fraction is None else 100 * fraction
 
 
-def _scaled(value, scale: float):
-    """A value in its quantity's unit: as it is where the scale is 1 (a NaN stays a NaN)."""
-    return value if value is None or scale == 1 else scale * value
-
-
 def token_numbers(summary: Mapping, runs: pd.DataFrame) -> dict:
     """Downstream share per optimizer (overall and per dataset), tokens per run, runs, and the
     datasets and models each optimizer ran on (``tasks_count``: its shares and means are over them)."""
@@ -205,7 +200,7 @@ def _router_numbers(entry: Mapping, swept: Mapping | None) -> dict:
                     "best_swept_delta_ibc_pct": best_swept.get("delta_IBC"),
                     "best_swept_routed_share_pct": _pct(best_swept.get("lm2_ratio"))}
     # the curve metrics quoted by their value (APGR, CPT(50 %)); intervals.py gives their intervals
-    numbers |= {q.key: _scaled(metrics[q.name]["value"], q.scale) for q in curve_metrics_quoted()}
+    numbers |= {q.key: q.in_unit(metrics[q.name]["value"]) for q in curve_metrics_quoted()}
     return numbers | _automix_numbers(entry, swept)
 
 

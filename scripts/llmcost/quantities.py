@@ -1,7 +1,7 @@
 """Every quantity the paper publishes, each declared once.
 
 A quantity is one record (``Quantity``): its name in the code, its label in
-LaTeX and in HTML, its unit and the scale from the artifact it is read from,
+LaTeX and in HTML, its unit and the scale from the artifact it is read from (``in_unit``),
 the decimals the paper's text prints it with, the table that shows it (with
 that table's decimals and its interval's), its key path in ``numbers.json``
 (hence its macro, ``macro_name``), the keys of its interval's bounds or its
@@ -75,7 +75,8 @@ class Quantity:
     unit: str
     decimals: int  # as the paper's text prints it (numbers.tex)
     path: tuple = ()  # its key path in numbers.json, names in braces; () if numbers.json has none
-    scale: float = 1.0  # its unit per unit of the artifact it is read from (100: a share in percent)
+    scale: float = 1.0  # times this in its unit, from the artifact it is read from (100: a share in percent)
+    per: float = 1.0  # and divided by this (1e6: tokens in millions)
     source: str = ""  # the artifact it is read from, where it is not numbers.json's own computation
     table: str = ""  # the table that shows it
     table_decimals: int | None = None  # the table's decimals, where they differ from the text's
@@ -109,6 +110,11 @@ class Quantity:
         """The decimals its table prints its interval with."""
         return self.in_table if self.interval_decimals is None else self.interval_decimals
 
+    def in_unit(self, value):
+        """A value of the artifact it is read from in its unit (``value * scale / per``: each step
+        exact where it is 1); None stays None."""
+        return None if value is None else value * self.scale / self.per
+
     def note_text(self, symbols: Mapping[str, str]) -> str:
         """Its table's note in a markup (``symbols``: the markup's symbols by name)."""
         return self.note.format_map(symbols)
@@ -123,14 +129,14 @@ _ROUTER_PATH = ("routing", DATASET, ROUTER)
 
 QUANTITIES = (
     # --- token usage (tokens/summary.json, tokens/runs.csv) -------------------------------------
-    Quantity("input_tokens_meta_llm", "Meta in [M]", "Meta in [M]", "M tokens", 3, scale=1e-6,
+    Quantity("input_tokens_meta_llm", "Meta in [M]", "Meta in [M]", "M tokens", 3, per=1e6,
              table=TOKEN_USAGE_TABLE, caption="the meta-LLM's input tokens per run, mean ± std over seeds"),
-    Quantity("output_tokens_meta_llm", "Meta out [M]", "Meta out [M]", "M tokens", 3, scale=1e-6,
+    Quantity("output_tokens_meta_llm", "Meta out [M]", "Meta out [M]", "M tokens", 3, per=1e6,
              table=TOKEN_USAGE_TABLE, caption="the meta-LLM's output tokens per run, mean ± std over seeds"),
-    Quantity("input_tokens_downstream_llm", "Downstream in [M]", "Downstream in [M]", "M tokens", 3, scale=1e-6,
+    Quantity("input_tokens_downstream_llm", "Downstream in [M]", "Downstream in [M]", "M tokens", 3, per=1e6,
              table=TOKEN_USAGE_TABLE, caption="the downstream LLM's input tokens per run, mean ± std over seeds"),
     Quantity("output_tokens_downstream_llm", "Downstream out [M]", "Downstream out [M]", "M tokens", 3,
-             scale=1e-6, table=TOKEN_USAGE_TABLE,
+             per=1e6, table=TOKEN_USAGE_TABLE,
              caption="the downstream LLM's output tokens per run, mean ± std over seeds"),
     Quantity("frac_downstream_llm", "Downstream share", "Downstream share", "%", 1, scale=100,
              path=("tokens", "downstream_share_pct", OPTIMIZER), table=TOKEN_FRACTION_TABLE,
@@ -138,11 +144,11 @@ QUANTITIES = (
     Quantity("downstream_share_by_dataset", "Downstream share", "Downstream share", "%", 1, scale=100,
              path=("tokens", "downstream_share_by_dataset_pct", OPTIMIZER, DATASET),
              caption="the downstream LLM's share of the input tokens, mean over the dataset's models"),
-    Quantity("mean_tokens_per_run", "Tokens per run [M]", "Tokens per run [M]", "M tokens", 2, scale=1e-6,
+    Quantity("mean_tokens_per_run", "Tokens per run [M]", "Tokens per run [M]", "M tokens", 2, per=1e6,
              path=("tokens", "mean_tokens_per_run_millions", OPTIMIZER),
              caption="the total tokens of a run (tokens.total_tokens), mean over the optimizer's runs"),
     Quantity("mean_input_tokens_per_run", "Input tokens per run [M]", "Input tokens per run [M]", "M tokens", 2,
-             scale=1e-6, path=("tokens", "mean_input_tokens_per_run_millions", OPTIMIZER),
+             per=1e6, path=("tokens", "mean_input_tokens_per_run_millions", OPTIMIZER),
              caption="the input tokens of a run (tokens.input_tokens), mean over the optimizer's runs"),
     Quantity("runs_count", "Runs", "Runs", "count", 0, path=("tokens", "runs_count", OPTIMIZER),
              caption="the optimizer's runs"),
@@ -154,7 +160,7 @@ QUANTITIES = (
     Quantity("racing_tasks_count", "Tasks with racing", "Tasks with racing", "count", 0,
              path=("optimization", "racing_tasks_count", OPTIMIZER),
              caption="the datasets and models with a racing log"),
-    Quantity("table_budget", "Budget [M]", "Budget [M]", "M tokens", 2, scale=1e-6,
+    Quantity("table_budget", "Budget [M]", "Budget [M]", "M tokens", 2, per=1e6,
              path=("optimization", "table_budget_millions"), caption="the token budget of the scores table"),
     Quantity("optimization_tasks_count", "Tasks", "Tasks", "count", 0, path=("optimization", "tasks_count"),
              caption="the datasets and models with a run"),

@@ -75,8 +75,8 @@ def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, 
                    m.number(summary["P_llm"], P_LLM.in_table), TABLE_LABELS[router]]
             for best_key, unstable_key, field, named, share, value in DEFINITIONS:
                 best = result.get(best_key) or {"lm2_ratio": math.nan, field: math.nan}
-                delta = m.number(value.scale * best[field], value.in_table)
-                routed = m.number(share.scale * best["lm2_ratio"], share.in_table)
+                delta = m.number(value.in_unit(best[field]), value.in_table)
+                routed = m.number(share.in_unit(best["lm2_ratio"]), share.in_table)
                 mark = ""
                 if summary["no_baseline"]:
                     mark = "ddagger"
@@ -151,11 +151,12 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _interval(low, high, scale: float, digits: int, m) -> str:
-    """The interval in small type, with the quantity's interval decimals."""
+def _interval(low, high, quantity, m) -> str:
+    """The interval in small type, in the quantity's unit with its interval decimals."""
     if _missing(low) or _missing(high):
         return ""
-    return m.small(m.math(f"[{scale * low:.{digits}f}, {scale * high:.{digits}f}]"))
+    digits = quantity.in_interval
+    return m.small(m.math(f"[{quantity.in_unit(low):.{digits}f}, {quantity.in_unit(high):.{digits}f}]"))
 
 
 def _estimate_cells(estimate: Mapping, quantity, m, marks: set, resamples: int) -> tuple[str, str]:
@@ -165,8 +166,8 @@ def _estimate_cells(estimate: Mapping, quantity, m, marks: set, resamples: int) 
     if _missing(estimate["value"]):
         marks.add(NO_BASELINE)
         return m.missing + m.symbols[NO_BASELINE], ""
-    value = m.number(quantity.scale * estimate["value"], quantity.in_table)
-    interval = _interval(estimate["ci_low"], estimate["ci_high"], quantity.scale, quantity.in_interval, m)
+    value = m.number(quantity.in_unit(estimate["value"]), quantity.in_table)
+    interval = _interval(estimate["ci_low"], estimate["ci_high"], quantity, m)
     if not interval and resamples:
         marks.add(NO_INTERVAL)
         value += m.symbols[NO_INTERVAL]
@@ -302,7 +303,7 @@ def _automix_rows(result: Mapping, m, marks: set) -> list[tuple]:
         share = entry["best_delta_IBC_automix_routed_share"]
         cells = [(m.number(entry["verifier_charge"], charge.in_table), ""),
                  _estimate_cells(entry["metrics"][best.name], best, m, marks, resamples),
-                 (m.missing if _missing(share) else m.number(routed.scale * share, routed.in_table), ""),
+                 (m.missing if _missing(share) else m.number(routed.in_unit(share), routed.in_table), ""),
                  _held_out_cells(name, entry["held_out_delta_IBC_automix"], result["has_automix_baseline"], m,
                                  marks, held_out),
                  _estimate_cells(entry["metrics"][break_even.name], break_even, m, marks, resamples)]
