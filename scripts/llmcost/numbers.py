@@ -43,6 +43,8 @@ import pandas as pd
 from .errors import InputError
 from .latex import escape
 from .quantities import curve_metrics_quoted, macro_name, quantity_at
+from .summation import mean
+from .tokens import input_tokens, total_tokens
 
 MISSING = r"\NumberMissing"
 #: top-level sections of numbers.json that the paper does not quote (no macros)
@@ -106,17 +108,15 @@ def token_numbers(summary: Mapping, runs: pd.DataFrame) -> dict:
     """Downstream share per optimizer (overall and per dataset), tokens per run, runs, and the
     datasets and models each optimizer ran on (``tasks_count``: its shares and means are over them)."""
     cells = pd.DataFrame(summary["cells"])
-    by_dataset = cells.groupby(["optimizer", "dataset"], sort=True)["frac_downstream_llm"].mean()
-    token_columns = [c for c in runs.columns if c.endswith("_llm")]
-    inputs = runs["input_tokens_meta_llm"] + runs["input_tokens_downstream_llm"]
-    per_optimizer = runs.assign(tokens=runs[token_columns].sum(axis=1), input=inputs).groupby("optimizer")
+    by_dataset = cells.groupby(["optimizer", "dataset"], sort=True)["frac_downstream_llm"].agg(mean)
+    per_optimizer = runs.assign(tokens=total_tokens(runs), input=input_tokens(runs)).groupby("optimizer")
     return {
         "downstream_share_pct": {opt: _pct(v) for opt, v in summary["frac_downstream_llm_overall_mean"].items()},
         "downstream_share_by_dataset_pct": {
             opt: {dataset: 100 * share for (o, dataset), share in by_dataset.items() if o == opt}
             for opt in sorted(cells["optimizer"].unique())},
-        "mean_tokens_per_run_millions": (per_optimizer["tokens"].mean() / 1e6).to_dict(),
-        "mean_input_tokens_per_run_millions": (per_optimizer["input"].mean() / 1e6).to_dict(),
+        "mean_tokens_per_run_millions": (per_optimizer["tokens"].agg(mean) / 1e6).to_dict(),
+        "mean_input_tokens_per_run_millions": (per_optimizer["input"].agg(mean) / 1e6).to_dict(),
         "runs_count": per_optimizer.size().to_dict(),
         "tasks_count": {opt: len(cells) for opt, cells in
                         runs[["optimizer", "dataset", "model"]].drop_duplicates().groupby("optimizer")},
@@ -142,7 +142,7 @@ def optimization_numbers(summary: Mapping, scores: pd.DataFrame, table_budget: f
     scored = sorted(at_budget.loc[at_budget["n_runs"] > 0, "optimizer"].unique())
     common = at_budget.set_index(["dataset", "model"]).loc[common_tasks(at_budget)].reset_index()
     common = common[common["n_runs"] > 0]
-    means = common.groupby("optimizer")["test_score_mean_pct"].mean()
+    means = common.groupby("optimizer")["test_score_mean_pct"].agg(mean)
     timed = summary["wall_clock_runs"]
     return {
         "racing_saved_pct": {opt: _pct(v) for opt, v in summary["racing_saved_ratio_overall_mean"].items()},
@@ -154,7 +154,7 @@ def optimization_numbers(summary: Mapping, scores: pd.DataFrame, table_budget: f
         # null for an optimizer with a score when there is no common task
         "score_at_table_budget_pct": {opt: _number(means.get(opt)) for opt in scored},
         "score_at_table_budget_by_model_pct": {
-            opt: common[common["optimizer"] == opt].groupby("model")["test_score_mean_pct"].mean().to_dict()
+            opt: common[common["optimizer"] == opt].groupby("model")["test_score_mean_pct"].agg(mean).to_dict()
             for opt in scored},
         "wall_clock_hours": summary["wall_clock_hours_total"] if timed else None,
         "wall_clock_runs_count": timed,

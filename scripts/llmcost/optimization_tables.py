@@ -60,7 +60,7 @@ def bold_candidates(scores: pd.DataFrame, budget: float) -> tuple[pd.Series, pd.
     cells = scores_grid(scores, budget)
     means = cells["test_score_mean_pct"].where(cells["n_runs"].fillna(0).astype(int) > 0)
     compared = means.where(means.groupby(["model", "dataset"]).transform("count") > 1)
-    average = means.groupby(["model", "optimizer"]).agg(["mean", "count"])
+    average = means.groupby(["model", "optimizer"]).agg([mean, "count"])
     datasets = cells.index.get_level_values("dataset").nunique()
     optimizers = cells.index.get_level_values("optimizer").nunique()
     complete = (average["count"] == datasets).groupby("model").transform("all") & (optimizers > 1)
@@ -102,17 +102,17 @@ def optimizer_scores_cells(scores: pd.DataFrame, budget: float, m) -> tuple[pd.D
         return (m.pm(mean, std if n > 1 else None, SCORE.in_table, bold=mean == best[key])
                 + (notes.mark(mark) if mark else ""))
 
-    average = means.groupby(["model", "optimizer"]).agg(["mean", "count"])
+    average = means.groupby(["model", "optimizer"]).agg([mean, "count"])
     best_average = compared_average.groupby("model").transform("max")
     rows = {}
     for model in models:
         for optimizer in optimizers:
             row = {m.text(d): shown((model, optimizer, d)) for d in datasets}
-            mean, count = average.loc[(model, optimizer), "mean"], average.loc[(model, optimizer), "count"]
+            value, count = average.loc[(model, optimizer), "mean"], average.loc[(model, optimizer), "count"]
             if count == 0:
                 text = m.missing + notes.mark("m")
             else:
-                text = partial(m.pm(mean, None, SCORE.in_table, bold=mean == best_average[(model, optimizer)]),
+                text = partial(m.pm(value, None, SCORE.in_table, bold=value == best_average[(model, optimizer)]),
                                count, len(datasets))
                 if count < len(datasets):
                     notes.use("k")
