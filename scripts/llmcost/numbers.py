@@ -43,8 +43,8 @@ import pandas as pd
 from .errors import InputError
 from .latex import escape
 from .quantities import curve_metrics_quoted, macro_name, quantity_at
+from .steplogs import input_tokens, total_tokens
 from .summation import mean
-from .tokens import input_tokens, total_tokens
 
 MISSING = r"\NumberMissing"
 #: top-level sections of numbers.json that the paper does not quote (no macros)

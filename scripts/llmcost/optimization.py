@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 
 from .discovery import CELL_KEYS, RUN_KEYS
+from .steplogs import INPUT_COLUMNS, input_tokens
 from .summation import mean, total
-from .tokens import INPUT_COLUMNS, input_tokens
 
 log = logging.getLogger("llmcost")
 

@@ -23,23 +23,6 @@ from .summation import mean
 
 #: the step columns run_totals reads
 TOTALS_COLUMNS = [*RUN_KEYS, *TOKEN_COLUMNS]
-#: the input token columns: the meta-LLM's and the downstream LLM's
-INPUT_COLUMNS = ["input_tokens_meta_llm", "input_tokens_downstream_llm"]
-
-
-def total_tokens(frame: pd.DataFrame) -> pd.Series:
-    """**Total tokens** of each row (a step, or a run's totals): its meta-LLM's and downstream LLM's
-    input and output tokens together (``TOKEN_COLUMNS``). Counts below 2**53 (runs.py checks a
-    run's totals), so the sum is exact in any order."""
-    return frame[TOKEN_COLUMNS].sum(axis=1)
-
-
-def input_tokens(frame: pd.DataFrame) -> pd.Series:
-    """**Input tokens** of each row: the meta-LLM's plus the downstream LLM's (exact, as above). Summed
-    over a run's steps, the cumulative input tokens against which budgets are counted."""
-    meta, downstream = INPUT_COLUMNS
-    return frame[meta] + frame[downstream]
-
 
 def run_totals(steps: pd.DataFrame) -> pd.DataFrame:
     """One row per run: identifiers, number of steps, and the four token totals."""
