@@ -97,3 +97,21 @@ def test_every_form_of_import_counts_and_a_name_that_is_no_module_does_not(tmp_p
     assert imported_modules(script, package) == ["__init__", "a", "b", "c", "d", "e", "f", "g"]
     (tmp_path / "plain.py").write_text("import os\nimport pandas\n")
     assert imported_modules(tmp_path / "plain.py", package) == []
+
+
+def test_the_package_has_no_import_cycle():
+    modules = {path.stem for path in PACKAGE.glob("*.py")}
+    imports = {name: direct_imports((PACKAGE / f"{name}.py").read_text(encoding="utf-8")) & modules
+               for name in modules}
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple) -> None:
+        assert name not in path, f"import cycle: {' -> '.join((*path[path.index(name):], name))}"
+        if name not in done:
+            for imported in sorted(imports[name]):
+                visit(imported, (*path, name))
+            done.add(name)
+
+    for name in sorted(modules):
+        visit(name, ())
+    assert imports["quantities"] == set()  # every module that prints a number may import it
