@@ -85,7 +85,7 @@ def warn_about_runs_without_test_score(steps: pd.DataFrame) -> None:
                     "step_results_eval.csv) to include them.", len(missing), ", ".join(missing))
 
 
-def test_scores_at_steps(ordered: pd.DataFrame) -> pd.DataFrame:
+def scores_at_steps(ordered: pd.DataFrame) -> pd.DataFrame:
     """**The test score at a step** of a run: its best-train prompt's test_score, at each step
     with a candidate (a step without one has no score). ``ordered`` is steps as
     ``with_cumulative_input_tokens`` returns them; the result keeps their order, with the
@@ -96,14 +96,14 @@ def test_scores_at_steps(ordered: pd.DataFrame) -> pd.DataFrame:
 
 def scores_at_budgets(steps: pd.DataFrame, budgets) -> pd.DataFrame:
     """Per run and budget: the step the score is read at and its test score there
-    (``test_scores_at_steps``): the last step whose cumulative input tokens are below the budget.
+    (``scores_at_steps``): the last step whose cumulative input tokens are below the budget.
 
     One row per run of ``steps`` and budget (``budget_tokens``); ``step`` is
     missing and ``test_score`` NaN where the run contributes nothing.
     """
     ordered = with_cumulative_input_tokens(steps[SCORE_COLUMNS])
     runs = ordered[RUN_KEYS].drop_duplicates(ignore_index=True)
-    picks = test_scores_at_steps(ordered)
+    picks = scores_at_steps(ordered)
     tables = []
     for budget in budgets:
         below = picks[picks["cumulative_input_tokens"] < budget]
