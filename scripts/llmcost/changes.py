@@ -17,8 +17,8 @@ version committed at ``HEAD``) and lists, most important first:
    quote a changed number.
 
 A base whose numbers.json predates the ``intervals`` and ``statements``
-sections gets those the quoted numbers alone give (the key conventions'
-intervals; every statement but the optimizer table's bold).
+sections gets those the quoted numbers alone give (the intervals declared
+beside them, quantities.py; every statement but the optimizer table's bold).
 
 ``load_base`` and ``published_digests`` read files and git; the rest are pure
 functions of the two numbers.json and the file digests.
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .errors import InputError
-from .intervals import intervals as convention_intervals
+from .intervals import intervals as declared_intervals
 from .intervals import interval_at
 from .numbers import leaves, macro_name, quoted, shown
 from .publish import MANIFEST
@@ -98,11 +98,11 @@ def _with_sections(numbers: Mapping, side: str, notes: list[str]) -> tuple[dict,
     if all(section is not None for section in found):
         return found
     missing = " and ".join(name for name, section in zip(("intervals", "statements"), found) if section is None)
-    consequences = (["its intervals are those of the key conventions only"] if found[0] is None else []) \
+    consequences = (["its intervals are those its numbers declare beside them only"] if found[0] is None else []) \
         + (["the optimizer table's best optimizers are not compared"] if found[1] is None else [])
     notes.append(f"The {side} numbers.json has no {missing} (made by an older pipeline): "
                  f"{'; '.join(consequences)}.")
-    return (found[0] if found[0] is not None else convention_intervals(numbers),
+    return (found[0] if found[0] is not None else declared_intervals(numbers),
             found[1] if found[1] is not None else statements(Sources(numbers)))
 
 

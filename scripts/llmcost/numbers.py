@@ -14,11 +14,12 @@ by ``numbers_tex`` and ``quoted``):
 
 - ``intervals`` (intervals.py): a mirror of the quoted keys holding, for each
   number that has one, its interval or spread over seeds,
-  ``{"low", "high", "kind": "interval" | "spread", "from"}``; found by the
-  sibling-key conventions (``X_ci_low_pct``/``X_ci_high_pct`` beside
-  ``X_pct``, ``p_ci_low``/``p_ci_high`` beside ``p_improvement``, ``X_std_pct``
-  beside ``X_pct`` as value ± std), so a new number that follows them is
-  covered, and for a few numbers from the artifacts;
+  ``{"low", "high", "kind": "interval" | "spread", "from"}``: the bounds or
+  the std beside it that its declaration names (quantities.py:
+  ``best_delta_ibc_ci_low_pct`` and ``_ci_high_pct`` beside
+  ``best_delta_ibc_pct``, ``heldout_delta_ibc_std_pct`` beside
+  ``heldout_delta_ibc_pct`` as value ± std), and for a few numbers from the
+  artifacts;
 - ``statements`` (statements.py): each categorical statement the paper makes,
   per kind (``word``, ``best_optimizer``, ``best_average_optimizer``,
   ``best_router``, ``defined``), under the keys of what it is about.

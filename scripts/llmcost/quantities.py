@@ -88,17 +88,25 @@ class Quantity:
     quoted: bool = True  # False: exported only (in numbers.json, quoted by no sentence of the paper)
 
     @property
+    def at(self) -> int | None:
+        """Where its key is in its path: the last part that is not a name (None without a path)."""
+        names = [part.startswith("{") for part in self.path]
+        return len(names) - 1 - names[::-1].index(False) if False in names else None
+
+    @property
     def key(self) -> str | None:
-        """Its key in numbers.json: the last part of its path that is not a name (None if it has none)."""
-        return next((part for part in reversed(self.path) if not part.startswith("{")), None)
+        """Its key in numbers.json (None if it has none)."""
+        return None if self.at is None else self.path[self.at]
+
+    def beside(self, path: tuple, key: str) -> tuple:
+        """The key path of ``key`` beside the number at ``path`` (its interval's bound, its spread)."""
+        return (*path[:self.at], key, *path[self.at + 1:])
 
     def paths(self) -> list[tuple]:
         """The key paths of its value, its interval's bounds and its spread in numbers.json."""
         if not self.path:
             return []
-        at = len(self.path) - 1 - [part.startswith("{") for part in reversed(self.path)].index(False)
-        keys = (self.key, *self.bounds, *([self.spread] if self.spread else []))
-        return [(*self.path[:at], key, *self.path[at + 1:]) for key in keys]
+        return [self.beside(self.path, key) for key in (self.key, *self.bounds, *([self.spread] if self.spread else []))]
 
     @property
     def in_table(self) -> int:
