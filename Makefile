@@ -88,7 +88,9 @@ bench: $(VENV)/.installed
 # the lock again: the pipeline never runs on other versions than the lock's. uv installs it (a
 # new venv in 5 to 12 s, pip took 22 to 33: docs/development.md); uv itself comes from the lock,
 # through pip with its hashes checked. `uv pip sync` keeps the setuptools that `python -m venv`
-# put in (nothing here uses it at run time): it is removed after.
+# put in (nothing here uses it at run time): it is removed after. The build area goes too, so
+# that the next run makes every artifact again with the lock's versions (Snakemake reruns a job
+# when its code, inputs or parameters change, not its packages).
 $(VENV)/.installed: FORCE
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python scripts/check_venv.py $(LOCK) && [ -e $@ ] || { \
@@ -98,7 +100,7 @@ $(VENV)/.installed: FORCE
 	  extra="$$($(BIN)/python scripts/check_venv.py --not-in-lock $(LOCK))" && \
 	  { [ -z "$$extra" ] || $(BIN)/uv pip uninstall --quiet --python $(BIN)/python $$extra; } && \
 	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --reinstall ./workflow/logger && \
-	  $(BIN)/python scripts/check_venv.py $(LOCK) && touch $@; }
+	  $(BIN)/python scripts/check_venv.py $(LOCK) && rm -rf .build && touch $@; }
 
 # Make the locks again from requirements.in and requirements-slurm.in (uv pip compile, for
 # Python 3.11 on Linux, with every file's sha256): UPGRADE=all (the default) takes the newest

@@ -3,7 +3,8 @@
 `make` runs this with the venv's Python before anything else (about 0.1 s). Exit 0, silent, when
 the environment holds every distribution of the lock at the lock's version, the workflow's logger
 plugin as its sources are, and nothing else. Otherwise one line for each difference, naming the
-package and both versions (a new venv: one line), and exit 1: `make` then installs the lock again.
+package and both versions (a new venv: one line), and exit 1: `make` then installs the lock again
+and empties the build area, so that the next run makes every artifact with the lock's versions.
 
     python scripts/check_venv.py requirements.txt                # the check
     python scripts/check_venv.py --entry uv requirements.txt     # uv's lines of the lock (to bootstrap it)
@@ -122,7 +123,8 @@ def main() -> int:
     for line in lines:
         print(f"{venv} differs from the lock: {line}")
     if lines:
-        print(f"{venv}: installing {args.lock.name} again (make lock changes the lock on purpose: docs/reruns.md)")
+        print(f"{venv}: installing {args.lock.name} again, and the next run makes every artifact with it "
+              f"(make lock changes the lock on purpose: docs/reruns.md)")
     return 1 if lines else 0
 
 

@@ -105,7 +105,8 @@ def test_the_check_against_a_lock_that_pins_another_version_names_it_in_one_line
     venv = Path(sys.prefix).name
     assert result.stdout.splitlines() == [
         f"{venv} differs from the lock: fonttools {have} is installed, {lock.name} has 4.69.1",
-        f"{venv}: installing {lock.name} again (make lock changes the lock on purpose: docs/reruns.md)"]
+        f"{venv}: installing {lock.name} again, and the next run makes every artifact with it "
+        "(make lock changes the lock on purpose: docs/reruns.md)"]
     assert subprocess.run([sys.executable, str(REPO / "scripts/check_venv.py"), str(lock)]).returncode == 0
 
 
@@ -116,5 +117,6 @@ def test_every_make_target_checks_the_venv_against_the_lock_first():
     lock = "requirements-slurm.txt" if (REPO / ".venv/.slurm").exists() else "requirements.txt"
     assert commands[first_python].startswith(f".venv/bin/python scripts/check_venv.py {lock}"), plan
     assert "uv pip sync" in plan and "--no-deps --reinstall ./workflow/logger" in plan
+    assert "rm -rf .build" in plan  # a repaired venv: every artifact made again with the lock's versions
     snakemake = next(i for i, line in enumerate(commands) if "bin/snakemake" in line)
     assert first_python < snakemake
