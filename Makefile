@@ -105,7 +105,7 @@ $(VENV)/.installed: FORCE
 # Make the locks again from requirements.in and requirements-slurm.in (uv pip compile, for
 # Python 3.11 on Linux, with every file's sha256): UPGRADE=all (the default) takes the newest
 # version requirements.in allows of every distribution, UPGRADE=fonttools of that one alone, and
-# UPGRADE= none (after adding a requirement: every other pin stays). Then `make`, `make changes`,
+# an empty UPGRADE= none of them (after adding a requirement: every other pin stays). Then `make`, `make changes`,
 # and commit the locks with results/ (docs/reruns.md).
 UPGRADE ?= all
 LOCK_FLAGS = --quiet --python-version 3.11 --python-platform linux --generate-hashes --custom-compile-command "make lock"
