@@ -119,7 +119,8 @@ def main() -> int:
         return 1
     lines = differences(args.lock, installed)
     if not lines and not logger_is_current():
-        lines = [f"snakemake-logger-plugin-brief: the installed copy differs from {LOGGER.relative_to(REPO)}/"]
+        lines = [f"snakemake-logger-plugin-brief {logger_version()} is installed, but not as "
+                 f"{LOGGER.relative_to(REPO)}/ is now"]
     for line in lines:
         print(f"{venv} differs from the lock: {line}")
     if lines:

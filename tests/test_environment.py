@@ -6,10 +6,12 @@ lock; the SLURM executor plugin has its own lock, the default one and the plugin
 """
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import check_venv
 import yaml
 from check_venv import canonical, differences, installed_versions, lock_entries, locked_versions
 from conftest import REPO
@@ -120,3 +122,15 @@ def test_every_make_target_checks_the_venv_against_the_lock_first():
     assert "rm -rf .build" in plan  # a repaired venv: every artifact made again with the lock's versions
     snakemake = next(i for i, line in enumerate(commands) if "bin/snakemake" in line)
     assert first_python < snakemake
+
+
+def test_an_edited_logger_plugin_counts_as_a_difference(tmp_path, monkeypatch):
+    """The logger plugin is installed as a copy (not editable): the check compares the installed
+    files' hashes (RECORD) with its sources, so an edit is installed again."""
+    copy = tmp_path / "logger"
+    shutil.copytree(check_venv.LOGGER, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    monkeypatch.setattr(check_venv, "LOGGER", copy)
+    assert check_venv.logger_is_current()
+    source = copy / "snakemake_logger_plugin_brief" / "__init__.py"
+    source.write_text(source.read_text() + "# edited\n")
+    assert not check_venv.logger_is_current()
