@@ -140,16 +140,16 @@ def router_name(router: str) -> str:
     return ROUTER_NAMES.get(router, escape(router))
 
 
-def each(items, phrase) -> list[str]:
-    """``phrase(item, first)`` for each item: a template's macro applied along a list."""
-    return [str(phrase(item, i == 0)) for i, item in enumerate(items)]
-
-
 def which(datasets: list, of: int) -> str:
     """The datasets named (at most MOST_NAMED), or counted: "7 of the 12 datasets"."""
     if len(datasets) <= MOST_NAMED:
         return listed(escape(d) for d in datasets)
     return f"{len(datasets)} of the {of} datasets"
+
+
+def others(datasets: list) -> str:
+    """The rest of a list of datasets after ``which``: named (at most MOST_NAMED), or "5 others"."""
+    return listed(escape(d) for d in datasets) if len(datasets) <= MOST_NAMED else f"{len(datasets)} others"
 
 
 # --- floats ------------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ ENVIRONMENT = Environment(
     trim_blocks=True, lstrip_blocks=True, block_start_string="<%", block_end_string="%>",
     variable_start_string="<<", variable_end_string=">>", comment_start_string="<#", comment_end_string="#>")
 ENVIRONMENT.globals.update(listed=listed, article=article, plural=plural, tasks_words=tasks_words, escape=escape,
-                           router_name=router_name, each=each, which=which, table=table, figure=figure,
+                           router_name=router_name, which=which, others=others, table=table, figure=figure,
                            AUTOMIX=AUTOMIX, PCT=PCT)
 # as filters too (names|map("escape")): LaTeX's escape, not Jinja's HTML one
 ENVIRONMENT.filters.update(escape=escape, router_name=router_name)
