@@ -396,23 +396,25 @@ NOTES = {
 
 
 class Cells:
-    """Cells of a table: a number's macro, or a dash with a note mark saying why it is empty."""
+    """Cells of a table: a number's macro, or a dash with a note mark saying why it is empty
+    (``because``, where given, is why every value of the table is empty: the costs)."""
 
-    def __init__(self, q: Quote):
-        self.q, self.notes = q, {}
+    def __init__(self, q: Quote, because: str | None = None):
+        self.q, self.because, self.notes = q, because, {}
 
     def mark(self, cause: str) -> str:
+        cause = cause if cause == "oracle" else self.because or cause
         if cause not in self.notes:
             self.notes[cause] = "abcdefghij"[len(self.notes)]
         return f"--\\textsuperscript{{{self.notes[cause]}}}"
 
-    def __call__(self, key: tuple, leaf: str, cause: str) -> str:
+    def __call__(self, key: tuple, leaf: str, cause: str = "undefined") -> str:
         return self.q(*key, leaf) if self.q.value(*key, leaf) is not None else self.mark(cause)
 
     def interval(self, key: tuple, low: str, high: str, resampled: bool) -> str:
         if self.q.value(*key, low) is not None and self.q.value(*key, high) is not None:
             return f"[{self.q(*key, low)}, {self.q(*key, high)}]"
-        return self.mark("no resample") if resampled else "--"
+        return self.mark("no resample") if resampled or self.because else "--"
 
     def spread(self, key: tuple, value: str, std: str, cause: str) -> str:
         if self.q.value(*key, value) is None:
@@ -425,14 +427,36 @@ class Cells:
         return [f"$^{{{mark}}}$ {NOTES[cause]}" for cause, mark in self.notes.items()]
 
 
+def ibc_row(c: Cells, key: tuple, resampled: bool) -> list[str]:
+    """The notebook's delta_IBC (best, interval, routed share; best swept and its share; held-out),
+    APGR and CPT_50 of a router or the oracle (which has no swept or held-out choice)."""
+    chosen = [c.mark("oracle")] * 3 if key[-1] == "oracle" else [
+        c(key, "best_swept_delta_ibc_pct", "no swept"), c(key, "best_swept_routed_share_pct", "no swept"),
+        c.spread(key, "heldout_delta_ibc_pct", "heldout_delta_ibc_std_pct", "no split")]
+    return [c(key, "best_delta_ibc_pct"),
+            c.interval(key, "best_delta_ibc_ci_low_pct", "best_delta_ibc_ci_high_pct", resampled),
+            c(key, "best_delta_ibc_routed_share_pct"), *chosen, c(key, "apgr"), c(key, "cpt_50_pct")]
+
+
+def automix_row(c: Cells, key: tuple, resampled: bool) -> list[str]:
+    """AutoMix's delta_IBC (verifier charge; best, interval, routed share; best swept and its share;
+    held-out) and the verifier break-even cost with its interval."""
+    chosen = [c.mark("oracle")] * 3 if key[-1] == "oracle" else [
+        c(key, "best_swept_delta_ibc_automix_pct", "no swept"), c(key, "best_swept_automix_routed_share_pct", "no swept"),
+        c.spread(key, "heldout_delta_ibc_automix_pct", "heldout_delta_ibc_automix_std_pct", "no split")]
+    return [c(key, "verifier_charge"), c(key, "best_delta_ibc_automix_pct"),
+            c.interval(key, "best_delta_ibc_automix_ci_low_pct", "best_delta_ibc_automix_ci_high_pct", resampled),
+            c(key, "best_delta_ibc_automix_routed_share_pct"), *chosen, c(key, "verifier_break_even_cost"),
+            c.interval(key, "verifier_break_even_cost_ci_low", "verifier_break_even_cost_ci_high", resampled)]
+
+
 def routing_tables(q: Quote, datasets: list) -> list[dict]:
     """The two per-dataset tables, as data for the template: per dataset its header values and per
     router (and the oracle) its cells; a dataset without a baseline has no rows (its header says
     why). The first table holds the notebook's delta_IBC, the held-out choice, APGR and CPT_50; the
     second AutoMix's delta_IBC and the verifier break-even cost."""
-    ibc, automix = Cells(q), Cells(q)
+    ibc, automix = Cells(q), Cells(q, "costs" if no_automix_reason(q) == "costs" else None)
     blocks = {"ibc": [], "automix": []}
-    costs = no_automix_reason(q) == "costs"
     for dataset in datasets:
         resampled = bool(q.value("routing", dataset, "bootstrap_resamples_count"))
         header = {"dataset": dataset, "no_baseline": has_no_baseline(q, dataset),
@@ -441,32 +465,9 @@ def routing_tables(q: Quote, datasets: list) -> list[dict]:
         for router in [*routers_of(q, dataset), "oracle"]:
             if not isinstance(q.get("routing", dataset, router), Mapping) or header["no_baseline"]:
                 continue
-            key, oracle = ("routing", dataset, router), router == "oracle"
-            name = "oracle" if oracle else router_name(router)
-            rows_ibc.append([name, ibc(key, "best_delta_ibc_pct", "undefined"),
-                             ibc.interval(key, "best_delta_ibc_ci_low_pct", "best_delta_ibc_ci_high_pct", resampled),
-                             ibc(key, "best_delta_ibc_routed_share_pct", "undefined"),
-                             ibc.mark("oracle") if oracle else ibc(key, "best_swept_delta_ibc_pct", "no swept"),
-                             ibc.mark("oracle") if oracle else ibc(key, "best_swept_routed_share_pct", "no swept"),
-                             ibc.mark("oracle") if oracle else ibc.spread(key, "heldout_delta_ibc_pct",
-                                                                          "heldout_delta_ibc_std_pct", "no split"),
-                             ibc(key, "apgr", "undefined"), ibc(key, "cpt_50_pct", "undefined")])
-            cause = "costs" if costs else "undefined"
-            rows_automix.append([
-                name, automix(key, "verifier_charge", "undefined"), automix(key, "best_delta_ibc_automix_pct", cause),
-                automix.interval(key, "best_delta_ibc_automix_ci_low_pct", "best_delta_ibc_automix_ci_high_pct",
-                                 resampled and not costs) if not costs else automix.mark(cause),
-                automix(key, "best_delta_ibc_automix_routed_share_pct", cause),
-                automix.mark("oracle") if oracle else automix(key, "best_swept_delta_ibc_automix_pct",
-                                                              cause if costs else "no swept"),
-                automix.mark("oracle") if oracle else automix(key, "best_swept_automix_routed_share_pct",
-                                                              cause if costs else "no swept"),
-                automix.mark("oracle") if oracle else automix.spread(
-                    key, "heldout_delta_ibc_automix_pct", "heldout_delta_ibc_automix_std_pct",
-                    cause if costs else "no split"),
-                automix(key, "verifier_break_even_cost", cause),
-                automix.interval(key, "verifier_break_even_cost_ci_low", "verifier_break_even_cost_ci_high",
-                                 resampled and not costs) if not costs else automix.mark(cause)])
+            key, name = ("routing", dataset, router), "oracle" if router == "oracle" else router_name(router)
+            rows_ibc.append([name, *ibc_row(ibc, key, resampled)])
+            rows_automix.append([name, *automix_row(automix, key, resampled)])
         blocks["ibc"].append({**header, "rows": rows_ibc})
         blocks["automix"].append({**header, "rows": rows_automix})
     return [{"name": "ibc", "blocks": blocks["ibc"], "notes": ibc.footnotes()},
