@@ -559,7 +559,8 @@ def test_the_leading_router_and_its_paired_lead_over_the_next(half_width, case):
     # entropy has the highest mean APGR of the bundled routers, log-probability the next
     apgr = {r: sum(numbers["routing"][d][r]["apgr"] for d in numbers["routing"]) for r in ("logits", "entropy")}
     assert apgr["entropy"] > apgr["logits"]
-    assert (lead["case"], lead["router"], lead["next"], lead["pair"]) == (case, "entropy", "logits", "logits_vs_entropy")
+    assert (lead["case"], lead["router"], lead["next"], lead["pair"]) == \
+        (case, "entropy", "logits", "logits_vs_entropy")
     text = first_finding(numbers)
     pair = "\\RoutingComparisonAllLogitsVsEntropy"
     assert f"{pair}ApgrDifference{{}}" in text
@@ -764,3 +765,39 @@ def test_undefined_table_cells_get_a_note_saying_why_not_a_missing_marker():
                  "not applicable: the oracle knows"):
         assert note in text, note
     assert "\\RoutingCoqaShortLogitsHeldoutDeltaIbcAutomixPct{} (one split)" in text
+
+
+# --- the other sections' sentences: none, one and several, singular and plural ----------------
+
+@pytest.mark.parametrize("timed, runs", [(0, 3), (1, 1), (2, 3), (3, 3)])
+@pytest.mark.parametrize("raced", [0, 1, 2])
+def test_wall_clock_and_racing_sentences_for_none_one_and_several(timed, runs, raced):
+    optimizers = ["A", "B"][:max(raced, 1)]
+    numbers = {"tokens": {"runs_count": {"A": runs}},
+               "optimization": {"table_budget_millions": 5.0, "wall_clock_runs_count": timed,
+                                "wall_clock_hours": 1.5 if timed else None,
+                                "racing_saved_pct": {o: 40.0 for o in optimizers[:raced]},
+                                "racing_tasks_count": {o: i + 1 for i, o in enumerate(optimizers[:raced])}}}
+    text = sections(numbers, "A")["optimization"]
+    assert ("\\OptimizationWallClockHours{}" in text) == (timed > 0)
+    assert ("\\OptimizationWallClockRunsCount{}" in text) == (timed > 0)
+    assert [o for o in "AB" if f"\\OptimizationRacingSavedPct{o}{{}}" in text] == optimizers[:raced]
+    assert sentence_count(findings(sections(numbers, "A"), "optimization")[0]) <= 3
+    assert placeholders(printed(numbers, "optimization")) == [] and not null_macros_quoted(numbers)
+
+
+@pytest.mark.parametrize("scored", [1, 2, 3])
+@pytest.mark.parametrize("common", [1, 2])
+def test_the_scores_sentence_for_one_two_and_three_optimizers(scored, common):
+    optimizers = ["A", "B", "C"][:scored]
+    numbers = {"tokens": {"runs_count": {o: 3 for o in ["A", "B", "C"]}},
+               "optimization": {"table_budget_millions": 5.0, "tasks_count": 2, "wall_clock_runs_count": 0,
+                                "score_at_table_budget_tasks_count": common, "wall_clock_hours": None,
+                                "score_at_table_budget_pct": {o: 50.0 + i for i, o in enumerate(optimizers)},
+                                "score_at_table_budget_by_model_pct": {o: {"m": 50.0} for o in optimizers}}}
+    first = findings(sections(numbers, "A"), "optimization")[0]
+    assert all(f"\\OptimizationScoreAtTableBudgetPct{o}{{}}" in first for o in optimizers)
+    assert ("\\OptimizationScoreAtTableBudgetTasksCount{}" in first) and sentence_count(first) <= 3
+    unscored = [o for o in "ABC" if o not in optimizers]
+    assert all(f" {o} " in " ".join(first.split()) + " " for o in unscored)  # named as without a score
+    assert placeholders(printed(numbers, "optimization")) == [] and not null_macros_quoted(numbers)

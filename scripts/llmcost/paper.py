@@ -171,7 +171,8 @@ def figure(path: str, caption: str, label: str | None = None, width: str = r"\li
 
 
 ENVIRONMENT = Environment(
-    loader=FileSystemLoader(TEMPLATES), extensions=["jinja2.ext.do"], autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True,
+    loader=FileSystemLoader(TEMPLATES), extensions=["jinja2.ext.do"], autoescape=False, undefined=StrictUndefined,
+    keep_trailing_newline=True,
     trim_blocks=True, lstrip_blocks=True, block_start_string="<%", block_end_string="%>",
     variable_start_string="<<", variable_end_string=">>", comment_start_string="<#", comment_end_string="#>")
 ENVIRONMENT.globals.update(listed=listed, article=article, plural=plural, tasks_words=tasks_words, escape=escape,
@@ -234,7 +235,8 @@ def has_no_baseline(q: Quote, dataset: str) -> bool:
 
 def routers_of(q: Quote, dataset: str) -> list[str]:
     """The routers of a dataset (the oracle apart)."""
-    return [r for r in q.keys("routing", dataset) if r != "oracle" and isinstance(q.get("routing", dataset, r), Mapping)]
+    return [r for r in q.keys("routing", dataset)
+            if r != "oracle" and isinstance(q.get("routing", dataset, r), Mapping)]
 
 
 def _router_order(routers) -> list:
@@ -442,7 +444,8 @@ def automix_row(c: Cells, key: tuple, resampled: bool) -> list[str]:
     """AutoMix's delta_IBC (verifier charge; best, interval, routed share; best swept and its share;
     held-out) and the verifier break-even cost with its interval."""
     chosen = [c.mark("oracle")] * 3 if key[-1] == "oracle" else [
-        c(key, "best_swept_delta_ibc_automix_pct", "no swept"), c(key, "best_swept_automix_routed_share_pct", "no swept"),
+        c(key, "best_swept_delta_ibc_automix_pct", "no swept"),
+        c(key, "best_swept_automix_routed_share_pct", "no swept"),
         c.spread(key, "heldout_delta_ibc_automix_pct", "heldout_delta_ibc_automix_std_pct", "no split")]
     return [c(key, "verifier_charge"), c(key, "best_delta_ibc_automix_pct"),
             c.interval(key, "best_delta_ibc_automix_ci_low_pct", "best_delta_ibc_automix_ci_high_pct", resampled),
