@@ -675,6 +675,7 @@ def test_undefined_break_even_costs_get_their_reason():
     ((20.0, 10.0), "all", "qasper_short"),  # where it holds somewhere: the weakest dataset
     ((-10.0, 20.0), "some", "cnli_short"),
     ((-20.0, -10.0), "none", "qasper_short"),  # where it holds nowhere: the strongest
+    ((20.0, None), "all", "cnli_short"),  # and the other dataset without a held-out value, named
     ((None, None), "undefined", None)])
 def test_whether_the_threshold_chosen_on_calibration_queries_holds_on_the_others(values, case, quoted_):
     numbers = filtered(bundled_numbers(), lambda key: key not in ("coqa_short", "narrative_qa_short"))
@@ -689,6 +690,7 @@ def test_whether_the_threshold_chosen_on_calibration_queries_holds_on_the_others
         assert "cannot tell" in item and not NUMBER.findall(item)
     else:
         assert found["quoted"] == quoted_
+        assert ("qasper\\_short" in item) == (quoted_ == "qasper_short" or None in values or case == "some")
         held = macro_name(("routing", found["quoted"], "entropy", "heldout_delta_ibc_pct"))
         assert f"\\{held}{{}}" in item and f"\\{held.replace('Pct', 'StdPct')}{{}}" in item
     assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []

@@ -147,6 +147,16 @@ def which(datasets: list, of: int) -> str:
     return f"{len(datasets)} of the {of} datasets"
 
 
+def every(count: int) -> str:
+    """"both datasets", "all 5 datasets"."""
+    return "both datasets" if count == 2 else f"all {count} datasets"
+
+
+def any_of(count: int) -> str:
+    """"either dataset", "any of the 5 datasets"."""
+    return "either dataset" if count == 2 else f"any of the {count} datasets"
+
+
 def others(datasets: list) -> str:
     """The rest of a list of datasets after ``which``: named (at most MOST_NAMED), or "5 others"."""
     return listed(escape(d) for d in datasets) if len(datasets) <= MOST_NAMED else f"{len(datasets)} others"
@@ -176,7 +186,7 @@ ENVIRONMENT = Environment(
     trim_blocks=True, lstrip_blocks=True, block_start_string="<%", block_end_string="%>",
     variable_start_string="<<", variable_end_string=">>", comment_start_string="<#", comment_end_string="#>")
 ENVIRONMENT.globals.update(listed=listed, article=article, plural=plural, tasks_words=tasks_words, escape=escape,
-                           router_name=router_name, which=which, others=others, table=table, figure=figure,
+                           router_name=router_name, which=which, others=others, every=every, any_of=any_of, table=table, figure=figure,
                            AUTOMIX=AUTOMIX, PCT=PCT)
 # as filters too (names|map("escape")): LaTeX's escape, not Jinja's HTML one
 ENVIRONMENT.filters.update(escape=escape, router_name=router_name)
@@ -364,7 +374,7 @@ def heldout_finding(q: Quote, datasets: list, router: str | None) -> dict:
     # the weakest case where it holds somewhere, the strongest where it holds nowhere
     quoted = None if not defined else (max if case == "none" else min)(defined, key=held)
     return {"router": router, "datasets": defined, "holds": holds, "case": case, "quoted": quoted,
-            "baseline": bool(datasets)}
+            "baseline": bool(datasets), "undefined": [d for d in datasets if router and d not in defined]}
 
 
 def undecided_pairs(q: Quote, datasets: list, routers: list) -> tuple[int, int]:
