@@ -239,8 +239,11 @@ SHAPE_TEXT = {"no racing logs": "so racing savings are not reported",
 
 
 def paper_text(shape: Shape, pdftotext: str) -> str:
-    return " ".join(subprocess.run([pdftotext, str(shape.workdir / "paper/main.pdf"), "-"], capture_output=True,
-                                   text=True, check=True).stdout.split())
+    """The PDF's words, without the page numbers (the last line of each page, before its form feed:
+    a sentence running over a page break would read "the large 5 model")."""
+    text = subprocess.run([pdftotext, str(shape.workdir / "paper/main.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return " ".join(re.sub(r"\n\d+\n\s*\f", "\n\f", text).split())
 
 
 @pytest.mark.parametrize("name", RUNS_SHAPES)
