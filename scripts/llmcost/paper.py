@@ -496,12 +496,15 @@ def routing_section(q: Quote, table_optimizer: str, artifacts: Collection[str]) 
         return render("routing", datasets=[])
     routers = _router_order(r for d in datasets for r in routers_of(q, d))
     lead = leading_router(q, datasets, routers)
-    chosen = lead.get("router") or highest_mean_apgr(q, datasets, routers)
+    # the router the findings on routed shares and held-out thresholds are about: the leader of the paired
+    # comparison, else the highest mean APGR (said so), else the first
+    highest = highest_mean_apgr(q, datasets, routers)
+    chosen = lead["router"] or highest or (routers or [None])[0]
     with_baseline = [d for d in datasets if not has_no_baseline(q, d)]
     linked = {artifact: link for link, artifact in links(q.numbers).items()}
     return render(
         "routing", q=q, datasets=datasets, routers=routers, lead=lead, verifier=verifier_findings(q, datasets),
-        gap=gap_finding(q, with_baseline, chosen) | {"leader": chosen == lead["router"]},
+        gap=gap_finding(q, with_baseline, chosen) | {"by_mean": not lead["router"] and highest is not None},
         heldout=heldout_finding(q, with_baseline, chosen), undecided=undecided_pairs(q, datasets, routers),
         resampled=any(q.value("routing", d, "bootstrap_resamples_count") != 0 for d in datasets),
         paying=_router_order(r for d in datasets for r in paying(q, d)), tables=routing_tables(q, datasets),
