@@ -810,3 +810,29 @@ def test_the_scores_sentence_for_one_two_and_three_optimizers(scored, common):
     unscored = [o for o in "ABC" if o not in optimizers]
     assert all(f" {o} " in " ".join(first.split()) + " " for o in unscored)  # named as without a score
     assert placeholders(printed(numbers, "optimization")) == [] and not null_macros_quoted(numbers)
+
+
+def test_a_dataset_without_a_break_even_cost_is_not_counted_among_those_that_pay():
+    numbers = filtered(bundled_numbers(), lambda key: key not in ("coqa_short", "narrative_qa_short"))
+    numbers["routing_config"]["verifier_cost"] = 0.5
+    cnli = numbers["routing"]["cnli_short"]["confidence"]
+    cnli.update({key: None for key in cnli if "break_even" in key or "automix" in key})
+    (found,) = verifier_findings(Quote(numbers), ["cnli_short", "qasper_short"])
+    assert (found["case"], found["pays"], found["undefined"]) == ("all", ["qasper_short"], ["cnli_short"])
+    item = verifier_item(numbers)
+    assert "both" not in item and "all 2" not in item  # it pays on one of the two
+    assert break_even("qasper_short") in item and "cnli\\_short" in item
+    assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
+
+
+def test_without_a_dataset_that_has_a_gap_no_finding_quotes_a_number_it_cannot_have():
+    from test_routing import random_queries
+    worse = random_queries(6)
+    worse[["perf_slm", "perf_llm"]] = worse[["perf_llm", "perf_slm"]].to_numpy()
+    numbers = {"routing": routing_case(worse, "worse", 20)}
+    items = findings(sections(numbers, "CAPO"), "routing")
+    assert 1 <= len(items) <= 5 and all(sentence_count(item) == 1 for item in items)
+    assert not NUMBER.findall(" ".join(items))
+    text = printed(numbers, "routing")
+    assert "is the large model not better" not in text  # "on no dataset is the large model better"
+    assert not null_macros_quoted(numbers) and placeholders(text) == []
