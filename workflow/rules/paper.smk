@@ -1,6 +1,13 @@
 # The paper's numbers as LaTeX macros (part of `all`), and the paper built from
 # the published artifacts (`paper`, outside `all`: TeX is a system dependency);
-# its sections' text is generated from numbers.json (scripts/llmcost/paper.py).
+# its sections' text is generated from numbers.json (scripts/llmcost/paper.py)
+# through the templates of its words, one per section.
+
+# the sections' templates (scripts/llmcost/templates/): editing one rebuilds the paper
+PAPER_TEMPLATES = sorted(
+    workflow_file(f"scripts/llmcost/templates/{path.name}")
+    for path in (WORKFLOW_DIR / "scripts/llmcost/templates").glob("*.tex.j2")
+)
 
 
 rule numbers:
@@ -43,6 +50,7 @@ rule paper:
         artifacts=expand("{output}/{artifact}", output=OUTPUT, artifact=ARTIFACTS),
         script=workflow_file("scripts/build_paper.py"),
         code=code_of("build_paper.py"),
+        templates=PAPER_TEMPLATES,
     output:
         "paper/main.pdf",
     log:
