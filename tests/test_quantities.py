@@ -106,3 +106,13 @@ def test_numbers_tex_prints_each_number_with_its_declared_decimals():
 @pytest.mark.parametrize("key", ["tokens", "optimization", "routing", "routing_config"])
 def test_each_section_of_numbers_json_has_its_declarations(key):
     assert any(q.path and q.path[0] == key for q in QUANTITIES)
+
+
+def test_the_papers_exported_only_numbers_are_those_declared_so():
+    from llmcost.paper import exported_only as paper_exported_only
+    from llmcost.quantities import is_exported_only
+
+    for q in QUANTITIES:
+        for path in q.paths():
+            path = tuple("x_vs_y" if part == "{pair}" else "x" if part.startswith("{") else part for part in path)
+            assert paper_exported_only(path) == is_exported_only(path) == (not q.quoted), path

@@ -1,8 +1,8 @@
 """Every quantity the paper publishes, each declared once.
 
 A quantity is one record (``Quantity``): its name in the code, its label in
-LaTeX and in HTML, its unit and the scale from the artifact it is read from (``in_unit``),
-the decimals the paper's text prints it with, the table that shows it (with
+LaTeX and in HTML, its unit and the scale from the artifact it is read from
+(``in_unit``), the decimals the paper's text prints it with, the table that shows it (with
 that table's decimals and its interval's), its key path in ``numbers.json``
 (hence its macro, ``macro_name``), the keys of its interval's bounds or its
 spread beside it, its caption text, and whether a sentence of the paper quotes
@@ -11,8 +11,8 @@ from here:
 
 - numbers.json and numbers.tex (numbers.py): the decimals of each macro, and
   the routing curve metrics quoted with their interval (``curve_metrics_quoted``);
-- the intervals section (intervals.py): which of those take their interval
-  from metrics.json;
+- the intervals section (intervals.py): the bounds or spread beside each
+  number, and which curve metrics take their interval from metrics.json;
 - the tables (routing_tables.py, optimization_tables.py, tokens.py): each
   column's header, decimals and interval decimals, and the notes that say
   what a symbol means;
@@ -51,7 +51,7 @@ UNITS = ("%", "pp", "M tokens", "tokens", "hours", "count", "probability", "perf
          "p-value", "word")
 PERCENT = ("%", "pp")
 
-# the names that stand for a dataset, model, optimizer, router or pair of optimizers in a key path
+# the names that stand for a dataset, model, optimizer, router or pair (of optimizers or routers) in a key path
 DATASET, MODEL, OPTIMIZER, ROUTER, PAIR = "{dataset}", "{model}", "{optimizer}", "{router}", "{pair}"
 
 ROUTING_METRICS_TABLE = "tables/routing_metrics.tex"
@@ -85,7 +85,7 @@ class Quantity:
     spread: str = ""  # the numbers.json key of its std, beside it (value ± std)
     caption: str = ""  # what it is, in words
     note: str = ""  # the line its table's notes give it, symbols in braces ("": none)
-    quoted: bool = True  # False: exported only (in numbers.json, quoted by no sentence of the paper)
+    quoted: bool = True  # False: exported only (numbers.json holds it; no sentence of the paper needs to quote it)
 
     @property
     def at(self) -> int | None:
@@ -266,6 +266,24 @@ QUANTITIES = (
              path=(*_ROUTER_PATH, "verifier_break_even_cost"), source="metrics.json", table=AUTOMIX_TABLE,
              table_decimals=2, bounds=("verifier_break_even_cost_ci_low", "verifier_break_even_cost_ci_high"),
              caption="the largest verifier cost at which some threshold still has AutoMix delta_IBC >= 0"),
+    # --- the routers compared pair by pair (numbers.json's routing_comparison: per dataset, and over
+    # --- all datasets under "all"; a pair "A_vs_B", B a router or random routing)
+    Quantity("apgr_difference", r"$\Delta$APGR", "ΔAPGR", "PGR", 3,
+             path=("routing_comparison", DATASET, PAIR, "apgr_difference"),
+             bounds=("apgr_difference_ci_low", "apgr_difference_ci_high"), quoted=False,
+             caption="A's APGR minus B's (per dataset, or their mean over the datasets under all); the findings "
+                     "quote the leading pair, the comparison's table shows every pair"),
+    Quantity("best_delta_ibc_difference", r"$\Delta$ best $\Delta_\mathrm{IBC}$", "Δ best Δ<sub>IBC</sub>", "pp", 1,
+             path=("routing_comparison", DATASET, PAIR, "best_delta_ibc_difference_pct"),
+             bounds=("best_delta_ibc_difference_ci_low_pct", "best_delta_ibc_difference_ci_high_pct"), quoted=False,
+             caption="A's best delta_IBC minus B's, in percentage points (per dataset, or their mean under all)"),
+    *(Quantity(f"{metric}_{side}_count", f"{side.capitalize()}", f"{side.capitalize()}", "count", 0,
+               path=("routing_comparison", "all", PAIR, f"{metric}_{side}_count"), quoted=False,
+               caption=f"the datasets where the {metric} difference's interval lies {where} 0")
+      for metric in ("apgr", "best_delta_ibc") for side, where in (("better", "above"), ("worse", "below"))),
+    Quantity("comparison_datasets_count", "Datasets", "Datasets", "count", 0,
+             path=("routing_comparison", "all", PAIR, "datasets_count"), quoted=False,
+             caption="the datasets where the pair has an APGR difference"),
     # --- the routing settings the paper quotes (config routing.costs, routing.min_routed_share) --
     Quantity("slm_cost", "slm", "slm", "cost", 3, path=("routing_config", "slm_cost"),
              caption="the small model's cost per query"),
@@ -320,11 +338,17 @@ def leaf_paths(tree: Mapping, path=()):
             yield (*path, key)
 
 
+def is_exported_only(path) -> bool:
+    """Whether the number at ``path`` (a key path of numbers.json) is declared exported only."""
+    quantity = quantity_at(path)
+    return quantity is not None and not quantity.quoted
+
+
 def exported_only(numbers: Mapping, unquoted_sections=("intervals", "statements")) -> list[tuple]:
     """The key paths of numbers.json's quoted sections whose quantity is declared exported only:
     numbers.json holds them for readers and ``make changes``, and no sentence quotes them."""
     quoted = {key: value for key, value in numbers.items() if key not in unquoted_sections}
-    return [path for path in leaf_paths(quoted) if (q := quantity_at(path)) is not None and not q.quoted]
+    return [path for path in leaf_paths(quoted) if is_exported_only(path)]
 
 
 def undeclared(numbers: Mapping, unquoted_sections=("intervals", "statements")) -> list[tuple]:
