@@ -346,7 +346,7 @@ def is_exported_only(path) -> bool:
 
 def exported_only(numbers: Mapping, unquoted_sections=("intervals", "statements")) -> list[tuple]:
     """The key paths of numbers.json's quoted sections whose quantity is declared exported only:
-    numbers.json holds them for readers and ``make changes``, and no sentence quotes them."""
+    numbers.json holds them for readers and ``make changes``, and no sentence needs to quote them."""
     quoted = {key: value for key, value in numbers.items() if key not in unquoted_sections}
     return [path for path in leaf_paths(quoted) if is_exported_only(path)]
 
