@@ -17,6 +17,7 @@ rule read_runs:
         code=lib(
             "discovery",
             "steplogs",
+            "elapsed",
             "optimization_logs",
             "runs",
             "manifest",
@@ -35,6 +36,7 @@ rule read_runs:
         **RESOURCES["read_runs"],
     params:
         root=TOKENS["runs"],
+        time_elapsed=OPTIMIZATION["time_elapsed"],
     message:
         "each run read once: per-step tokens and scores, racing counts, score curve"
     script:
