@@ -316,13 +316,17 @@ def build_files():
     return [built(artifact) for artifact in ARTIFACTS] + INTERMEDIATES + VIEWS
 
 
-def build_complete(wildcards):
-    """Whether every file of the build area exists. A failed job's outputs are deleted, and
-    Snakemake does not look past a missing intermediate file to the changed input behind it: it
-    would say "Nothing to be done" while the bad input is still there. As a param of publish,
-    this flips after such a failure, so the next run reruns publish and, with it, every job
-    whose files are missing: the failing job runs (and fails) again."""
-    return all(os.path.exists(path) for path in build_files())
+# publish's record that it published a complete build area: its last output, written after it
+# succeeds. A failed job's outputs are deleted, and Snakemake does not look past a missing
+# intermediate file to the changed input behind it: it would say "Nothing to be done" while the
+# bad input is still there. So where a file of the build area is missing when Snakemake starts,
+# the record goes too: publish reruns, and with it every job whose files are missing (the failing
+# job runs, and fails, again). A file, not a param: a param's value is recorded when the DAG is
+# built, before the jobs make the files, so it would differ on the next run and rerun publish
+# after every run that rebuilt the area, unless a profile turned the params trigger off.
+PUBLISHED = f"{BUILD}/published"
+if not all(os.path.exists(path) for path in build_files()):
+    Path(PUBLISHED).unlink(missing_ok=True)
 
 
 #: What the publish job runs, as its inputs: an edit republishes.
