@@ -2,6 +2,7 @@
 
 import logging
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -71,6 +72,27 @@ def test_sigint_in_the_token_stage_then_rerun_gives_identical_results(rerun_copy
     snakemake(rerun_copy, "--cores", "2")  # the profile's rerun-incomplete resumes
     assert_results_equal_committed(rerun_copy)
     assert not list((rerun_copy / "results").rglob(".*.tmp"))
+
+
+def test_ctrl_c_at_random_moments_of_a_jobs_life_prints_no_traceback(rerun_copy):
+    """A terminal's Ctrl-C (SIGINT to the whole process group) 20 times, each at a random moment of
+    the first second after a job started (Snakemake's script preamble, the imports, the work):
+    never a traceback, always Snakemake's one line, the output folder as it was. Before: a job
+    still importing printed a KeyboardInterrupt traceback, 6 of 6 times within half a second of
+    its start."""
+    rng = random.Random(34)
+    scripts = rerun_copy / ".snakemake/scripts"
+    before = digest(rerun_copy / "results")
+    for attempt in range(20):
+        started = set(scripts.glob("*.py")) if scripts.exists() else set()
+        process = start(rerun_copy, "--cores", "2", "--forcerun", "read_runs")
+        wait_for(lambda: scripts.exists() and set(scripts.glob("*.py")) - started, timeout=120)
+        time.sleep(rng.uniform(0.0, 1.0))
+        os.killpg(process.pid, signal.SIGINT)
+        output, _ = process.communicate(timeout=120)
+        assert "Traceback" not in output and "KeyboardInterrupt" not in output, f"attempt {attempt}:\n{output}"
+        assert "Interrupted (Ctrl-C): stopping the running jobs." in output.splitlines(), f"attempt {attempt}:\n{output}"
+        assert digest(rerun_copy / "results") == before, f"attempt {attempt}"
 
 
 def test_sigkill_in_the_token_stage_then_unlock_and_rerun_gives_identical_results(rerun_copy):

@@ -43,6 +43,15 @@ from llmcost.manifest import write_manifest  # noqa: E402
 from llmcost.publish import area_name, build_area, check_output_folder  # noqa: E402
 from llmcost.routing_model import ROUTERS as ROUTER_SCORES, cost_model  # noqa: E402
 
+# Ctrl-C reaches every job of the run: each job's Python ends quietly, whatever it is
+# doing, through a handler installed before anything of it runs, even Snakemake's
+# script preamble (scripts/interrupt/sitecustomize.py, imported from the jobs' PYTHONPATH).
+INTERRUPT_HANDLER = str(WORKFLOW_DIR / "scripts/interrupt")
+if INTERRUPT_HANDLER not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [INTERRUPT_HANDLER, os.environ.get("PYTHONPATH")])
+    )
+
 
 def workflow_file(path):
     """A file of this workflow (``path`` from its folder) as a rule's input or command takes
