@@ -232,7 +232,8 @@ def test_landing_page_without_routing_data_says_so(tmp_path):
 
 #: the report's counted nouns (singular -> plural)
 NOUNS = {"run": "runs", "dataset": "datasets", "model": "models", "optimizer": "optimizers", "seed": "seeds",
-         "threshold": "thresholds"}
+         "threshold": "thresholds", "bootstrap resample": "bootstrap resamples", "resample": "resamples",
+         "split": "splits", "permutation": "permutations"}
 
 
 def wrong_counts(text: str) -> list[str]:
@@ -250,7 +251,9 @@ def wrong_counts(text: str) -> list[str]:
 def captions_rendered(count: int) -> dict[str, str]:
     """Every caption (and the landing page) as Snakemake renders it (jinja2, trim_blocks and
     lstrip_blocks), for ``count`` runs of ``count`` datasets, models, optimizers and seeds (one
-    seed per cell) and ``count`` router datasets and thresholds; anything else left undefined."""
+    seed per cell), ``count`` router datasets, thresholds, held-out splits, resamples and
+    permutations of the comparison, ``count - 1`` bootstrap resamples and routers paying a
+    verifier (none, one, two); anything else left undefined."""
     import jinja2
 
     names = lambda stem: [f"{stem}{i}" for i in range(count)]  # noqa: E731
@@ -259,8 +262,10 @@ def captions_rendered(count: int) -> dict[str, str]:
     params = SimpleNamespace(found=found, optimizer_found=found, optimizer="o0", datasets=names("r"),
                              thresholds={"count": count, "spacing": "linear"}, root="runs", budgets=[1e6, 5e6],
                              table_budget=5e6, costs={"slm": 1, "llm": 20, "verifier": 4}, min_routed_share=0.05,
-                             bootstrap={"resamples": 20, "seed": 0}, holdout={"splits": 3, "seed": 0, "calibration_fraction": 0.5}, verifier_routers=["confidence"],
-                             confidence_thresholds=[0.5], comparison={"resamples": 20, "permutations": 20, "seed": 0})
+                             bootstrap={"resamples": count - 1, "seed": 0},
+                             holdout={"splits": count, "seed": 0, "calibration_fraction": 0.5},
+                             verifier_routers=["confidence", "entropy"][:count - 1], confidence_thresholds=[0.5],
+                             comparison={"resamples": count, "permutations": count, "seed": 0})
     records = [SimpleNamespace(job=SimpleNamespace(rule=SimpleNamespace(name=name), params=params))
                for name in ("token_summary", "routing_summary")]
     config = {"output": "results", "tokens": {"runs": "runs", "table_optimizer": "o0"},
@@ -288,6 +293,11 @@ def test_every_caption_counts_in_the_singular_and_the_plural(count):
     "1 datasets", "seeds 42"."""
     captions = captions_rendered(count)
     assert f"{count} run{'s' * (count > 1)} of\n{count} dataset{'s' * (count > 1)} (" in captions["workflow.rst"]
+    paying = {1: "(0 for every router)", 2: "(4 for the self-verification\nrouter, 0 for the others)",
+              3: "(4 for the self-verification and entropy\nrouters, 0 for the others)"}[count]
+    assert paying in captions["routing_automix_table.rst"]
+    assert ("without intervals (0 bootstrap resamples)" if count == 1 else f"over {count - 1} bootstrap resample"
+            ) in captions["routing_metrics_dataset.rst"]
     for name, text in captions.items():
         assert wrong_counts(text) == [], name
 
