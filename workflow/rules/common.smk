@@ -2,6 +2,7 @@
 # are built and published, and the helper functions the rules use for their
 # inputs. Nothing here reads a data file's contents; it only lists files.
 import os
+import shlex
 import sys
 import threading
 from pathlib import Path
@@ -43,13 +44,33 @@ from llmcost.manifest import write_manifest  # noqa: E402
 from llmcost.publish import area_name, build_area, check_output_folder  # noqa: E402
 from llmcost.routing_model import ROUTERS as ROUTER_SCORES, cost_model  # noqa: E402
 
-# Ctrl-C reaches every job of the run: each job's Python ends quietly, whatever it is
-# doing, through a handler installed before anything of it runs, even Snakemake's
-# script preamble (scripts/interrupt/sitecustomize.py, imported from the jobs' PYTHONPATH).
-INTERRUPT_HANDLER = str(WORKFLOW_DIR / "scripts/interrupt")
-if INTERRUPT_HANDLER not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [INTERRUPT_HANDLER, os.environ.get("PYTHONPATH")])
+
+# Ctrl-C reaches every job of the run, and each of this workflow's jobs ends quietly,
+# whatever it is doing (scripts/interrupt/sitecustomize.py): the shell of a job whose
+# command runs one of its entry scripts starts it with SIGINT ignored (so that its Python
+# cannot be interrupted before it can handle it) and the handler's folder first on its
+# PYTHONPATH. bash holds the command it runs in BASH_EXECUTION_STRING; other commands (a
+# module user's own rules) are left as they were. Kept before any prefix set earlier.
+def quiet_ctrl_c_prefix():
+    entry_scripts = sorted(
+        path.name for path in (WORKFLOW_DIR / "scripts").glob("*.py")
+    )
+    ours = "|".join(f"*[./]{name}*" for name in entry_scripts)
+    folder = WORKFLOW_DIR / "scripts/interrupt"
+    return (
+        f'case "$BASH_EXECUTION_STRING" in {ours}) trap "" INT; export LLMCOST_QUIET_CTRL_C=1 '
+        f"PYTHONPATH={shlex.quote(str(folder))}${{{{PYTHONPATH:+:$PYTHONPATH}}}};; esac; "
+    )
+
+
+if shell.get_executable() and Path(shell.get_executable()).name == "bash":
+    shell.prefix(
+        quiet_ctrl_c_prefix()
+        + (
+            "set -euo pipefail; "  # Snakemake's own prefix for bash
+            if shell._process_prefix is None
+            else shell._process_prefix.replace("{", "{{").replace("}", "}}")
+        )
     )
 
 
