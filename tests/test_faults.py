@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from check_results import compare_trees
-from conftest import REPO, snakemake
+from conftest import REPO, snakemake, start_snakemake
 from test_bad_input import digest
 
 
@@ -87,12 +87,12 @@ def test_ctrl_c_at_random_moments_of_a_jobs_start_prints_no_traceback(rerun_copy
     before = digest(rerun_copy / "results")
     for attempt in range(20):
         started = set(scripts.glob("*.py")) if scripts.exists() else set()
-        process = start(rerun_copy, "--cores", "1", "--forcerun", "read_runs", "--", target)
-        wait_for(lambda: process.poll() is not None or (scripts.exists() and set(scripts.glob("*.py")) - started))
+        run = start_snakemake(rerun_copy, "--cores", "1", "--forcerun", "read_runs", "--", target)
+        wait_for(lambda: run.finished() or (scripts.exists() and set(scripts.glob("*.py")) - started))
         time.sleep(rng.uniform(0.0, 0.5))
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)
-        output, _ = process.communicate(timeout=120)
+        run.interrupt()
+        result = run.wait()
+        output = result.stdout + result.stderr
         assert "Traceback" not in output and "KeyboardInterrupt" not in output, f"attempt {attempt}:\n{output}"
         assert "Interrupted (Ctrl-C): stopping the running jobs." in output.splitlines(), f"attempt {attempt}:\n{output}"
         assert digest(rerun_copy / "results") == before, f"attempt {attempt}"
