@@ -38,8 +38,9 @@ rule all:
 # The only rule that writes the output folder: it runs once every artifact is
 # built, and swaps in a folder holding exactly them (llmcost/publish.py). The
 # outputs are update(): Snakemake keeps the published files while it runs and
-# restores them if it fails. Its inputs are the whole build area, and whether
-# all of it exists is a param, so that a failed run is retried (common.smk).
+# restores them if it fails. Its inputs are the whole build area; its record of
+# having published it is removed where any of it is missing, so that a failed
+# run is retried (PUBLISHED, common.smk).
 # A shell: job, not run: (Snakemake runs a run: job in a second, complete
 # Snakemake: about 3 s more on every run that changes anything).
 rule publish:
@@ -49,13 +50,13 @@ rule publish:
         code=PUBLISH_CODE,
     output:
         [update(f"{OUTPUT}/{artifact}") for artifact in ARTIFACTS],
+        published=PUBLISHED,
     log:
         logged("publish.log"),
     localrule: True
     conda:
         "environment.yml"  # Python's standard library only
     params:
-        complete=build_complete,
         python=sys.executable,
         # the folders the artifacts' paths are relative to: {BUILD}/artifacts and the output folder
         build=lambda wildcards, input: input[0][: -len(ARTIFACTS[0]) - 1],
@@ -65,7 +66,7 @@ rule publish:
         f"publish the artifacts into {OUTPUT}/"
     shell:
         "{params.python:q} {input.script:q} {params.build:q} {params.output:q} "
-        "{params.artifacts:q} > {log:q} 2>&1"
+        "{params.artifacts:q} > {log:q} 2>&1 && touch {output.published:q}"
 
 
 # Snakemake's job rate limiter (max-jobs-per-timespan, 100 jobs a second by

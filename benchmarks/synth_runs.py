@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
+START = datetime(2025, 3, 25, 22, 0, 0)  # when every synthetic run starts
 HEADER = ("step,timestamp,time_elapsed,score,prompt,input_tokens_meta_llm,output_tokens_meta_llm,"
           "input_tokens_downstream_llm,output_tokens_downstream_llm,test_score\n")
 OPTIMIZERS = ["CAPO", "EvoPromptGA", "OPRO", "PromptWizard"]
@@ -39,7 +41,9 @@ def run_csv(rng: np.random.Generator, steps: int = 70, population: int = 10) -> 
         meta_in, meta_out = rng.integers(800, 3000), rng.integers(300, 1200)
         down_in, down_out = rng.integers(40_000, 120_000), rng.integers(5_000, 40_000)
         elapsed += float(rng.uniform(20, 90))
-        stamp = f"2025-03-25 22:{step % 60:02d}:{(step * 7) % 60:02d}.{step:06d}"
+        # time_elapsed is cumulative here (seconds since the run started), so each step's timestamp,
+        # written as it ends, is the start plus it: a log whose two columns agree (llmcost/elapsed.py)
+        stamp = (START + timedelta(seconds=round(elapsed, 6))).strftime("%Y-%m-%d %H:%M:%S.%f")
         for i in range(population):
             score, test = rng.uniform(0.5, 1.0), rng.uniform(0.5, 1.0)
             prompt = prompts[(step + i) % len(prompts)]

@@ -11,7 +11,7 @@ from llmcost.runs import racing_of_runs, steps_of_runs
 
 def main(snakemake):
     runs = [Run.from_log_path(snakemake.params.root, path) for path in step_log_paths(snakemake.input.runs)]
-    steps = steps_of_runs(runs)
+    steps = steps_of_runs(runs, snakemake.params.time_elapsed)
     write_parquet(snakemake.output.steps, steps)
     write_parquet(snakemake.output.curve, score_curve(steps[steps["has_test_score"]]))
     write_parquet(snakemake.output.racing, racing_of_runs(runs))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,6 +48,63 @@ def _run_forked(workdir: Path, args: tuple, env: dict) -> subprocess.CompletedPr
                                "LLMCOST_TESTS_FORK=0 runs each Snakemake as a new interpreter")
         return subprocess.CompletedProcess(["snakemake", *args], json.loads(reply)["returncode"],
                                            out.read_text(errors="replace"), err.read_text(errors="replace"))
+
+
+class StartedRun:
+    """A Snakemake run going on in a process group of its own, as from a terminal, to interrupt:
+    a fork of the zygote (or, with LLMCOST_TESTS_FORK=0, a new interpreter)."""
+
+    def __init__(self, workdir: Path, args: tuple):
+        global _zygote
+        self.folder = Path(tempfile.mkdtemp(prefix="snakemake-run-"))
+        self.args = args
+        environment = dict(os.environ)
+        if os.environ.get("LLMCOST_TESTS_FORK", "1") == "0":
+            self.process = subprocess.Popen([sys.executable, "-m", "snakemake", *args], cwd=workdir,
+                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                            start_new_session=True)
+            self.pid = self.process.pid
+            return
+        self.process = None
+        if _zygote is None or _zygote.poll() is not None:
+            _zygote = subprocess.Popen([sys.executable, str(Path(__file__).with_name("snakemake_zygote.py"))],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        pid_file = self.folder / "pid"
+        request = {"cwd": str(Path(workdir).resolve()), "args": list(args), "env": environment,
+                   "stdout": str(self.folder / "stdout"), "stderr": str(self.folder / "stderr"),
+                   "session": True, "pid_file": str(pid_file)}
+        _zygote.stdin.write(json.dumps(request) + "\n")
+        _zygote.stdin.flush()
+        while not pid_file.exists():
+            time.sleep(0.001)
+        self.pid = int(pid_file.read_text())
+
+    def finished(self) -> bool:
+        if self.process is not None:
+            return self.process.poll() is not None
+        return bool(select.select([_zygote.stdout], [], [], 0)[0])
+
+    def interrupt(self) -> None:
+        """Ctrl-C as a terminal sends it: SIGINT to every process of the run's group."""
+        try:
+            os.killpg(self.pid, signal.SIGINT)
+        except ProcessLookupError:  # the run had ended
+            pass
+
+    def wait(self) -> subprocess.CompletedProcess:
+        if self.process is not None:
+            output, _ = self.process.communicate(timeout=300)
+            return subprocess.CompletedProcess(self.args, self.process.returncode, output, "")
+        code = json.loads(_zygote.stdout.readline())["returncode"]
+        result = subprocess.CompletedProcess(self.args, code, (self.folder / "stdout").read_text(errors="replace"),
+                                             (self.folder / "stderr").read_text(errors="replace"))
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return result
+
+
+def start_snakemake(workdir: Path, *args: str) -> StartedRun:
+    """``snakemake <args>`` started in ``workdir`` and left running (``StartedRun``)."""
+    return StartedRun(workdir, args)
 
 
 def pytest_sessionfinish(session, exitstatus):

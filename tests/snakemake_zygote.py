@@ -7,7 +7,9 @@ then changes to the run's folder and environment, sends its output to files and 
 forks from the same state. Jobs are Snakemake's own subprocesses, as always.
 
 Requests (cwd, args, env, stdout and stderr file) and replies (the exit code, negative for a
-signal, as subprocess reports it) are JSON lines on standard input and output. Started by
+signal, as subprocess reports it) are JSON lines on standard input and output. A request with
+``session`` runs in a process group of its own, as from a terminal, and its process id is written
+to ``pid_file`` as it starts, so that a test can interrupt it (``conftest.start_snakemake``). Started by
 ``conftest.py`` once per test process; LLMCOST_TESTS_FORK=0 runs each Snakemake as a new
 interpreter instead.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 
 
@@ -41,6 +44,9 @@ def child(request: dict, replies: int) -> None:
     code = 1
     try:
         os.close(replies)
+        if request.get("session"):
+            os.setsid()
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -90,6 +96,10 @@ def serve() -> None:
             pid = os.fork()
             if pid == 0:
                 child(request, replies)
+            if request.get("pid_file"):
+                with open(request["pid_file"] + ".tmp", "w") as announced:
+                    announced.write(str(pid))
+                os.replace(request["pid_file"] + ".tmp", request["pid_file"])
             _, status = os.waitpid(pid, 0)
             out.write(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}) + "\n")
             out.flush()

@@ -58,6 +58,13 @@ def set_value(column, row, value):
     return change
 
 
+def set_every(column, value):
+    def change(frame, target):
+        frame[column] = value
+        write_frame(frame, target)
+    return change
+
+
 def drop(column):
     return lambda frame, target: write_frame(frame.drop(columns=[column]), target)
 
@@ -248,6 +255,12 @@ ROW_CASES = {  # a part of the row's input cell -> its cases
         Fails(lambda w: rewrite_csv(w, set_value("test_score", 2, "high")),
               {"file": FILE, "column": r"column test_score,", "data row": r"data row 3 \(line \d+\)",
                "value": r"value 'high' is not a number"})],
+    "fits neither convention against its `timestamp` column": [
+        Fails(lambda w: rewrite_csv(w, set_every("timestamp", "2025-03-26 10:00:00")),
+              {"run": r"gsm8k/qwen/CAPO/seed43/\S+: time_elapsed fits neither convention",
+               "what `time_elapsed` sums to": r"time_elapsed values sum to [\d.]+ s",
+               "what the timestamps span": r"its timestamps span 0\.0 s",
+               "what to check": r"Check the time_elapsed and timestamp columns"})],
     "any number outside its column's valid range": [
         Fails(lambda w: rewrite_csv(w, set_value("test_score", 2, 89.8)),
               {"file": FILE, "column": r"column test_score,", "data row or line": r"data row 3 \(line \d+\)",

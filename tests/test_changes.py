@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from conftest import REPO, snakemake
 
-from llmcost.changes import NumberChange, compare, fails, file_changes, markdown, printed
+from llmcost.changes import NumberChange, compare, fails, file_changes, markdown, number_line, printed
 from llmcost.intervals import declared_interval, interval_at, intervals, score_spreads
 from llmcost.latex import LATEX
 from llmcost.numbers import leaves, numbers_tex, quoted
@@ -223,6 +223,57 @@ def test_a_number_inside_its_interval_is_marked_inside_and_percentages_get_no_re
     assert printed(delta, -0.04) == "-0.0" and printed(delta, None) == "undefined"
     # a key no quantity declares now (a base made by older code): six significant digits
     assert printed(("a_pct",), -0.04) == "-0.04"
+
+
+def test_a_difference_is_that_of_the_printed_values():
+    """Old, new and difference as printed agree: 77.14 -> 77.46 prints 77.1 -> 77.5 (+0.4), not the
+    unrounded +0.3; where both print alike but the number left its interval, all three get more
+    digits. Before: 58 of 280 lines of one trial printed a difference of the unrounded values."""
+    base = numbers_json(77.14, 0.7996, "better", 10.0)
+    new = numbers_json(77.46, 0.8004, "better", 10.0)
+    base["intervals"]["optimization"]["comparison"]["A_vs_B"]["p_improvement"]["high"] = 0.8
+    text = markdown(compare(base, new), None, {}, base, new, "results", "HEAD")
+    assert "`optimization.score_at_table_budget_pct.A` (`\\OptimizationScoreAtTableBudgetPctA`): 77.1 → 77.5 (+0.4)" in text
+    assert ": 0.7996 → 0.8004 (+0.0008, +0.1 %); outside the base's interval" in text
+    rng = np.random.default_rng(7)
+    for old, new_value in rng.uniform(-100, 100, (200, 2)):
+        change = NumberChange(("optimization", "score_at_table_budget_pct", "A"), float(old), float(new_value))
+        line = re.search(r": (\S+) → (\S+) \(([^),]+)", number_line(change))
+        from decimal import Decimal
+        assert Decimal(line.group(2)) - Decimal(line.group(1)) == Decimal(line.group(3)), line.group(0)
+
+
+def routing_numbers(costs: tuple, automix: float, datasets=("a", "b"), score: float = 80.0) -> dict:
+    numbers = {"tokens": {"downstream_share_by_dataset_pct": {"A": {d: 90.0 for d in datasets}}},
+               "optimization": {"score_at_table_budget_pct": {"A": score}, "score_at_table_budget_std_pct": {"A": 1.0}},
+               "routing": {"d": {"P_slm": 0.5, "P_llm": 0.7, "confidence": {
+                   "best_delta_ibc_automix_pct": automix, "best_delta_ibc_automix_ci_low_pct": automix - 5,
+                   "best_delta_ibc_automix_ci_high_pct": automix + 5, "apgr": 0.6}}},
+               "routing_config": dict(zip(("slm_cost", "llm_cost", "verifier_cost"), costs), min_routed_share_pct=5.0)}
+    numbers["intervals"] = intervals(numbers)
+    numbers["statements"] = statements(Sources(numbers))
+    return numbers
+
+
+def test_a_number_the_config_redefined_is_said_so_not_outside_its_interval():
+    """Another verifier cost makes AutoMix's delta_IBC another quantity: "redefined (routing.costs
+    changed)", not "outside", and FAIL_ON=outside does not fire; another set of datasets redefines
+    their averages. The same costs: a move out of the interval is outside."""
+    base, new = routing_numbers((1.0, 20.0, 4.0), -6.4), routing_numbers((1.0, 20.0, 1.0), 30.0)
+    changes = compare(base, new)
+    assert changes.outside == [] and not fails(changes, "outside")
+    text = markdown(changes, None, {}, base, new, "results", "HEAD")
+    assert ("`routing.d.confidence.best_delta_ibc_automix_pct` (`\\RoutingDConfidenceBestDeltaIbcAutomixPct`): "
+            "-6.4 → 30.0 (+36.4); redefined (routing.costs changed)") in text
+    assert "outside" not in text
+    same_costs = compare(base, routing_numbers((1.0, 20.0, 4.0), 30.0))
+    assert [c.path[-1] for c in same_costs.outside] == ["best_delta_ibc_automix_pct"]
+    fewer = routing_numbers((1.0, 20.0, 4.0), -6.4, datasets=("a",), score=90.0)
+    changes = compare(base, fewer)
+    assert changes.outside == []
+    assert "80.0 → 90.0 (+10.0); redefined (the datasets averaged changed)" in markdown(
+        changes, None, {}, base, fewer, "results", "HEAD")
+    assert [c.path[-1] for c in compare(base, routing_numbers((1.0, 20.0, 4.0), -6.4, score=90.0)).outside] == ["A"]
 
 
 def test_a_base_made_before_the_sections_is_compared_with_those_its_numbers_give():

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from check_results import compare_trees
-from conftest import REPO, snakemake
+from conftest import REPO, snakemake, start_snakemake
 from test_bad_input import digest
 
 
@@ -71,6 +72,30 @@ def test_sigint_in_the_token_stage_then_rerun_gives_identical_results(rerun_copy
     snakemake(rerun_copy, "--cores", "2")  # the profile's rerun-incomplete resumes
     assert_results_equal_committed(rerun_copy)
     assert not list((rerun_copy / "results").rglob(".*.tmp"))
+
+
+def test_ctrl_c_at_random_moments_of_a_jobs_start_prints_no_traceback(rerun_copy):
+    """A terminal's Ctrl-C (SIGINT to the whole process group) 20 times, each at a random moment
+    of the first half second after a job's script was written (the job's shell and Python
+    starting, Snakemake's script preamble, the imports): never a traceback, always Snakemake's
+    one line, the output folder as it was. One job a run (one dataset's read_runs), so that a run
+    costs little more than Snakemake's start. Before: a job still importing printed a
+    KeyboardInterrupt traceback, 6 of 6 times within half a second of its start."""
+    rng = random.Random(34)
+    scripts = rerun_copy / ".snakemake/scripts"
+    target = ".build/results/intermediate/steps/agnews.parquet"
+    before = digest(rerun_copy / "results")
+    for attempt in range(20):
+        started = set(scripts.glob("*.py")) if scripts.exists() else set()
+        run = start_snakemake(rerun_copy, "--cores", "1", "--forcerun", "read_runs", "--", target)
+        wait_for(lambda: run.finished() or (scripts.exists() and set(scripts.glob("*.py")) - started))
+        time.sleep(rng.uniform(0.0, 0.5))
+        run.interrupt()
+        result = run.wait()
+        output = result.stdout + result.stderr
+        assert "Traceback" not in output and "KeyboardInterrupt" not in output, f"attempt {attempt}:\n{output}"
+        assert "Interrupted (Ctrl-C): stopping the running jobs." in output.splitlines(), f"attempt {attempt}:\n{output}"
+        assert digest(rerun_copy / "results") == before, f"attempt {attempt}"
 
 
 def test_sigkill_in_the_token_stage_then_unlock_and_rerun_gives_identical_results(rerun_copy):

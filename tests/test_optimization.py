@@ -334,6 +334,62 @@ def test_bundled_wall_clock_equals_the_timestamp_span_plus_the_first_step():
         assert wall_clock_hours(steps)[run.run] * 3600 == pytest.approx(span, abs=5), run.run
 
 
+def timed_log(folder, times, stamps, name="seed1") -> "Run":
+    """A run of ten-minute steps logged with ``times`` as time_elapsed and ``stamps`` (seconds
+    after 2025-03-26 10:00:00) as each step's timestamp, three rows a step."""
+    from llmcost.discovery import Run
+    rows = [{"step": step, "timestamp": str(pd.Timestamp("2025-03-26 10:00:00") + pd.Timedelta(seconds=stamp)),
+             "time_elapsed": time, "score": 0.5, "prompt": f"p{row}", "test_score": 0.5,
+             **{column: 10 for column in TOKEN_COLUMNS}}
+            for step, (time, stamp) in enumerate(zip(times, stamps), start=1) for row in range(3)]
+    path = folder / f"d/m/o/{name}/exp/run/step_results_eval.csv"
+    path.parent.mkdir(parents=True)
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return Run.from_log_path(str(folder), str(path))
+
+
+#: twelve steps of ten minutes: the run took two hours
+PER_STEP = [600.0] * 12
+CUMULATIVE = [600.0 * k for k in range(1, 13)]
+STAMPS = CUMULATIVE  # each step's timestamp, written as it ends
+
+
+@pytest.mark.parametrize("times", [PER_STEP, CUMULATIVE], ids=["per step", "cumulative"])
+def test_time_elapsed_is_read_by_its_convention_checked_against_the_timestamps(tmp_path, times):
+    """Per-step and cumulative logs of the same run give its two hours. Before: the cumulative
+    log's values were added up, 13 hours."""
+    from llmcost.runs import steps_of_runs
+    run = timed_log(tmp_path, times, STAMPS)
+    for stated in ("auto", "per_step" if times is PER_STEP else "cumulative"):
+        steps = steps_of_runs([run], stated)
+        assert wall_clock_hours(steps)[run.run] == pytest.approx(2.0, rel=1e-12)
+
+
+def test_a_cumulative_log_without_timestamps_is_read_as_the_config_states(tmp_path):
+    from llmcost.runs import steps_of_runs
+    run = timed_log(tmp_path, CUMULATIVE, STAMPS)
+    frame = pd.read_csv(run.log_path).drop(columns=["timestamp"])
+    frame.to_csv(run.log_path, index=False)
+    assert wall_clock_hours(steps_of_runs([run], "cumulative"))[run.run] == pytest.approx(2.0)
+    assert wall_clock_hours(steps_of_runs([run], "auto"))[run.run] == pytest.approx(13.0)  # CAPO's convention
+
+
+def test_a_log_fitting_neither_convention_or_not_the_stated_one_stops_naming_the_run(tmp_path):
+    """Minutes logged as seconds fit neither; a per-step log said to be cumulative contradicts it."""
+    from llmcost.runs import steps_of_runs
+    run = timed_log(tmp_path, [10.0] * 12, STAMPS)
+    with pytest.raises(InputError, match=r"^d/m/o/seed1/exp/run: time_elapsed fits neither convention against "
+                                         r"the log's timestamps \(per step its time_elapsed values sum to 110\.0 s "
+                                         r"after the first step, cumulative they span 0\.0 s, and its timestamps span "
+                                         r"6600\.0 s .*\)\. Check the time_elapsed and timestamp columns") as error:
+        steps_of_runs([run])
+    assert "\n" not in str(error.value)
+    other = timed_log(tmp_path, PER_STEP, STAMPS, name="seed2")
+    with pytest.raises(InputError, match=r"^d/m/o/seed2/exp/run: config optimization.time_elapsed says cumulative "
+                                         r"\(seconds since the run started\), but the log's timestamps say per step"):
+        steps_of_runs([other], "cumulative")
+
+
 def test_bundled_scores_match_capos_comparison_table_code(bundled):
     """score_summary against CAPO's generate_comparison_table logic, re-run with pandas."""
     steps, racing = bundled

@@ -230,6 +230,78 @@ def test_landing_page_without_routing_data_says_so(tmp_path):
     assert "None" not in page and "verifier" not in page
 
 
+#: the report's counted nouns (singular -> plural)
+NOUNS = {"run": "runs", "dataset": "datasets", "model": "models", "optimizer": "optimizers", "seed": "seeds",
+         "threshold": "thresholds", "bootstrap resample": "bootstrap resamples", "resample": "resamples",
+         "split": "splits", "permutation": "permutations"}
+
+
+def wrong_counts(text: str) -> list[str]:
+    """Counts with the wrong number of their noun ("1 runs", "2 dataset") and lists of names under it
+    ("seeds 42", "seed 42, 43")."""
+    text = " ".join(text.split())
+    one, many = "|".join(NOUNS), "|".join(NOUNS.values())
+    name = r"(?:\d+|[dmors]\d+)"  # a seed, or a name of captions_rendered
+    return (re.findall(rf"(?<![\w.,])1 (?:{many})\b", text)
+            + re.findall(rf"(?<![\w.,])(?:0|[2-9]|\d{{2,}}) (?:{one})\b(?!s)", text)
+            + re.findall(rf"\b(?:{many}) {name}(?=[;:.)]| and| \()", text)
+            + re.findall(rf"\b(?:{one}) {name}, {name}", text))
+
+
+def captions_rendered(count: int) -> dict[str, str]:
+    """Every caption (and the landing page) as Snakemake renders it (jinja2, trim_blocks and
+    lstrip_blocks), for ``count`` runs of ``count`` datasets, models, optimizers and seeds (one
+    seed per cell), ``count`` router datasets, thresholds, held-out splits and resamples of the
+    comparison (19 permutations, the fewest allowed), ``count - 1`` bootstrap resamples and routers paying a
+    verifier (none, one, two); anything else left undefined."""
+    import jinja2
+
+    names = lambda stem: [f"{stem}{i}" for i in range(count)]  # noqa: E731
+    found = {"runs": count, "datasets": names("d"), "models": names("m"), "optimizers": names("o"),
+             "seeds": list(range(42, 42 + count)), "seeds_per_cell": [1, 1]}
+    params = SimpleNamespace(found=found, optimizer_found=found, optimizer="o0", datasets=names("r"),
+                             thresholds={"count": count, "spacing": "linear"}, root="runs", budgets=[1e6, 5e6],
+                             table_budget=5e6, costs={"slm": 1, "llm": 20, "verifier": 4}, min_routed_share=0.05,
+                             bootstrap={"resamples": count - 1, "seed": 0},
+                             holdout={"splits": count, "seed": 0, "calibration_fraction": 0.5},
+                             verifier_routers=["confidence", "entropy"][:count - 1], confidence_thresholds=[0.5],
+                             comparison={"resamples": count, "permutations": 19, "seed": 0})  # at least 19
+    records = [SimpleNamespace(job=SimpleNamespace(rule=SimpleNamespace(name=name), params=params))
+               for name in ("token_summary", "routing_summary")]
+    config = {"output": "results", "tokens": {"runs": "runs", "table_optimizer": "o0"},
+              "optimization": {"budgets": [1e6, 5e6]},
+              "routing": {"logits": "l", "router": "r", "costs": {"slm": 1, "llm": 20, "verifier": 4},
+                          "min_routed_share": 0.05}}
+    snakemake = SimpleNamespace(params=params, config=config,
+                                input=SimpleNamespace(summaries=names("s"), metrics=names("s"), steps=names("s")),
+                                wildcards=SimpleNamespace(dataset="r0"))
+    environment = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, undefined=jinja2.ChainableUndefined)
+    return {path.name: environment.from_string(path.read_text()).render(
+                snakemake=snakemake, categories={"c": {"s": records}})
+            for path in sorted((REPO / "workflow/report").glob("*.rst"))}
+
+
+def test_the_check_of_counted_nouns_finds_what_it_should():
+    assert wrong_counts("1 runs of 2 dataset (d0, d1), seeds 42; seed 42, 43 and 3 optimizer") == [
+        "1 runs", "2 dataset", "3 optimizer", "seeds 42", "seed 42, 43"]
+    assert wrong_counts("1 run of 2 datasets (d0, d1), seed 42; seeds 42, 43; 1 seed per cell; 0.1 runs") == []
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_every_caption_counts_in_the_singular_and_the_plural(count):
+    """One run, dataset, model, optimizer, seed: the singular; several: the plural. Before: "1 runs",
+    "1 datasets", "seeds 42"."""
+    captions = captions_rendered(count)
+    assert f"{count} run{'s' * (count > 1)} of\n{count} dataset{'s' * (count > 1)} (" in captions["workflow.rst"]
+    paying = {1: "(0 for every router)", 2: "(4 for the self-verification\nrouter, 0 for the others)",
+              3: "(4 for the self-verification and entropy\nrouters, 0 for the others)"}[count]
+    assert paying in captions["routing_automix_table.rst"]
+    assert ("without intervals (0 bootstrap resamples)" if count == 1 else f"over {count - 1} bootstrap resample"
+            ) in captions["routing_metrics_dataset.rst"]
+    for name, text in captions.items():
+        assert wrong_counts(text) == [], name
+
+
 # --- in a browser --------------------------------------------------------------------------------
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")

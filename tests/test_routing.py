@@ -37,6 +37,27 @@ def test_sweep_equals_the_notebook_row_loop(seed, router):
         np.testing.assert_allclose(ours[field], loop[field], rtol=1e-12, atol=1e-12, err_msg=field)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_notebooks_ibc_has_the_same_bits_whatever_the_verifier_costs(seed):
+    """The verifier is paid on every query whether the answer is kept or routed, so it cancels
+    from the notebook's IBC and delta_IBC exactly, not up to rounding (before: avg_cost - keep
+    and route - keep moved the last bits, and `make changes` reported "110.728 -> 110.728")."""
+    frame = random_queries(seed, n=257)
+    def notebook(verifier):
+        costs = routing.Costs(slm=1.0, llm=20.0, verifier=verifier)
+        swept = routing.sweeps(frame, costs, 25, "linear", [0.25, 0.5, 0.75])
+        curve = routing.exact_curves(frame, costs)
+        oracle = routing.oracle(frame, costs)
+        return ({router: swept[router][["IBC", "delta_IBC"]].to_numpy() for router in swept},
+                routing.baseline(frame, costs).ibc_base, oracle["IBC"], oracle["delta_IBC"], curve["lm2_ratio"])
+    reference = notebook(4.0)
+    for verifier in (0.0, 0.1, 0.3, 1 / 3, 7.7, 1e6):
+        other = notebook(verifier)
+        for router, values in reference[0].items():
+            assert values.tobytes() == other[0][router].tobytes(), (router, verifier)
+        assert reference[1:4] == other[1:4], verifier
+
+
 def test_sweep_records_name_thresholds_as_the_notebook():
     frame = random_queries(0)
     logits = routing.records(routing.sweep(frame, "logits", [-0.3], COSTS))[0]

@@ -19,7 +19,8 @@ STEPS = {1: (100, 10, 5000, 500), 2: (200, 20, 6000, 600), 3: (300, 30, 7000, 70
 def test_each_format_reads_the_same_steps(tmp_path, name):
     path = write_step_log(tmp_path / name, STEPS)
     frame = read_step_log(str(path))
-    assert list(frame.columns) == [*STEP_COLUMNS, "score", "prompt"]
+    assert list(frame.columns) == [*STEP_COLUMNS, "score", "timestamp", "prompt"]
+    assert frame["timestamp"].tolist() == [1735689600.0] * 9  # 2025-01-01 00:00:00, seconds since 1970
     assert len(frame) == 9
     assert all(str(frame[c].dtype) == "int64" for c in STEP_COLUMNS)
     assert frame["score"].dtype == "float64"
@@ -177,9 +178,24 @@ def test_a_repeated_column_names_the_file_the_column_and_its_places(tmp_path, na
         read_step_columns(path)
 
 
+def test_timestamps_are_read_as_seconds_with_or_without_an_offset_and_text_is_named(tmp_path):
+    """ISO 8601 as loggers write it: plain, with a T, with an offset (taken to UTC), empty."""
+    stamps = ["2025-03-26 10:40:52.5", "2025-03-26T10:40:53", "2025-03-26 11:40:54+01:00"] * 3
+    stamps[-1] = ""
+    path = write_step_log(tmp_path / "step_results_eval.csv", STEPS, timestamp=stamps)
+    seconds = read_step_columns(str(path))["timestamp"]
+    start = pd.Timestamp("2025-03-26 10:40:52.5").timestamp()
+    assert (seconds[:8] - start).tolist() == [0.0, 0.5, 1.5] * 2 + [0.0, 0.5] and np.isnan(seconds[8])
+    stamps[4] = "yesterday"
+    path = write_step_log(tmp_path / "bad" / "step_results_eval.csv", STEPS, timestamp=stamps)
+    with pytest.raises(InputError, match=r"step_results_eval\.csv: column timestamp, data row 5 \(line \d+\): value "
+                                         r"'yesterday' is not a date and time \(ISO 8601"):
+        read_step_columns(str(path))
+
+
 def test_a_repeated_column_the_pipeline_does_not_read_is_no_error(tmp_path):
-    frame = pd.read_csv(write_step_log(tmp_path / "log.csv", STEPS))
-    path = write_frame(pd.concat([frame, frame[["timestamp"]]], axis=1), tmp_path / "step_results_eval.csv")
+    frame = pd.read_csv(write_step_log(tmp_path / "log.csv", STEPS, notes="a note"))
+    path = write_frame(pd.concat([frame, frame[["notes"]]], axis=1), tmp_path / "step_results_eval.csv")
     assert read_step_log(path)["step"].tolist() == [1, 1, 1, 2, 2, 2, 3, 3, 3]
 
 

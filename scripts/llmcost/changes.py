@@ -32,8 +32,9 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .errors import InputError
 from .intervals import intervals as declared_intervals
@@ -49,15 +50,18 @@ FAIL_ON = ("flipped", "outside")
 
 @dataclass(frozen=True)
 class NumberChange:
-    """A quoted number present in both, with another value; ``interval``: the base's, if any."""
+    """A quoted number present in both, with another value; ``interval``: the base's, if any;
+    ``redefined``: why it is another quantity than the base's (``redefinitions``), if it is."""
     path: tuple
     old: object
     new: object
     interval: dict | None = None
+    redefined: str | None = None
 
     @property
     def outside(self) -> bool:
-        return (self.interval is not None and _is_number(self.new)
+        """Whether it left the base's interval: not said of a number the config redefined."""
+        return (self.redefined is None and self.interval is not None and _is_number(self.new)
                 and not self.interval["low"] <= self.new <= self.interval["high"])
 
 
@@ -135,6 +139,7 @@ def compare(base: Mapping, new: Mapping) -> Changes:
     flipped = {flip.path for flip in changes.flips}
 
     # 2, 3. numbers in both with another value, not already shown as a flipped statement
+    redefined = redefinitions(base, new)
     for path, value in new_leaves.items():
         if path not in old_leaves:
             changes.added.append((path, value))
@@ -142,7 +147,7 @@ def compare(base: Mapping, new: Mapping) -> Changes:
         old = old_leaves[path]
         if old == value or path in flipped or not (_is_number(old) and _is_number(value)):
             continue
-        change = NumberChange(path, old, value, interval_at(base_intervals, path))
+        change = NumberChange(path, old, value, interval_at(base_intervals, path), redefined(path))
         if change.outside:
             changes.outside.append(change)
         elif printed(path, old) != printed(path, value):
@@ -151,6 +156,70 @@ def compare(base: Mapping, new: Mapping) -> Changes:
             changes.below_precision.append(change)
     changes.removed = [(path, value) for path, value in old_leaves.items() if path not in new_leaves]
     return changes
+
+
+# --- Numbers the config redefined ----------------------------------------------------------------
+# A setting numbers.json records, and the quoted numbers it defines: where the setting differs between
+# base and new, such a number is another quantity, not another sample of the same one, so it is said to
+# be redefined rather than inside or outside the base's interval.
+
+def _routing_costs(numbers: Mapping):
+    costs = numbers.get("routing_config")
+    return None if not isinstance(costs, Mapping) else tuple(costs.get(f"{part}_cost") for part in ("slm", "llm", "verifier"))
+
+
+def _min_routed_share(numbers: Mapping):
+    return (numbers.get("routing_config") or {}).get("min_routed_share_pct")
+
+
+def _table_budget(numbers: Mapping):
+    return (numbers.get("optimization") or {}).get("table_budget_millions")
+
+
+def _datasets_averaged(numbers: Mapping):
+    """The token stage's datasets (those of its per-dataset shares), which the optimization stage shares."""
+    per_optimizer = (numbers.get("tokens") or {}).get("downstream_share_by_dataset_pct")
+    if not isinstance(per_optimizer, Mapping):
+        return None
+    return sorted({dataset for shares in per_optimizer.values() if isinstance(shares, Mapping) for dataset in shares})
+
+
+def _charged(path: tuple) -> bool:
+    """AutoMix's numbers and the verifier's: the costs enter them (the notebook's delta_IBC cancels them)."""
+    return path[0] == "routing" and any("automix" in str(part) or "verifier" in str(part) for part in path)
+
+
+def _chosen_above_the_share(path: tuple) -> bool:
+    return path[0] == "routing" and str(path[-1]).startswith(("best_", "heldout_"))
+
+
+def _at_the_table_budget(path: tuple) -> bool:
+    return path[0] == "optimization" and len(path) > 1 and (
+        str(path[1]).startswith("score_at_table_budget") or path[1] == "comparison")
+
+
+def _over_the_datasets(path: tuple) -> bool:
+    return path[0] in ("tokens", "optimization") and len(path) > 1 and path[1] not in (
+        "downstream_share_by_dataset_pct", "table_budget_millions")
+
+
+#: (the setting as the message names it, its value in a numbers.json, the numbers it defines)
+DEFINITIONS = (("routing.costs", _routing_costs, _charged),
+               ("routing.min_routed_share", _min_routed_share, _chosen_above_the_share),
+               ("optimization.table_budget", _table_budget, _at_the_table_budget),
+               ("the datasets averaged", _datasets_averaged, _over_the_datasets))
+
+
+def redefinitions(base: Mapping, new: Mapping) -> Callable[[tuple], str | None]:
+    """For a number's path: ``"routing.costs changed"`` (the settings that define it and differ between
+    base and new), or None. A setting one side does not record is not compared."""
+    differ = [(name, defines) for name, setting, defines in DEFINITIONS
+              if None not in (setting(base), setting(new)) and setting(base) != setting(new)]
+
+    def reason(path: tuple) -> str | None:
+        names = [name for name, defines in differ if defines(path)]
+        return f"{', '.join(names)} changed" if names else None
+    return reason
 
 
 def fails(changes: Changes, fail_on: str | None) -> bool:
@@ -186,15 +255,30 @@ def printed(path, value) -> str:
     return shown(path, value).replace(r"\ensuremath{-}", "-")
 
 
-def difference(change: NumberChange) -> str:
-    """``+0.4``, with the relative change for a positive quantity that is not a percentage."""
-    diff = change.new - change.old
+def printed_change(change: NumberChange) -> tuple[str, str, str]:
+    """Old, new and their difference as printed, consistent with each other: the difference of
+    the printed values (``77.1 → 77.5 (+0.4)``, not the unrounded +0.3), with the relative change
+    for a positive quantity that is not a percentage. Where both print alike (a number outside
+    its interval by less than the printed precision), all three get more digits until they differ.
+    A number no quantity declares (a base made by older code) prints with six significant digits
+    and its difference with three."""
+    old, new = printed(change.path, change.old), printed(change.path, change.new)
     digits, quantity = decimals(change.path), quantity_at(change.path)
-    text = f"{diff:+.{digits}f}" if digits is not None and round(diff, digits) != 0 else f"{diff:+.3g}"
+    if digits is None:
+        return old, new, f"{change.new - change.old:+.3g}"
+    first = digits
+    while old == new and digits < first + 6:
+        digits += 1
+        old, new = (f"{value:.{digits}f}" for value in (change.old, change.new))
+    try:
+        diff = Decimal(new) - Decimal(old)
+    except InvalidOperation:  # a bound printed as text ("<0.0001"): the values' own difference
+        return old, new, f"{change.new - change.old:+.3g}"
+    text = f"{diff:+.{digits}f}"
     percentage = quantity is not None and quantity.unit in PERCENT
-    if not percentage and change.old > 0 and change.new > 0:
-        text += f", {100 * diff / change.old:+.1f} %"
-    return text
+    if not percentage and Decimal(old) > 0 and Decimal(new) > 0:
+        text += f", {100 * diff / Decimal(old):+.1f} %"
+    return old, new, text
 
 
 def interval_text(interval: Mapping, path) -> str:
@@ -203,9 +287,11 @@ def interval_text(interval: Mapping, path) -> str:
 
 
 def number_line(change: NumberChange) -> str:
-    line = (f"- `{key(change.path)}` (`\\{macro_name(change.path)}`): {printed(change.path, change.old)} → "
-            f"{printed(change.path, change.new)} ({difference(change)})")
-    if change.interval is not None:
+    old, new, diff = printed_change(change)
+    line = f"- `{key(change.path)}` (`\\{macro_name(change.path)}`): {old} → {new} ({diff})"
+    if change.redefined is not None:
+        line += f"; redefined ({change.redefined})"
+    elif change.interval is not None:
         where = "outside" if change.outside else "inside"
         line += f"; {where} the base's {interval_text(change.interval, change.path)}"
     return line

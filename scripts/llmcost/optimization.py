@@ -19,12 +19,12 @@ per-run table (identifiers, ``evaluated_blocks``, ``full_blocks``).
   step at or below each count (a run counts from its first step on).
 - **Racing savings** per cell: ``1 - mean(evaluated) / mean(full)`` over its
   runs with a racing log; the overall mean over an optimizer's cells.
-- **Wall-clock** of a run: the sum over its steps of ``time_elapsed`` (CAPO's
-  logger writes each step's own duration, the first step's counted from the
-  run's start), so the seconds from the run's start to its last step. Issue
-  12 says "the largest time_elapsed (seconds since the run started)"; in the
-  real logs it is not cumulative, and the largest value is the longest step
-  (the bundled runs' sums match their timestamp spans to about a second).
+- **Wall-clock** of a run: the sum over its steps of their own durations
+  (``time_elapsed_s``: CAPO's logger writes each step's own duration, the first
+  step's counted from the run's start; a cumulative log's is read as the gaps
+  between its values, ``elapsed.py``), so the seconds from the run's start to
+  its last step (the bundled runs' sums match their timestamp spans to about a
+  second).
 
 Runs without a test_score are left out of the score artifacts, with one
 warning naming them; they keep their tokens, racing and wall-clock.

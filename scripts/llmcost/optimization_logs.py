@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .elapsed import step_durations
 from .errors import InputError
 from .ranges import RANGES
 from .steplogs import CANDIDATE_COLUMN, TOKEN_COLUMNS, first_row_per_step, first_rows
@@ -58,14 +59,16 @@ def candidate_rows(has_prompt: np.ndarray | None, test_score: np.ndarray, source
     return has_prompt
 
 
-def step_scores(frame: pd.DataFrame, source: str = "the step log") -> pd.DataFrame:
+def step_scores(frame: pd.DataFrame, source: str = "the step log", time_elapsed: str = "auto") -> pd.DataFrame:
     """One row per step (sorted by step) of a run's step log, as read by ``read_step_log``.
 
     Columns: ``step``; ``candidates`` (rows with a non-empty prompt);
     ``best_train_test_score`` (the best-train prompt's test_score; NaN when
     the step has no candidate); ``mean_test_score`` (the mean test_score over
     the candidates that have one, the population mean); ``time_elapsed_s``
-    (the step's largest time_elapsed; NaN without the column);
+    (the step's own seconds: its largest time_elapsed, read by the log's convention,
+    ``elapsed.py``, which config ``optimization.time_elapsed`` may state; NaN without
+    the column);
     ``has_test_score`` (whether any candidate of the run has a test_score:
     the same on every row).
     """
@@ -75,14 +78,16 @@ def step_scores(frame: pd.DataFrame, source: str = "the step log") -> pd.DataFra
         has_prompt = pd.notna(prompt) & (prompt != "")
     test_score = _floats(frame, "test_score")
     columns = step_score_columns(frame["step"].to_numpy(), candidate_rows(has_prompt, test_score, source),
-                                 _floats(frame, "score"), test_score, _floats(frame, "time_elapsed"))
+                                 _floats(frame, "score"), test_score, _floats(frame, "time_elapsed"),
+                                 _floats(frame, "timestamp") if "timestamp" in frame else None, time_elapsed, source)
     return pd.DataFrame({"step": np.unique(frame["step"].to_numpy()), **columns})
 
 
 def step_score_columns(step: np.ndarray, is_candidate: np.ndarray, score: np.ndarray,
-                       test_score: np.ndarray, time_elapsed: np.ndarray) -> dict[str, np.ndarray]:
-    """``step_scores`` on a log's arrays (float64, NaN where missing): its
-    ``STEP_SCORE_COLUMNS``, one value per distinct step in sorted order."""
+                       test_score: np.ndarray, time_elapsed: np.ndarray, timestamp: np.ndarray | None = None,
+                       convention: str = "auto", source: str = "the step log") -> dict[str, np.ndarray]:
+    """``step_scores`` on a log's arrays (float64, NaN where missing; ``timestamp`` in seconds,
+    None without the column): its ``STEP_SCORE_COLUMNS``, one value per distinct step in sorted order."""
     steps, codes = np.unique(step, return_inverse=True)
     score = np.nan_to_num(score, nan=0.0)
     count = len(steps)
@@ -100,11 +105,15 @@ def step_score_columns(step: np.ndarray, is_candidate: np.ndarray, score: np.nda
                 / np.bincount(codes[scored], minlength=count))
     largest_time = np.full(count, np.nan)
     np.fmax.at(largest_time, codes, time_elapsed)  # fmax skips NaN
+    latest_stamp = None
+    if timestamp is not None:
+        latest_stamp = np.full(count, np.nan)
+        np.fmax.at(latest_stamp, codes, timestamp)
     return {
         "candidates": np.bincount(codes[rows], minlength=count).astype("int64"),
         "best_train_test_score": best_train,
         "mean_test_score": mean,
-        "time_elapsed_s": largest_time,
+        "time_elapsed_s": step_durations(largest_time, latest_stamp, convention, source),
         "has_test_score": np.full(count, len(scored) > 0),
     }
 
@@ -123,15 +132,18 @@ def optimization_steps(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     return pd.concat([tokens, scores[STEP_SCORE_COLUMNS]], axis=1)
 
 
-def optimization_step_columns(columns: dict[str, np.ndarray], source: str) -> dict[str, np.ndarray]:
+def optimization_step_columns(columns: dict[str, np.ndarray], source: str,
+                              time_elapsed: str = "auto") -> dict[str, np.ndarray]:
     """``optimization_steps`` on the arrays of ``steplogs.read_step_columns``: ``step``, the
-    four token counts (each step's first row) and ``STEP_SCORE_COLUMNS``, one value per step."""
+    four token counts (each step's first row) and ``STEP_SCORE_COLUMNS``, one value per step
+    (``time_elapsed``: the convention config optimization.time_elapsed states, elapsed.py)."""
     step = columns["step"]
     steps, first = first_rows(step, np.column_stack([columns[name] for name in TOKEN_COLUMNS]), source)
     missing = np.full(len(step), np.nan)
     test_score = columns.get("test_score", missing)
     scores = step_score_columns(step, candidate_rows(columns.get(CANDIDATE_COLUMN), test_score, source),
-                                columns.get("score", missing), test_score, columns.get("time_elapsed", missing))
+                                columns.get("score", missing), test_score, columns.get("time_elapsed", missing),
+                                columns.get("timestamp"), time_elapsed, source)
     return {"step": steps, **{name: first[:, i] for i, name in enumerate(TOKEN_COLUMNS)}, **scores}
 
 

@@ -22,9 +22,11 @@ Standard library only: Snakemake imports this at parse time and runs
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 from collections import deque
 from pathlib import Path, PurePosixPath
 
@@ -147,6 +149,17 @@ def refuse_foreign_files(output: str, artifacts: list[str]) -> None:
             f"empty folder or one it made. Move those out, or set output to another folder.")
 
 
+@contextlib.contextmanager
+def interrupts_held():
+    """SIGINT and SIGTERM held back while the block runs, delivered after it."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def publish(build: str, output: str, artifacts: list[str]) -> None:
     """Replace ``output`` by a folder holding exactly ``artifacts`` (paths relative to both)
     and the manifest listing them.
@@ -171,14 +184,15 @@ def publish(build: str, output: str, artifacts: list[str]) -> None:
             os.chmod(destination, 0o644)
         (staging / MANIFEST).write_text(manifest_text(artifacts), encoding="utf-8")
         os.chmod(staging / MANIFEST, 0o644)
-        if target.exists():
-            os.rename(target, previous)
-        try:
-            os.rename(staging, target)
-        except OSError:
-            if previous.exists():
-                os.rename(previous, target)
-            raise
+        with interrupts_held():  # Ctrl-C between the two renames would leave no output folder
+            if target.exists():
+                os.rename(target, previous)
+            try:
+                os.rename(staging, target)
+            except OSError:
+                if previous.exists():
+                    os.rename(previous, target)
+                raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     shutil.rmtree(previous, ignore_errors=True)

@@ -15,8 +15,10 @@ Keeping costs ``slm + verifier``, routing ``slm + verifier + llm``. The
 incremental benefit per cost of a router point is
 ``IBC = (avg_perf - P_slm) / (avg_cost - cost_keep)``, compared with always
 routing, ``IBC_base = (P_llm - P_slm) / (cost_route - cost_keep)``, as
-``delta_IBC = 100 (IBC - IBC_base) / IBC_base`` (percent). IBC is undefined
-(NaN, written as null) where nothing is routed. Beside them each point has
+``delta_IBC = 100 (IBC - IBC_base) / IBC_base`` (percent). Both denominators
+are computed as what routing adds, ``lm2_ratio * llm`` and ``llm``, so that the
+verifier's cost, paid either way, cancels exactly (``routing_extra_cost``). IBC
+is undefined (NaN, written as null) where nothing is routed. Beside them each point has
 AutoMix's ``IBC_automix`` and ``delta_IBC_automix``, which charge the router's
 verifier (``routing_model``, ``routing_metrics.automix_delta_ibc``).
 
@@ -70,7 +72,7 @@ class Baseline:
     def ibc_base(self) -> float:
         if self.no_baseline:
             return math.nan
-        return (self.p_llm - self.p_slm) / (self.costs.route - self.costs.keep)
+        return (self.p_llm - self.p_slm) / routing_extra_cost(1.0, self.costs)
 
     @property
     def no_automix_baseline(self) -> str | None:
@@ -89,12 +91,20 @@ def baseline(frame: pd.DataFrame, costs: Costs) -> Baseline:
     return Baseline(p_slm, p_llm, costs, no_baseline_reason(p_slm, p_llm, len(frame), scale))
 
 
-def ibc(avg_perf, avg_cost, lm2_count, base: Baseline) -> tuple[np.ndarray, np.ndarray]:
-    """IBC and delta_IBC (percent) of operating points; NaN where nothing is routed, and
-    delta_IBC NaN throughout when the dataset has no baseline."""
-    routed = np.asarray(lm2_count) > 0
+def routing_extra_cost(lm2_ratio, costs: Costs):
+    """What routing a share ``lm2_ratio`` of the queries adds per query to keeping every answer:
+    ``avg_cost - cost_keep``, which is ``lm2_ratio * llm`` exactly (the small model and the
+    verifier are paid on every query either way). Computed so, the verifier's cost cancels
+    exactly, not up to rounding: the notebook's IBC and delta_IBC have the same bits whatever it is."""
+    return np.asarray(lm2_ratio, dtype=float) * costs.llm
+
+
+def ibc(avg_perf, lm2_ratio, base: Baseline) -> tuple[np.ndarray, np.ndarray]:
+    """IBC and delta_IBC (percent) of operating points routing a share ``lm2_ratio``; NaN where
+    nothing is routed, and delta_IBC NaN throughout when the dataset has no baseline."""
+    routed = np.asarray(lm2_ratio) > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        value = (np.asarray(avg_perf) - base.p_slm) / (np.asarray(avg_cost) - base.costs.keep)
+        value = (np.asarray(avg_perf) - base.p_slm) / routing_extra_cost(lm2_ratio, base.costs)
         value = np.where(routed, value, np.nan)
         delta = (value - base.ibc_base) / base.ibc_base * 100
     return value, delta
@@ -158,7 +168,7 @@ def _points(order: KeepOrder, kept: np.ndarray, frame: pd.DataFrame, base: Basel
     gain = np.concatenate(([0.0], np.cumsum((frame["perf_slm"].to_numpy() - frame["perf_llm"].to_numpy())[order.rows])))
     avg_perf = (row_totals(frame["perf_llm"].to_numpy(dtype=float)) + gain[kept]) / total
     avg_cost = total_cost / total
-    value, delta = ibc(avg_perf, avg_cost, lm2_count, base)
+    value, delta = ibc(avg_perf, lm2_count / total, base)
     automix_value, automix_delta = ibc_automix(avg_perf, lm2_count / total, base, charge)
     return {"total": np.full(len(kept), total), "lm1_count": kept, "lm2_count": lm2_count,
             "lm1_ratio": kept / total, "lm2_ratio": lm2_count / total, "avg_perf": avg_perf,
@@ -242,7 +252,7 @@ def oracle(frame: pd.DataFrame, costs: Costs) -> dict:
     lm2_count = int(routed.sum())
     avg_perf = float(row_means(np.where(routed, frame["perf_llm"], frame["perf_slm"])))
     avg_cost = (lm2_count * costs.route + (len(frame) - lm2_count) * costs.keep) / len(frame)
-    value, delta = ibc(avg_perf, avg_cost, lm2_count, base)
+    value, delta = ibc(avg_perf, lm2_count / len(frame), base)
     automix_value, automix_delta = ibc_automix(avg_perf, lm2_count / len(frame), base, 0.0)  # pays no verifier
     return {"lm2_ratio": lm2_count / len(frame), "avg_perf": avg_perf, "avg_cost": avg_cost,
             "IBC": float(value), "delta_IBC": float(delta), "IBC_automix": float(automix_value),

@@ -56,8 +56,7 @@ def _curve_delta_ibc(curve: pd.DataFrame, summary: Mapping, router: str | None =
     if field == "delta_IBC_automix":
         charge = summary["routers"][router]["verifier_charge"]
         return ibc_automix(curve["avg_perf"].to_numpy(), curve["lm2_ratio"].to_numpy(), base, charge)[1]
-    return ibc(curve["avg_perf"].to_numpy(), curve["avg_cost"].to_numpy(), curve["lm2_ratio"].to_numpy(),
-               base)[1]
+    return ibc(curve["avg_perf"].to_numpy(), curve["lm2_ratio"].to_numpy(), base)[1]
 
 
 def cost_performance_figure(curve: pd.DataFrame, sweeps: Mapping[str, pd.DataFrame],

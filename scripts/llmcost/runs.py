@@ -17,19 +17,21 @@ from .optimization_logs import STEP_SCORE_COLUMNS, optimization_step_columns, ra
 from .steplogs import MAX_COUNT, TOKEN_COLUMNS, read_step_columns
 
 
-def run_steps(run: Run) -> pd.DataFrame:
+def run_steps(run: Run, time_elapsed: str = "auto") -> pd.DataFrame:
     """One row per optimizer step of ``run``: step, four token counts and the optimization
     stage's per-step scores (``steps_of_runs`` adds the run's identifiers).
 
     A run's total of a token column must stay below 2**53 (exact in float64),
     like each count; otherwise an InputError names the step log and the column.
     """
-    return pd.DataFrame(_run_step_columns(run))
+    return pd.DataFrame(_run_step_columns(run, time_elapsed))
 
 
-def _run_step_columns(run: Run) -> dict[str, np.ndarray]:
-    """``run_steps`` as arrays: read with Arrow straight into NumPy, no DataFrame per run."""
-    steps = optimization_step_columns(read_step_columns(run.log_path), source=run.run)
+def _run_step_columns(run: Run, time_elapsed: str = "auto") -> dict[str, np.ndarray]:
+    """``run_steps`` as arrays: read with Arrow straight into NumPy, no DataFrame per run
+    (``time_elapsed``: config optimization.time_elapsed, elapsed.py)."""
+    steps = optimization_step_columns(read_step_columns(run.log_path), source=run.run,
+                                      time_elapsed=time_elapsed)
     for column in TOKEN_COLUMNS:
         if sum(steps[column].tolist()) >= MAX_COUNT:  # Python ints: exact, cannot wrap
             raise InputError(f"{run.log_path}: column {column} sums to more than 2^53 tokens over "
@@ -38,9 +40,9 @@ def _run_step_columns(run: Run) -> dict[str, np.ndarray]:
     return steps
 
 
-def steps_of_runs(runs: list[Run]) -> pd.DataFrame:
+def steps_of_runs(runs: list[Run], time_elapsed: str = "auto") -> pd.DataFrame:
     """The per-step table of several runs, in the order given, with each run's identifiers."""
-    per_run = [_run_step_columns(run) for run in runs]
+    per_run = [_run_step_columns(run, time_elapsed) for run in runs]
     lengths = [len(columns["step"]) for columns in per_run]
     identifiers = {key: np.repeat([getattr(run, key) for run in runs], lengths) for key in RUN_KEYS}
     if not per_run:

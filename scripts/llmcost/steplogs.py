@@ -36,6 +36,8 @@ STEP_COLUMNS = ["step", *TOKEN_COLUMNS]
 #: Read when the file has them (the optimization stage's columns): numbers, may be empty.
 SCORE_COLUMNS = ["score", "test_score", "time_elapsed"]
 PROMPT_COLUMN = "prompt"
+#: Read when the file has it: when each row was written (ISO 8601), to check time_elapsed (elapsed.py).
+TIMESTAMP_COLUMN = "timestamp"
 #: Token counts (and steps) are whole numbers below 2**53: every such number is
 #: exact in float64, so means and sums downstream cannot silently round or wrap.
 MAX_COUNT = 2**53
@@ -69,6 +71,7 @@ def _read_table(path: str, as_text: bool = False) -> pa.Table:
         else:
             types = {name: pa.string() if as_text else pa.int64() for name in STEP_COLUMNS}
             types.update({name: pa.string() if as_text else pa.float64() for name in SCORE_COLUMNS})
+            types[TIMESTAMP_COLUMN] = pa.string()
             table = pa_csv.read_csv(
                 path,
                 # one thread: a file is small, and the jobs already run side by side
@@ -96,7 +99,7 @@ def _read_table(path: str, as_text: bool = False) -> pa.Table:
     return table
 
 
-_WANTED = [*STEP_COLUMNS, *SCORE_COLUMNS, PROMPT_COLUMN]
+_WANTED = [*STEP_COLUMNS, *SCORE_COLUMNS, PROMPT_COLUMN, TIMESTAMP_COLUMN]
 
 
 def _csv_problem_line(path: str) -> str:
@@ -239,10 +242,33 @@ def _scores(path: str, name: str, column: pa.ChunkedArray) -> np.ndarray:
     return values
 
 
+def _timestamps(path: str, column: pa.ChunkedArray) -> np.ndarray:
+    """A timestamp column as float64 seconds since 1970 (NaN where empty): ISO 8601 text, naive
+    (as written) or with an offset (taken to UTC), or a parquet timestamp; other text is an InputError."""
+    if pa.types.is_timestamp(column.type):
+        micros = column.cast(pa.timestamp("us")).cast(pa.int64())
+        return micros.to_numpy(zero_copy_only=False).astype("float64") / 1e6
+    text = column.cast(pa.string())
+    text = pa_compute.if_else(pa_compute.equal(pa_compute.utf8_trim_whitespace(text), ""), None, text)
+    try:  # Arrow reads the plain form at once; offsets and other ISO 8601 spellings go through pandas
+        micros = text.cast(pa.timestamp("us")).cast(pa.int64())
+        return micros.to_numpy(zero_copy_only=False).astype("float64") / 1e6
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    raw = text.to_numpy(zero_copy_only=False)
+    parsed = pd.to_datetime(pd.Series(raw, dtype=object), format="ISO8601", utc=True, errors="coerce")
+    bad = pd.notna(raw) & parsed.isna().to_numpy()
+    if bad.any():
+        raise _bad_value(path, TIMESTAMP_COLUMN, raw, bad, "a date and time (ISO 8601, e.g. 2025-03-26 10:40:52.453123)")
+    micros = parsed.dt.tz_localize(None).astype("datetime64[us]").astype("int64").to_numpy()
+    return np.where(parsed.isna().to_numpy(), np.nan, micros / 1e6)
+
+
 def read_step_columns(path: str, prompt_text: bool = False) -> dict[str, np.ndarray]:
     """A step log's checked columns as NumPy arrays, straight from Arrow (no DataFrame):
     ``step`` and the four token counts (int64) and, when the file has them, ``score``,
-    ``test_score``, ``time_elapsed`` (float64, NaN where empty). The prompt column
+    ``test_score``, ``time_elapsed`` (float64, NaN where empty) and ``timestamp``
+    (float64 seconds since 1970, NaN where empty). The prompt column
     becomes ``candidate`` (bool: the row's prompt is not empty), or with
     ``prompt_text`` stays ``prompt`` (text, "" where empty).
 
@@ -252,6 +278,8 @@ def read_step_columns(path: str, prompt_text: bool = False) -> dict[str, np.ndar
     columns = {name: _counts(path, name, table.column(name)) for name in STEP_COLUMNS}
     columns.update({name: _scores(path, name, table.column(name))
                     for name in SCORE_COLUMNS if name in table.column_names})
+    if TIMESTAMP_COLUMN in table.column_names:
+        columns[TIMESTAMP_COLUMN] = _timestamps(path, table.column(TIMESTAMP_COLUMN))
     if PROMPT_COLUMN in table.column_names:
         prompt = table.column(PROMPT_COLUMN)
         if prompt_text or not (pa.types.is_string(prompt.type) or pa.types.is_large_string(prompt.type)):
@@ -273,7 +301,8 @@ CANDIDATE_COLUMN = "candidate"
 def read_step_log(path: str) -> pd.DataFrame:
     """A step log's columns, checked: ``step`` and the four token counts (int64), and,
     when the file has them, ``score``, ``test_score``, ``time_elapsed`` (float64,
-    NaN where empty) and ``prompt`` (text, "" where empty).
+    NaN where empty), ``timestamp`` (seconds, as ``read_step_columns``) and ``prompt``
+    (text, "" where empty).
 
     Raises ``InputError`` naming the column and the data row (1-based, header
     not counted) of a count that is not a whole number in [0, 2**53), or of a

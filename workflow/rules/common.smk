@@ -2,6 +2,7 @@
 # are built and published, and the helper functions the rules use for their
 # inputs. Nothing here reads a data file's contents; it only lists files.
 import os
+import shlex
 import sys
 import threading
 from pathlib import Path
@@ -43,6 +44,35 @@ from llmcost.errors import InputError  # noqa: E402
 from llmcost.manifest import write_manifest  # noqa: E402
 from llmcost.publish import area_name, build_area, check_output_folder  # noqa: E402
 from llmcost.routing_model import ROUTERS as ROUTER_SCORES, cost_model  # noqa: E402
+
+
+# Ctrl-C reaches every job of the run, and each of this workflow's jobs ends quietly,
+# whatever it is doing (scripts/interrupt/sitecustomize.py): the shell of a job whose
+# command runs one of its entry scripts starts it with SIGINT ignored (so that its Python
+# cannot be interrupted before it can handle it) and the handler's folder first on its
+# PYTHONPATH. bash holds the command it runs in BASH_EXECUTION_STRING; other commands (a
+# module user's own rules) are left as they were. Kept before any prefix set earlier.
+def quiet_ctrl_c_prefix():
+    entry_scripts = sorted(
+        path.name for path in (WORKFLOW_DIR / "scripts").glob("*.py")
+    )
+    ours = "|".join(f"*[./]{name}*" for name in entry_scripts)
+    folder = WORKFLOW_DIR / "scripts/interrupt"
+    return (
+        f'case "$BASH_EXECUTION_STRING" in {ours}) trap "" INT; export LLMCOST_QUIET_CTRL_C=1 '
+        f"PYTHONPATH={shlex.quote(str(folder))}${{{{PYTHONPATH:+:$PYTHONPATH}}}};; esac; "
+    )
+
+
+if shell.get_executable() and Path(shell.get_executable()).name == "bash":
+    shell.prefix(
+        quiet_ctrl_c_prefix()
+        + (
+            "set -euo pipefail; "  # Snakemake's own prefix for bash
+            if shell._process_prefix is None
+            else shell._process_prefix.replace("{", "{{").replace("}", "}}")
+        )
+    )
 
 
 def workflow_file(path):
@@ -323,13 +353,17 @@ def build_files():
     return [built(artifact) for artifact in ARTIFACTS] + INTERMEDIATES + VIEWS
 
 
-def build_complete(wildcards):
-    """Whether every file of the build area exists. A failed job's outputs are deleted, and
-    Snakemake does not look past a missing intermediate file to the changed input behind it: it
-    would say "Nothing to be done" while the bad input is still there. As a param of publish,
-    this flips after such a failure, so the next run reruns publish and, with it, every job
-    whose files are missing: the failing job runs (and fails) again."""
-    return all(os.path.exists(path) for path in build_files())
+# publish's record that it published a complete build area: its last output, written after it
+# succeeds. A failed job's outputs are deleted, and Snakemake does not look past a missing
+# intermediate file to the changed input behind it: it would say "Nothing to be done" while the
+# bad input is still there. So where a file of the build area is missing when Snakemake starts,
+# the record goes too: publish reruns, and with it every job whose files are missing (the failing
+# job runs, and fails, again). A file, not a param: a param's value is recorded when the DAG is
+# built, before the jobs make the files, so it would differ on the next run and rerun publish
+# after every run that rebuilt the area, unless a profile turned the params trigger off.
+PUBLISHED = f"{BUILD}/published"
+if not all(os.path.exists(path) for path in build_files()):
+    Path(PUBLISHED).unlink(missing_ok=True)
 
 
 #: What the publish job runs, as its inputs: an edit republishes.

@@ -43,6 +43,11 @@ rule numbers:
         "../../scripts/paper_numbers.py"
 
 
+# The paper is built in its own build area, and only the PDF, its one output, is
+# written outside it; an existing PDF that the build did not make stops it
+# (scripts/build_paper.py), with its one line on the terminal too (stderr is not
+# redirected). update(): Snakemake leaves an existing PDF in place for that check
+# instead of deleting it before the job.
 rule paper:
     input:
         tex=workflow_file("paper/main.tex"),
@@ -52,7 +57,7 @@ rule paper:
         code=code_of("build_paper.py"),
         templates=PAPER_TEMPLATES,
     output:
-        "paper/main.pdf",
+        update("paper/main.pdf"),
     log:
         logged("paper.log"),
     localrule: True
@@ -61,9 +66,10 @@ rule paper:
     params:
         results=lambda wildcards, input: os.path.dirname(input.numbers),  # the output folder
         table_optimizer=TOKENS["table_optimizer"],
+        area=f"{BUILD}/paper",
         python=sys.executable,
     message:
         "the paper (paper/main.pdf) from the published artifacts"
     shell:
         "{params.python:q} {input.script:q} {input.tex:q} {params.results:q} {params.table_optimizer:q} "
-        "{output:q} > {log:q} 2>&1"
+        "{output:q} {params.area:q} > {log:q}"

@@ -27,6 +27,7 @@ rule read_runs:
         **RESOURCES["read_runs"],
     params:
         root=TOKENS["runs"],
+        time_elapsed=OPTIMIZATION["time_elapsed"],
     message:
         "each run read once: per-step tokens and scores, racing counts, score curve"
     script:
