@@ -245,12 +245,13 @@ def test_a_difference_is_that_of_the_printed_values():
 
 def routing_numbers(costs: tuple, automix: float, datasets=("a", "b"), score: float = 80.0) -> dict:
     numbers = {"tokens": {"downstream_share_by_dataset_pct": {"A": {d: 90.0 for d in datasets}}},
-               "optimization": {"score_at_table_budget_pct": {"A": score}, "score_at_table_budget_std_pct": {"A": 1.0}},
+               "optimization": {"score_at_table_budget_pct": {"A": score}},
                "routing": {"d": {"P_slm": 0.5, "P_llm": 0.7, "confidence": {
                    "best_delta_ibc_automix_pct": automix, "best_delta_ibc_automix_ci_low_pct": automix - 5,
                    "best_delta_ibc_automix_ci_high_pct": automix + 5, "apgr": 0.6}}},
                "routing_config": dict(zip(("slm_cost", "llm_cost", "verifier_cost"), costs), min_routed_share_pct=5.0)}
-    numbers["intervals"] = intervals(numbers)
+    spread = {"optimization": {"score_at_table_budget_pct": {"A": {"std": 1.0, "kind": "spread", "from": "seeds"}}}}
+    numbers["intervals"] = intervals(numbers, spread)
     numbers["statements"] = statements(Sources(numbers))
     return numbers
 

@@ -58,7 +58,8 @@ def _rules():
         text = path.read_text(encoding="utf-8")
         for block in re.split(r"\n(?=rule )", text)[1:]:
             name = block.split()[1].rstrip(":")
-            scripts = set(re.findall(r"scripts/(\w+\.py)", block))
+            code_lines = "\n".join(line for line in block.splitlines() if not line.lstrip().startswith("#"))
+            scripts = set(re.findall(r"scripts/(\w+\.py)", code_lines))
             code = re.findall(r'code=code_of\("(\w+\.py)"\)', block) or \
                 (["publish_artifacts.py"] if "code=PUBLISH_CODE" in block else [])
             rules.append((name, scripts, code))
