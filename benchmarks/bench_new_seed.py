@@ -17,6 +17,7 @@ The engine start: ``snakemake --version``, best of ``--repeat``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -32,6 +33,8 @@ from check_results import copy_workflow  # noqa: E402
 from synth_runs import write_run  # noqa: E402
 
 SIZES = ["bundled", *SEEDS]
+#: the last run's rows, for docs/performance.md's figure
+RESULTS = HERE / "new_seed.json"
 
 
 class Data:
@@ -121,13 +124,18 @@ def table(rows: list[dict], baseline: str, engine: float) -> str:
 
 
 def run(sizes: list[str], repeat: int, baseline: str = BASELINE) -> tuple[list[dict], float, str]:
-    """The rows, the engine start and the table."""
+    """The rows, the engine start and the table; the rows also go to RESULTS (for the figure,
+    ``new_seed_figure.py``)."""
     WORK.mkdir(exist_ok=True)
     rows = []
     for name in sizes:
         print(f"new seed, {name}: this checkout and {baseline}, best of {repeat} ...", flush=True)
         rows.append(bench(name, baseline, repeat))
     engine = engine_start(sys.executable, repeat)
+    RESULTS.write_text(json.dumps({"baseline": baseline, "engine_seconds": engine,
+                                   "rows": [{key: row[key] for key in ("size", "runs_per_dataset", "load", "repeat",
+                                                                       "this", "baseline")} for row in rows]},
+                                  indent=1) + "\n")
     return rows, engine, table(rows, baseline, engine)
 
 

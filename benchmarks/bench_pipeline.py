@@ -350,11 +350,12 @@ def run(sizes: list[str], repeat: int, baseline: str = BASELINE, scale_sizes=("b
         ) -> str:
     import bench_new_seed
 
+    scale, engine, scale_table = bench_new_seed.run(list(scale_sizes), repeat, baseline)
+    print(scale_table, flush=True)
     rows = []
     for name in sizes:
         print(f"pipeline, {name}: this checkout and {baseline}, best of {repeat} ...", flush=True)
         rows.append(bench_size(name, baseline, repeat))
-    scale, engine, scale_table = bench_new_seed.run(list(scale_sizes), repeat, baseline)
     return "\n\n".join([issue_table(rows, scale, engine, baseline), table(rows, baseline) if rows else "",
                         "A new seed as the work grows (`benchmarks/bench_new_seed.py`):", scale_table])
 
