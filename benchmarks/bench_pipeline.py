@@ -61,15 +61,18 @@ PEAK_MB = 1024.0
 #: where a missed target's time goes, as profiled (docs/performance.md, "Where the time goes now",
 #: says how it was measured and what would meet each)
 CAUSES = {
-    "new_seed_4000_minus_bundled": "the jobs that combine every dataset (token_summary, optimization_summary, the "
-                                   "figures, numbers) read and compute over all 4000 runs",
-    "new_seed_20000_minus_bundled": "the jobs that combine every dataset read and compute over all 20,000 runs "
-                                    "(their tables and the score figure grow with the runs): incremental combining "
-                                    "would meet it",
-    "full_bundled": "17 Python jobs' imports (pandas; matplotlib in 8 of them: 0.4 s each) and the 4 routing_sweep "
-                    "jobs' figures and bootstrap. Would meet it: fewer processes",
-    "full_4000_floors": "every job's start and imports, and the combining jobs beside the reading. Would meet it: "
-                        "fewer processes",
+    "new_seed_4000_minus_bundled": "no longer reading (the new seed's read_runs: 0.2 s at 200 runs a dataset): the "
+                                   "jobs that combine every dataset, rerun whole: 20 datasets' figures (4 times the "
+                                   "bundled panels) and tables, optimization_summary's comparison over every run. "
+                                   "Would meet it: combining incrementally (per-dataset partial aggregates and "
+                                   "figure panels, kept like the run cache)",
+    "new_seed_20000_minus_bundled": "no longer reading (the new seed's read_runs: 0.5 s at 1,000 runs a dataset): "
+                                    "the combining jobs over 20,000 runs (optimization_summary 20 s and 1 GB, the "
+                                    "token figures 9 s, under load). Would meet it: combining incrementally",
+    "full_bundled": "17 Python jobs' imports (pandas in all, matplotlib in 8: about 0.4 s each); each routing_sweep "
+                    "job is 61 % imports, 13 % metrics, 12 % its figure (py-spy). Would meet it: fewer processes",
+    "full_4000_floors": "every job's start and imports, and the combining jobs' figures and comparison, which the "
+                        "floor does not make. Would meet it: fewer processes",
     "new_seed_bundled_engines": "7 jobs, each a Python process importing pandas, NumPy (figures: matplotlib): more "
                                 "than half of their CPU. Would meet it: one process for a new seed's path",
     "suite": "its CPU (605 s on 2 cores): ~35 whole-pipeline runs and ~150 short Snakemake runs, each paying "
