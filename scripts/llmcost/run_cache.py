@@ -29,8 +29,8 @@ reads only the runs that are new or changed.
   the same), so the tables are byte-identical with and without the cache.
 - **Removed runs drop out.** The file is rewritten with the dataset's current
   runs only.
-- **Bounded.** Entries are about a hundredth of their step logs (6 KB a run
-  of 70 steps). Beyond ``MAX_CACHE_BYTES`` over all datasets the least
+- **Bounded.** Entries are about a hundredth of their step logs (73 bytes a
+  step: 5.4 KB for a run of 70 steps). Beyond ``MAX_CACHE_BYTES`` over all datasets the least
   recently written files are deleted. The cache lives in the build area and
   goes with it (``rm -rf .build``); a run with ``--forceall`` (``make check``)
   or ``--forcerun read_runs`` starts by deleting it (``start_without_run_cache``,
@@ -59,7 +59,7 @@ log = logging.getLogger("llmcost")
 #: The first bytes of a cache file; the format's own version is part of ``version_key``.
 MAGIC = b"llmcost run cache 1\n"
 SUFFIX = ".runs"
-#: The cache's size over all datasets: about 180,000 runs of 70 steps.
+#: The cache's size over all datasets: about 190,000 runs of 70 steps.
 MAX_CACHE_BYTES = 1 << 30
 #: Where each module the derivation imports is found, and where the following starts.
 PACKAGE = Path(__file__).resolve().parent
