@@ -72,11 +72,12 @@ FAIL_ON ?=
 changes: $(VENV)/.installed
 	@$(BIN)/python scripts/changes.py --output '$(OUTPUT)' --base '$(BASE)' --fail-on '$(FAIL_ON)' --markdown changes.md
 
-# Speed and memory: issue 29's pipeline targets (this checkout against the base
-# commit and the one-process floor) and the routing benchmarks; prints the tables
-# and writes benchmarks/RESULTS.md.
-# About 10 minutes on a quiet machine, plus about 3 on first use to generate ~2.5 GB of synthetic
-# runs and the base commit's venv under benchmarks/work/ (delete that folder afterwards to free the space).
+# Speed and memory: issue 37's pipeline targets (this checkout against the base
+# commit and the one-process floor), a new seed at 400, 4,000 and 20,000 runs, and the
+# routing benchmarks; prints the tables and writes benchmarks/RESULTS.md.
+# Its pipeline rows took 39 minutes on the shared 2-core machine (load 3 to 8), plus about 3 on
+# first use to generate the synthetic runs (2.3 GB: 4000 distinct runs, the rest hard links) under
+# benchmarks/work/ (delete that folder afterwards to free the space).
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py
 

@@ -69,6 +69,12 @@ rule publish:
         "{params.artifacts:q} > {log:q} 2>&1 && touch {output.published:q}"
 
 
+# Before any job runs: --forceall (make check) reads every run again, without
+# the run cache (common.smk).
+onstart:
+    start_without_run_cache()
+
+
 # Snakemake's job rate limiter (max-jobs-per-timespan, 100 jobs a second by
 # default) leaves a 1 s timer thread that Python waits for before it exits, on
 # every run that executes jobs. The run is over when these handlers run.

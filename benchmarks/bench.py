@@ -3,12 +3,13 @@ tables and writes RESULTS.md.
 
     python benchmarks/bench.py [--quick] [--repeat N] [--pipeline-only]
 
-The pipeline tables (bench_pipeline.py) are issue 29's targets, then issue 22's
-detail: one new seed, a full regeneration, a no-op and peak memory on the
-bundled data and at 4000 runs, this checkout against a baseline checkout (in
-the environment its own pins make) and the one-process floor, in the same run;
-then issue 28's new seed followed by ``make changes``
-(bench_changes.py). ``--quick`` runs only the bundled data and the small routing sizes;
+The pipeline tables (bench_pipeline.py) are issue 37's targets, each met or its
+measured cause, then the detail: one new seed, a full regeneration, a no-op and
+peak memory on the bundled data and at 4000 runs, this checkout against a
+baseline checkout (in the environment its own pins make) and the one-process
+floor, in the same run; then a new seed at 400, 4,000 and 20,000 runs
+(bench_new_seed.py); then issue 28's new seed followed by ``make changes``
+(bench_changes.py). ``--quick`` runs only the bundled data (and 400 runs) and the small routing sizes;
 ``--pipeline-only`` skips the routing benchmarks (RESULTS.md then keeps the
 routing sections of its previous run, marked as such).
 """
@@ -60,7 +61,8 @@ def main() -> None:
     parser.add_argument("--pipeline-only", action="store_true")
     args = parser.parse_args()
     start = time.perf_counter()
-    pipeline = bench_pipeline.run(["bundled"] if args.quick else ["bundled", "4000"], args.repeat)
+    pipeline = bench_pipeline.run(["bundled"] if args.quick else ["bundled", "4000"], args.repeat,
+                                  scale_sizes=["bundled", "400"] if args.quick else ["bundled", "400", "4000", "20000"])
     print(pipeline, flush=True)
     changes = bench_changes.run(args.repeat)
     print(changes, flush=True)
@@ -114,16 +116,17 @@ def main() -> None:
         f"Machine: {machine()}.",
         f"Command: `python benchmarks/bench.py {options}`, {time.perf_counter() - start:.0f} s in all.",
         "",
-        "## The pipeline: issue 29's targets",
+        "## The pipeline: issue 37's targets",
         "",
-        "Bundled data, and a synthetic tree of 4000 runs (`benchmarks/synth_runs.py`: 20 datasets x 5 "
-        "models x 4 optimizers x 10 seeds, the real layout and columns, ~580 KB per run, racing logs "
-        "for CAPO) with the bundled router data. `snakemake --cores 2`: full = `--forceall` of every "
+        "Bundled data, and synthetic trees of 400, 4000 and 20,000 runs (`benchmarks/synth_runs.py`: 20 "
+        "datasets x 5 models x 4 optimizers x 1, 10 or 50 seeds, the real layout and columns, ~580 KB per "
+        "run, racing logs for CAPO; ten distinct seeds per cell, the others hard links to their bytes) with "
+        "the bundled router data. Engine start: `snakemake --version`. `snakemake --cores 2`: full = `--forceall` of every "
         "artifact; no-op = nothing changed; one new seed = one seed folder added (bundled: a copy of "
-        "gsm8k/qwen/CAPO/seed44; 4000: dataset00/model0/CAPO/seed99), then a run. Jobs exclude the "
-        "target rule. Baseline: the same measurements on a checkout of the commit before this work, "
-        "interleaved with this checkout's, run by a venv made from that commit's requirements.txt (which "
-        "installed the SLURM executor plugin). Floor: one Python process reading every run and computing "
+        "gsm8k/qwen/CAPO/seed44; a synthetic tree: dataset00/model0/CAPO/seed99), then a run. Jobs exclude "
+        "the target rule. Baseline: the same measurements on a checkout of the commit before this work, "
+        "interleaved with this checkout's, run by a venv made from that commit's requirements.txt (this "
+        "checkout's venv where the pins are the same). Floor: one Python process reading every run and computing "
         "the token and optimization aggregates (`bench_pipeline.FLOOR`).",
         "",
         pipeline,

@@ -1,9 +1,10 @@
-"""The pipeline's targets (issues 22 and 29): one new seed, a full regeneration, a no-op, peak memory.
+"""The pipeline's targets (issues 22, 29 and 37): one new seed, a full regeneration, a no-op, peak
+memory; and a new seed as the work grows (``bench_new_seed.py``: 400, 4,000 and 20,000 runs).
 
 On the bundled data and on a synthetic tree of 4000 runs (20 datasets x 5 models
 x 4 optimizers x 10 seeds, ``synth_runs.py``), each measured in the same session
 for this checkout and for a baseline checkout (``--baseline``, default the commit
-before issue 29's work), interleaved, best of ``--repeat``; beside them the
+before issue 37's work), interleaved, best of ``--repeat``; beside them the
 one-process floor: one Python process that reads every run (the columns the
 stages use, and the racing logs) and computes the token and optimization
 aggregates (no figures, no files written). The machine's load average is
@@ -16,7 +17,8 @@ venv built once from the baseline's requirements.txt under ``benchmarks/work/``
 (issue 29 moved the SLURM executor plugin out of the default install, which
 changes Snakemake's start).
 
-    python benchmarks/bench_pipeline.py [--sizes bundled 4000] [--repeat 3] [--baseline dee4afa]
+    python benchmarks/bench_pipeline.py [--sizes bundled 4000] [--scale bundled 400 4000 20000] [--repeat 3]
+                                        [--baseline 737c973]
 """
 
 from __future__ import annotations
@@ -39,34 +41,57 @@ sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(HERE))
 
 from check_results import copy_workflow  # noqa: E402
-from synth_runs import generate, write_run  # noqa: E402
+from synth_runs import generate_linked, write_run  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 WORK = HERE / "work"
-#: the issue's 4000-run shape: datasets x models x optimizers x seeds
-SHAPE_4000 = (20, 5, 4, 10)
-BASELINE = "dee4afa"
-#: size -> (new seed, full regeneration, no-op) limits in seconds; "2x" = twice the floor (issue 22's;
-#: issue 29 sets no full regeneration target at 4000 runs)
-TARGETS = {"bundled": {"new_seed": 3.0, "full": 8.0, "noop": 1.0},
-           "4000": {"new_seed": 4.0, "full": "2x", "noop": 1.0}}
-#: issue 29's "now" column, measured by the `make bench` of issue 22 (RESULTS.md at commit 6a39f6a)
-ISSUE_NOW = {("bundled", "new_seed"): "5.6 s", ("4000", "new_seed"): "9.1 s", ("bundled", "noop"): "1.2-1.4 s",
-             ("bundled", "full"): "12.3 s"}
+#: the synthetic trees: 20 datasets x 5 models x 4 optimizers x this many seeds
+SEEDS = {"400": 1, "4000": 10, "20000": 50}
+#: the commit before issue 37's work
+BASELINE = "737c973"
+#: issue 37's targets: seconds, or relative to a measured yardstick
+TARGETS = {"new_seed_4000_minus_bundled": 1.5, "new_seed_20000_minus_bundled": 2.0, "full_bundled": 8.0,
+           "full_4000_floors": 1.6, "new_seed_bundled_engines": 3.0, "suite": 180.0}
+#: issue 37's "now" column (its fresh clone, quiet machine)
+ISSUE_NOW = {"new_seed_4000_minus_bundled": "4.6 s", "new_seed_20000_minus_bundled": "not measured (about 25 s expected)",
+             "full_bundled": "11.3 s", "full_4000_floors": "2.2 × the floor", "new_seed_bundled_engines": "4.9 s = 4.5 engine starts",
+             "suite": "238 to 364 s"}
 PEAK_MB = 1024.0
 #: where a missed target's time goes, as profiled (docs/performance.md, "Where the time goes now",
 #: says how it was measured and what would meet each)
 CAUSES = {
-    "new_seed": "7 jobs, each a Python process importing pandas, NumPy (figures: matplotlib): more than half "
-                "of their CPU; plus Snakemake's start. Would meet it: one process for a new seed's path",
-    "noop": "Snakemake 9.27.1's own start: its CLI, persistence (SQLAlchemy) and report (docutils) imports; "
-            "the workflow's share is 0.2 s. Would meet it: Snakemake importing those only where used",
-    "full": "the 4 routing_sweep jobs (bootstrap and held-out choice, 1.3 s each) and 17 jobs' imports. "
-            "Would meet it: a bootstrap over all resamples at once, fewer processes",
+    "new_seed_4000_minus_bundled": "no longer reading (the new seed's read_runs: 0.2 s at 200 runs a dataset): the "
+                                   "jobs that combine every dataset, rerun whole: 20 datasets' figures (4 times the "
+                                   "bundled panels) and tables, optimization_summary's comparison over every run. "
+                                   "Would meet it: combining incrementally (per-dataset partial aggregates and "
+                                   "figure panels, kept like the run cache)",
+    "new_seed_20000_minus_bundled": "no longer reading (the new seed's read_runs: 0.5 s at 1,000 runs a dataset): "
+                                    "the combining jobs over 20,000 runs (optimization_summary 20 s and 1 GB, the "
+                                    "token figures 9 s, under load). Would meet it: combining incrementally",
+    "full_bundled": "17 Python jobs' imports (pandas in all, matplotlib in 8: about 0.4 s each); each routing_sweep "
+                    "job is 61 % imports, 13 % metrics, 12 % its figure (py-spy). Would meet it: fewer processes",
+    "full_4000_floors": "every job's start and imports, and the combining jobs' figures and comparison, which the "
+                        "floor does not make. Would meet it: fewer processes",
+    "new_seed_bundled_engines": "7 jobs, each a Python process importing pandas, NumPy (figures: matplotlib): more "
+                                "than half of their CPU. Would meet it: one process for a new seed's path",
     "suite": "its CPU (605 s on 2 cores): ~35 whole-pipeline runs and ~150 short Snakemake runs, each paying "
              "the workflow's reading and the jobs' imports",
 }
+
+
+def synthetic_tree(name: str) -> Path:
+    """The synthetic tree of ``name`` runs under WORK (``synth_runs.generate_linked``), made once;
+    a larger tree links the runs of the next smaller one."""
+    root = WORK / f"synthetic_{name}"
+    if not (root / ".complete").exists():
+        smaller = [other for other in SEEDS if SEEDS[other] < SEEDS[name]]
+        reuse = synthetic_tree(smaller[-1]) if smaller else None
+        print(f"  generating {name} runs in {root} (once) ...", flush=True)
+        generate_linked(root, 20, 5, 4, SEEDS[name], reuse=reuse)
+        (root / ".complete").touch()
+    return root
+
 
 # Runs a command and reports its wall time and the largest resident set of any
 # process it started (getrusage of the waited-for children: the biggest one).
@@ -133,12 +158,7 @@ class Size:
         if name == "bundled":
             self.runs, self.config = None, []
         else:
-            self.runs = WORK / "runs_4000"
-            if not (self.runs / ".complete").exists():
-                print(f"  generating 4000 runs in {self.runs} (once; ~2.5 GB) ...", flush=True)
-                shutil.rmtree(self.runs, ignore_errors=True)
-                generate(self.runs, *SHAPE_4000)
-                (self.runs / ".complete").touch()
+            self.runs = synthetic_tree(name)
             self.config = ["--config", "output=out", f"tokens={{'runs': '{self.runs}'}}"]
 
     def add_seed(self, repos: list[Path]) -> None:
@@ -166,7 +186,12 @@ def snakemake(size: Size, python: str, *args: str) -> list[str]:
 
 def environment(repo: Path, commit: str) -> str:
     """The interpreter of a venv made from ``repo``'s requirements.txt (the checkout of ``commit``),
-    built once under WORK; this checkout's own is the interpreter running the benchmark."""
+    built once under WORK; this checkout's own is the interpreter running the benchmark, also for a
+    baseline whose pins are this checkout's."""
+    pins = subprocess.run(["git", "show", f"{commit}:requirements.txt"], cwd=REPO, capture_output=True,
+                          text=True, check=True).stdout
+    if pins == (REPO / "requirements.txt").read_text():
+        return sys.executable
     venv = WORK / f"venv-{commit}"
     python = venv / "bin" / "python"
     if not (venv / ".complete").exists():
@@ -235,11 +260,8 @@ def bench_size(name: str, baseline: str, repeat: int) -> dict:
     return row
 
 
-def verdict(value: float, limit: float) -> str:
-    return f"met (<= {limit:.1f} s)" if value <= limit else f"MISSED (<= {limit:.1f} s)"
-
-
 def table(rows: list[dict], baseline: str) -> str:
+    """The detail per data size: each measurement of this checkout and of the baseline."""
     header = "| | " + " | ".join(f"{row['size']} data" if row["size"] == "bundled" else f"{row['size']} runs"
                                  for row in rows) + " |"
     lines = [header, "|---|" + "---|" * len(rows)]
@@ -248,10 +270,8 @@ def table(rows: list[dict], baseline: str) -> str:
         out = []
         for row in rows:
             this, base = row["this"], row["baseline"]
-            limit = TARGETS[row["size"]][key]
-            limit = 2 * row["floor"] if limit == "2x" else limit
             jobs = f", {this[key + '_jobs']} jobs" if key + "_jobs" in this else ""
-            out.append(f"{this[key]:.1f} s{jobs}: {verdict(this[key], limit)}; baseline {base[key]:.1f} s "
+            out.append(f"{this[key]:.1f} s{jobs}; baseline {base[key]:.1f} s "
                        f"(CPU {this[key + '_cpu']:.1f} s; baseline {base[key + '_cpu']:.1f} s)")
         return f"| {label} | " + " | ".join(out) + " |"
 
@@ -262,8 +282,8 @@ def table(rows: list[dict], baseline: str) -> str:
         f"{row['this']['peak_mb']:.0f} MB: {'met' if row['this']['peak_mb'] < PEAK_MB else 'MISSED'} (< 1 GB); "
         f"baseline {row['baseline']['peak_mb']:.0f} MB" for row in rows) + " |")
     lines.append("| floor: one process computing the token and optimization aggregates | " + " | ".join(
-        f"{row['floor']:.1f} s, CPU {row['floor_cpu']:.1f} s (full / floor: x{row['this']['full'] / row['floor']:.1f}; "
-        f"baseline x{row['baseline']['full'] / row['floor']:.1f})" for row in rows) + " |")
+        f"{row['floor']:.1f} s, CPU {row['floor_cpu']:.1f} s (full / floor: x{row['this']['full'] / row['floor']:.2f}; "
+        f"baseline x{row['baseline']['full'] / row['floor']:.2f})" for row in rows) + " |")
     lines.append("")
     lines.append(f"Best of {rows[0]['repeat']} (peak memory: the largest), this checkout and the baseline "
                  f"({baseline}) interleaved; load average (2 cores) " + "; ".join(
@@ -276,52 +296,82 @@ def table(rows: list[dict], baseline: str) -> str:
     return "\n".join(lines)
 
 
-def issue_table(rows: list[dict], baseline: str) -> str:
-    """Issue 29's table: its "now", the baseline measured in this run, this checkout, the target."""
+def targets(rows: list[dict], scale: list[dict], engine: float) -> dict:
+    """Each of issue 37's targets this run measured: {name: (this, baseline, limit, how shown)}."""
     by_size = {row["size"]: row for row in rows}
-    lines = [f"| | issue 29's \"now\" | baseline ({baseline}), this run | this checkout | target | "
-             "where the time goes (docs/performance.md) |",
-             "|---|---|---|---|---|---|",
-             "| `make test`, whole suite, fresh clone, quiet machine | 7.4 min | | not run by `make bench`: "
-             f"`make test` prints the suite's time (5.3 to 6.1 min, docs/performance.md) | ≤ 3 min | {CAUSES['suite']} |",
-             "| `.ci/run` | 11 min | | not run by `make bench` | ≤ 6 min | the suite, then the SLURM "
-             "regeneration and the installs |"]
+    seeds = {row["size"]: row for row in scale}
+    found = {}
+    for size in ("4000", "20000"):
+        if "bundled" in seeds and size in seeds:
+            this, base = (seeds[size][kind]["seconds"] - seeds["bundled"][kind]["seconds"] for kind in ("this", "baseline"))
+            found[f"new_seed_{size}_minus_bundled"] = (this, base, TARGETS[f"new_seed_{size}_minus_bundled"], "{:+.1f} s")
+    if "bundled" in by_size:
+        row = by_size["bundled"]
+        found["full_bundled"] = (row["this"]["full"], row["baseline"]["full"], TARGETS["full_bundled"], "{:.1f} s")
+    if "4000" in by_size:
+        row = by_size["4000"]
+        found["full_4000_floors"] = (row["this"]["full"] / row["floor"], row["baseline"]["full"] / row["floor"],
+                                     TARGETS["full_4000_floors"], "{:.2f} × the floor")
+    if "bundled" in seeds:
+        found["new_seed_bundled_engines"] = (seeds["bundled"]["this"]["seconds"] / engine,
+                                             seeds["bundled"]["baseline"]["seconds"] / engine,
+                                             TARGETS["new_seed_bundled_engines"], "{:.1f} engine starts")
+    return found
 
-    def cell(row: dict, kind: str, key: str) -> str:
-        found = row[kind]
-        jobs = f", {found[key + '_jobs']} jobs" if key + "_jobs" in found else ""
-        return f"{found[key]:.1f} s (CPU {found[key + '_cpu']:.1f} s{jobs})"
 
-    for label, size, key in (("one new seed, bundled", "bundled", "new_seed"),
-                             ("one new seed, 4000 runs (20 × 5 × 4 × 10)", "4000", "new_seed"),
-                             ("no-op, bundled", "bundled", "noop"), ("no-op, 4000 runs", "4000", "noop"),
-                             ("full regeneration, bundled", "bundled", "full")):
-        if size not in by_size:
+LABELS = {"new_seed_4000_minus_bundled": "new seed at 4000 runs minus new seed bundled",
+          "new_seed_20000_minus_bundled": "new seed at 20,000 runs minus new seed bundled",
+          "full_bundled": "full regeneration, bundled", "full_4000_floors": "full regeneration, 4000 runs",
+          "new_seed_bundled_engines": "new seed, bundled", "suite": "`make test` on a quiet machine"}
+LIMITS = {"new_seed_4000_minus_bundled": "≤ 1.5 s", "new_seed_20000_minus_bundled": "≤ 2 s (new seed bundled + 2 s)",
+          "full_bundled": "≤ 8 s", "full_4000_floors": "≤ 1.6 × the floor",
+          "new_seed_bundled_engines": "≤ 3 engine starts", "suite": "≤ 180 s, nothing it checks dropped"}
+
+
+def issue_table(rows: list[dict], scale: list[dict], engine: float, baseline: str) -> str:
+    """Issue 37's table: its "now", the baseline measured in this run, this checkout, the target, and
+    for each target met or missed, the measured cause."""
+    found = targets(rows, scale, engine)
+    lines = [f"| | issue 37's \"now\" | baseline ({baseline}), this run | this checkout | target | "
+             "met, or where the time goes (docs/performance.md) |", "|---|---|---|---|---|---|"]
+    for name, label in LABELS.items():
+        if name == "suite":
+            lines.append(f"| {label} | {ISSUE_NOW[name]} | | not run by `make bench` (`make test` prints the "
+                         f"suite's time) | {LIMITS[name]} | {CAUSES[name]} |")
             continue
-        row, limit = by_size[size], TARGETS[size][key]
-        lines.append(f"| {label} | {ISSUE_NOW.get((size, key), '1.4 s' if key == 'noop' else '')} | "
-                     f"{cell(row, 'baseline', key)} | {cell(row, 'this', key)} | ≤ {limit:g} s: "
-                     f"**{'met' if row['this'][key] <= limit else 'missed'}** | "
-                     f"{'' if row['this'][key] <= limit else CAUSES[key]} |")
+        if name not in found:
+            lines.append(f"| {label} | {ISSUE_NOW[name]} | not measured | not measured | {LIMITS[name]} | |")
+            continue
+        this, base, limit, shown = found[name]
+        verdict = "**met**" if this <= limit else f"**missed**: {CAUSES[name]}"
+        lines.append(f"| {label} | {ISSUE_NOW[name]} | {shown.format(base)} | {shown.format(this)} | "
+                     f"{LIMITS[name]} | {verdict} |")
     return "\n".join(lines)
 
 
-def run(sizes: list[str], repeat: int, baseline: str = BASELINE) -> str:
+def run(sizes: list[str], repeat: int, baseline: str = BASELINE, scale_sizes=("bundled", "400", "4000", "20000")
+        ) -> str:
+    import bench_new_seed
+
+    scale, engine, scale_table = bench_new_seed.run(list(scale_sizes), repeat, baseline)
+    print(scale_table, flush=True)
     rows = []
     for name in sizes:
         print(f"pipeline, {name}: this checkout and {baseline}, best of {repeat} ...", flush=True)
         rows.append(bench_size(name, baseline, repeat))
-    return issue_table(rows, baseline) + "\n\n" + table(rows, baseline)
+    return "\n\n".join([issue_table(rows, scale, engine, baseline), table(rows, baseline) if rows else "",
+                        "A new seed as the work grows (`benchmarks/bench_new_seed.py`):", scale_table])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", nargs="+", default=["bundled", "4000"], choices=["bundled", "4000"])
+    parser.add_argument("--sizes", nargs="*", default=["bundled", "4000"], choices=["bundled", "4000"])
+    parser.add_argument("--scale", nargs="*", default=["bundled", *SEEDS], choices=["bundled", *SEEDS])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", default=BASELINE)
     args = parser.parse_args()
     start = time.perf_counter()
-    print(run(args.sizes, args.repeat, args.baseline))
+    print(run(args.sizes, args.repeat, args.baseline, args.scale))
     print(f"({time.perf_counter() - start:.0f} s in all)")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -93,6 +94,42 @@ def generate(root: Path, datasets: int, models: int, optimizers: int, seeds: int
                     write_run(root, f"dataset{d:02d}", f"model{m}", optimizer, 42 + s, rng)
                     count += 1
     return count
+
+
+def generate_linked(root: Path, datasets: int, models: int, optimizers: int, seeds: int,
+                    distinct: int = 10, reuse: Path | None = None) -> int:
+    """Write D x M x O x S runs below ``root`` whose files repeat after ``distinct`` seeds: seed
+    42 + k of a cell holds the bytes of seed 42 + k % distinct, as hard links (the same reading
+    and parsing per run, a tenth of the disk at 50 seeds). Each distinct run comes from its own
+    random stream (``rng_of``), so a tree of fewer seeds holds the same runs as a larger one;
+    ``reuse``: a tree of that family whose files are linked rather than written again."""
+    count = 0
+    for d in range(datasets):
+        for m in range(models):
+            for o, optimizer in enumerate(OPTIMIZERS[:optimizers]):
+                for s in range(seeds):
+                    names = (f"dataset{d:02d}", f"model{m}", optimizer)
+                    first = 42 + s % distinct
+                    source = run_folder(reuse, *names, first) if reuse else None
+                    if source is None or not (source / "args.json").is_file():
+                        source = run_folder(root, *names, first)
+                        if not (source / "args.json").is_file():
+                            write_run(root, *names, first, rng_of(d, m, o, s % distinct))
+                    target = run_folder(root, *names, 42 + s)
+                    if target != source:
+                        target.mkdir(parents=True, exist_ok=True)
+                        for file in source.iterdir():
+                            if file.name != "args.json" and not (target / file.name).exists():
+                                os.link(file, target / file.name)
+                        (target / "args.json").write_text(json.dumps(
+                            {"dataset": names[0], "model": names[1], "optimizer": optimizer, "seed": 42 + s}))
+                    count += 1
+    return count
+
+
+def rng_of(*indices: int) -> np.random.Generator:
+    """The random stream of one synthetic run, from its cell's and seed's indices."""
+    return np.random.default_rng([7, *indices])
 
 
 def main() -> None:

@@ -528,3 +528,29 @@ def test_pgr_figure_lists_a_band_only_where_one_is_drawn():
     fig = pgr_figure(to_jsonable(metrics))
     assert "95 % bootstrap band" in [text.get_text() for legend in fig.legends for text in legend.get_texts()]
     plt.close(fig)
+
+
+def test_aiq_of_all_rows_at_once_is_each_rows_hull_bit_for_bit():
+    """AIQ on every bootstrap row at once equals ``_upper_hull`` row by row with ``total``: the
+    bootstrap's per-resample values (which a paired comparison of routers reads) keep their bits.
+    Rows with ties, collinear points, a flat or falling curve, two points and one point."""
+    rng = np.random.default_rng(5)
+    share = np.tile(np.linspace(0, 1, 41), (300, 1))
+    perf = np.cumsum(rng.choice([-1.0, 0.0, 1.0, 2.0], size=share.shape), axis=1) / 40
+    perf[:20] = np.round(perf[:20], 1)  # many equal heights: collinear and tied points
+    perf[20] = 0.5  # flat
+    perf[21] = np.linspace(1, 0, 41)  # falling: only the ends
+    curves = rm.Curves(share, perf, np.ones(share.shape, dtype=bool))
+    small = [rm.Curves(np.array([[0.0, 1.0]]), np.array([[0.3, 0.9]]), np.ones((1, 2), bool)),
+             rm.Curves(np.array([[1.0]]), np.array([[0.4]]), np.ones((1, 1), bool))]
+
+    def row_by_row(curves):
+        running, candidate = rm._hull_candidates(curves.perf)
+        areas = []
+        for s, height, keep in zip(curves.share, running, candidate):
+            x, y = rm._upper_hull(s[keep], height[keep])
+            areas.append(rm.total((x[1:] - x[:-1]) * (y[1:] + y[:-1])) / 2)
+        return np.array(areas)
+
+    for case in (curves, *small):
+        assert rm.aiq(case).tobytes() == row_by_row(case).tobytes()

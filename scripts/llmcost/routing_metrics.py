@@ -58,6 +58,7 @@ an interpolation, and AIQ and the threshold choice skip them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -292,13 +293,66 @@ def nondecreasing_hull(share: np.ndarray, perf: np.ndarray) -> tuple[np.ndarray,
 
 
 def aiq(curves: Curves) -> np.ndarray:
-    """AIQ of each row: the area under its non-decreasing upper hull over s in [0, 1]."""
+    """AIQ of each row: the area under its non-decreasing upper hull over s in [0, 1].
+
+    Every row at once, with the same result as ``_upper_hull`` on each: each row's hull
+    candidates packed to its first columns, then ``_upper_hull``'s passes on all the rows
+    still changing, each pass repacking what it keeps. Each area is the correctly rounded sum
+    of its trapezoids (``math.fsum``, as ``total``).
+    """
     running, candidate = _hull_candidates(curves.perf)
-    areas = np.empty(len(running))
-    for i, (share, height, keep) in enumerate(zip(curves.share, running, candidate)):
-        x, y = _upper_hull(share[keep], height[keep])
-        areas[i] = total((x[1:] - x[:-1]) * (y[1:] + y[:-1])) / 2
-    return areas
+    x, y, count = _packed(curves.share, running, candidate)
+    hull_x, hull_y = x.copy(), y.copy()  # each row's points once it stops changing
+    rows = np.flatnonzero(count > 2)
+    x, y, count = x[rows], y[rows], count[rows]
+    while len(rows):
+        keep = _above_chords(x, y, count)
+        changed = keep.sum(axis=1) < count
+        done = rows[~changed]
+        hull_x[done], hull_y[done] = np.nan, np.nan
+        hull_x[done, :x.shape[1]], hull_y[done, :x.shape[1]] = x[~changed], y[~changed]
+        rows = rows[changed]
+        x, y, count = _packed(x[changed], y[changed], keep[changed])
+    return _areas(hull_x, hull_y, np.sum(~np.isnan(hull_x), axis=1))
+
+
+def _packed(x: np.ndarray, y: np.ndarray, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's chosen points moved to its first columns, in order (the rest NaN), and how many
+    each row has; as wide as the most chosen in a row."""
+    rows, columns = np.nonzero(chosen)
+    count = chosen.sum(axis=1)
+    place = np.cumsum(chosen, axis=1)[rows, columns] - 1
+    shape = (len(x), int(count.max(initial=0)))
+    packed_x, packed_y = np.full(shape, np.nan), np.full(shape, np.nan)
+    packed_x[rows, place], packed_y[rows, place] = x[rows, columns], y[rows, columns]
+    return packed_x, packed_y, count
+
+
+def _above_chords(x: np.ndarray, y: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """One pass of ``_upper_hull`` on each row of packed points: which of its ``count`` points
+    to keep (the first, the last and those above the chord of their neighbours)."""
+    column = np.arange(x.shape[1])
+    keep = column < count[:, None]
+    if x.shape[1] > 2:
+        cross = ((x[:, 1:-1] - x[:, :-2]) * (y[:, 2:] - y[:, :-2])
+                 - (y[:, 1:-1] - y[:, :-2]) * (x[:, 2:] - x[:, :-2]))
+        keep[:, 1:-1] &= (cross < 0) | (column[1:-1] >= count[:, None] - 1)
+    return keep
+
+
+def _areas(x: np.ndarray, y: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Each row's trapezoid area under its ``count`` packed points, its trapezoids summed left to
+    right into ``math.fsum`` (correctly rounded: ``total``)."""
+    trapezoids = (x[:, 1:] - x[:, :-1]) * (y[:, 1:] + y[:, :-1])
+    rows, columns = np.nonzero(np.arange(x.shape[1] - 1) < count[:, None] - 1) if x.shape[1] else ((), ())
+    values = trapezoids[rows, columns]
+    bounds = np.concatenate(([0], np.cumsum(np.maximum(count - 1, 0))))
+    if np.isfinite(values).all():
+        listed = values.tolist()
+        sums = [math.fsum(listed[start:end]) for start, end in zip(bounds[:-1], bounds[1:])]
+    else:
+        sums = [total(values[start:end]) for start, end in zip(bounds[:-1], bounds[1:])]
+    return np.array(sums, dtype=float) / 2
 
 
 def automix_baseline(p_slm, p_llm, baseline, costs: Costs) -> np.ndarray:

@@ -42,7 +42,11 @@ def _run_step_columns(run: Run, time_elapsed: str = "auto") -> dict[str, np.ndar
 
 def steps_of_runs(runs: list[Run], time_elapsed: str = "auto") -> pd.DataFrame:
     """The per-step table of several runs, in the order given, with each run's identifiers."""
-    per_run = [_run_step_columns(run, time_elapsed) for run in runs]
+    return steps_table(runs, [_run_step_columns(run, time_elapsed) for run in runs])
+
+
+def steps_table(runs: list[Run], per_run: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """``steps_of_runs`` from each run's ``_run_step_columns`` (read, or kept by ``run_cache``)."""
     lengths = [len(columns["step"]) for columns in per_run]
     identifiers = {key: np.repeat([getattr(run, key) for run in runs], lengths) for key in RUN_KEYS}
     if not per_run:
@@ -53,12 +57,19 @@ def steps_of_runs(runs: list[Run], time_elapsed: str = "auto") -> pd.DataFrame:
 
 def racing_of_runs(runs: list[Run]) -> pd.DataFrame:
     """One row per run that has a racing log: identifiers, ``evaluated_blocks``, ``full_blocks``."""
+    return racing_table(runs, [run_racing_counts(run, racing_log(run.log_path)) for run in runs])
+
+
+def run_racing_counts(run: Run, path: str | None) -> tuple[int, int] | None:
+    """``(evaluated, full)`` blocks of the run's racing log at ``path``; None without one."""
+    return None if path is None else racing_counts(path)
+
+
+def racing_table(runs: list[Run], counts: list[tuple[int, int] | None]) -> pd.DataFrame:
+    """``racing_of_runs`` from each run's ``run_racing_counts`` (read, or kept by ``run_cache``)."""
     columns = [*RUN_KEYS, "evaluated_blocks", "full_blocks"]
-    rows = []
-    for run in runs:
-        path = racing_log(run.log_path)
-        if path is not None:
-            rows.append([*(getattr(run, key) for key in RUN_KEYS), *racing_counts(path)])
+    rows = [[*(getattr(run, key) for key in RUN_KEYS), *found] for run, found in zip(runs, counts)
+            if found is not None]
     if not rows:
         return pd.DataFrame(columns=columns)
     return pd.DataFrame({name: [row[i] for row in rows] for i, name in enumerate(columns)})

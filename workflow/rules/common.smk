@@ -3,6 +3,7 @@
 # inputs. Nothing here reads a data file's contents; it only lists files.
 import os
 import shlex
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -240,6 +241,17 @@ RUN_MANIFESTS = {
     dataset: write_manifest(f"{BUILD}/inputs/runs/{dataset}", runs)
     for dataset, runs in RUNS_BY_DATASET.items()
 }
+# What read_runs derived from each run, kept so that a run is read once, ever
+# (llmcost/run_cache.py); in the build area, and removed with it.
+RUN_CACHE = f"{BUILD}/cache/runs"
+
+
+def start_without_run_cache():
+    """A run forcing every job (--forceall: `make check`) or read_runs (-R read_runs) reads
+    every run again: it starts by deleting the run cache. Called before any job runs."""
+    settings = workflow.dag_settings
+    if settings is not None and (settings.forceall or "read_runs" in settings.forcerun):
+        shutil.rmtree(RUN_CACHE, ignore_errors=True)
 
 
 def router_file(kind):

@@ -5,7 +5,9 @@
 # and reading one run ~2 ms, so a job per run (or per dataset x model x
 # optimizer cell of a few seeds) would spend almost all its time starting up;
 # one job for the whole stage would reread every run when one seed lands. A new
-# seed reruns only its dataset's job and the small jobs that combine the datasets.
+# seed reruns only its dataset's job and the small jobs that combine the datasets;
+# that job reads only the new run, the others coming from the run cache in the
+# build area (llmcost/run_cache.py).
 #
 # Jobs write into the build area (built(), intermediate()); the publish rule
 # (Snakefile) copies the artifacts into the output folder when all succeeded.
@@ -28,6 +30,7 @@ rule read_runs:
     params:
         root=TOKENS["runs"],
         time_elapsed=OPTIMIZATION["time_elapsed"],
+        cache=RUN_CACHE,
     message:
         "each run read once: per-step tokens and scores, racing counts, score curve"
     script:
