@@ -49,9 +49,9 @@ def reads(monkeypatch) -> list[str]:
     read: list[str] = []
     original = run_cache._run_step_columns
 
-    def counting(run):
+    def counting(run, *convention):
         read.append(Path(run.log_path).parts[-4])
-        return original(run)
+        return original(run, *convention)
 
     monkeypatch.setattr(run_cache, "_run_step_columns", counting)
     return read
@@ -162,8 +162,10 @@ def test_an_entry_from_an_older_code_version_is_read_again(runs_root, tmp_path, 
 
 def test_the_version_key_follows_every_module_the_derivation_imports():
     modules = run_cache.deriving_modules()
-    assert {"runs", "steplogs", "optimization_logs", "ranges", "discovery", "errors", "manifest",
+    assert {"runs", "steplogs", "optimization_logs", "elapsed", "ranges", "discovery", "errors", "manifest",
             "run_cache"} <= set(modules)
+    # the time_elapsed convention the runs are read with (config optimization.time_elapsed) is part of it
+    assert len({run_cache.version_key(convention) for convention in ("auto", "per_step", "cumulative")}) == 3
     assert "optimization" not in modules and "tokens" not in modules  # not derived: no needless re-reading
 
 
