@@ -39,8 +39,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
-from llmcost.routing_comparison import (METRICS, NO_VERDICT, PAIRS, PERCENTILES, across_datasets,  # noqa: E402
-                                        dataset_comparison, pair_key)
+from llmcost.routing_comparison import (METRICS, NO_VERDICT, NO_VERDICT_ACROSS, PAIRS, PERCENTILES,  # noqa: E402
+                                        across_datasets, dataset_comparison, pair_key)
 from llmcost.routing_data import load_dataset  # noqa: E402
 from llmcost.routing_model import ROUTERS, cost_model  # noqa: E402
 from llmcost.routing_resampling import bootstrap_metrics, dataset_metrics  # noqa: E402
@@ -132,7 +132,7 @@ def report(counts: dict) -> str:
                 k = sum(v[0] for (s, m, _, i), v in counts.items() if (s, m, i) == (scope, metric, interval))
                 n = sum(v[1] for (s, m, _, i), v in counts.items() if (s, m, i) == (scope, metric, interval))
                 cells.append(rate(k, n) if n else "-")
-            note = " (no verdict)" if metric in NO_VERDICT else ""
+            note = " (no verdict)" if metric in (NO_VERDICT_ACROSS if scope == "all" else NO_VERDICT) else ""
             lines.append(f"| {scope} | {metric}{note} | {cells[0]} | {cells[1]} |")
     lines += ["", "| scope | metric | pair | basic | percentile |", "|---|---|---|---|---|"]
     for (scope, metric, pair, interval), (k, n) in counts.items():

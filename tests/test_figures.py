@@ -591,7 +591,7 @@ def test_routing_comparison_figure_colours_each_interval_by_its_verdict(router_c
     assert ("first router better (interval above 0)" in labels) == any(
         r.verdict == f"{r.router_a} better" for r in table.itertuples())
     assert ("not distinguishable (interval contains 0)" in labels) == ("not distinguishable" in said)
-    assert "no verdict (AIQ; docs)" in labels and "mean over datasets" in labels
+    assert "no verdict (AIQ; best values across datasets)" in labels and "mean over datasets" in labels
     plt.close(fig)
 
 

@@ -103,7 +103,7 @@ def test_paired_intervals_equal_a_naive_recomputation_from_the_documented_resamp
             tol = tolerance(metric)
             assert c["difference"] == pytest.approx(value, abs=tol, rel=0)
             assert (c["ci_low"], c["ci_high"]) == (pytest.approx(low, abs=tol), pytest.approx(high, abs=tol))
-            expected = (rc.UNDEFINED if metric in rc.NO_VERDICT else f"{a} better" if low > 0
+            expected = (rc.UNDEFINED if metric in rc.NO_VERDICT_ACROSS else f"{a} better" if low > 0
                         else f"{b} better" if high < 0 else rc.NOT_DISTINGUISHABLE)
             assert c["verdict"] == expected
 

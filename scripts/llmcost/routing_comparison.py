@@ -36,8 +36,11 @@ then each against the random router) is compared on each metric of
   rows above, from the dataset's own n: the strata are the datasets, each
   resampled within itself, and the draws are the ones the per-dataset
   intervals use); resample b's mean is over the same datasets (undefined
-  where one of them is); the basic interval and verdict as above. Beside it:
-  on how many of those datasets the verdict is "<A> better" and "<B> better".
+  where one of them is); the basic interval and verdict as above, for APGR
+  only (``NO_VERDICT_ACROSS``): the part of a best value's chance rise that
+  a resample does not subtract adds up over the datasets while the interval
+  narrows. Beside it: on how many of those datasets the verdict is "<A>
+  better" and "<B> better".
 """
 
 from __future__ import annotations
@@ -61,9 +64,14 @@ METRICS = {"APGR": ("apgr", ""), "AIQ": ("aiq", ""), "best_delta_IBC_automix": (
            "best_delta_IBC": ("best_delta_ibc", "_pct")}
 PERCENTILES = [2.5, 97.5]
 NOT_DISTINGUISHABLE, UNDEFINED = "not distinguishable", "undefined"
-#: metric -> why it gets no verdict
+#: metric -> why it gets no verdict on a dataset
 NO_VERDICT = {"AIQ": "no verdict on AIQ: a router's upper hull rises by chance, more for more distinct scores, "
                      "and more than a resample reproduces, so no interval here keeps false verdicts at 5 %"}
+_BEST = ("no verdict on the mean over datasets of a best value: what chance adds to a router's best point and a "
+         "resample does not subtract adds up over the datasets while the interval narrows (false verdicts above "
+         "5 %); see on how many datasets each router is better")
+#: metric -> why it gets no verdict across datasets (``ALL``)
+NO_VERDICT_ACROSS = {**NO_VERDICT, "best_delta_IBC_automix": _BEST, "best_delta_IBC": _BEST}
 COLUMNS = ["dataset", "router_a", "router_b", "metric", "difference", "ci_low", "ci_high", "verdict", "note"]
 
 
@@ -100,8 +108,10 @@ def verdict(a: str, b: str, low: float, high: float) -> str:
     return f"{a} better" if low > 0 else f"{b} better" if high < 0 else NOT_DISTINGUISHABLE
 
 
-def _compared(metric: str, a: str, b: str, value: float, resampled: np.ndarray, why_undefined: str) -> dict:
-    """One comparison: the difference, its interval, the verdict and, where it is undefined, why."""
+def _compared(metric: str, a: str, b: str, value: float, resampled: np.ndarray, why_undefined: str,
+              withheld: Mapping[str, str] = NO_VERDICT) -> dict:
+    """One comparison: the difference, its interval, the verdict and, where it is undefined, why
+    (``withheld``: the metrics without a verdict, and why)."""
     low, high = basic_interval(value, resampled)
     said = verdict(a, b, low, high)
     note = ""
@@ -111,8 +121,8 @@ def _compared(metric: str, a: str, b: str, value: float, resampled: np.ndarray, 
         note = "no bootstrap resamples (routing.bootstrap.resamples is 0): no interval"
     elif math.isnan(low):
         note = "no resample of the queries gives a difference: no interval"
-    elif metric in NO_VERDICT:
-        said, note = UNDEFINED, NO_VERDICT[metric]
+    elif metric in withheld:
+        said, note = UNDEFINED, withheld[metric]
     return {"difference": value, "ci_low": low, "ci_high": high, "verdict": said, "note": note,
             "resampled": np.asarray(resampled, dtype=float)}
 
@@ -179,11 +189,12 @@ def across_datasets(by_dataset: Mapping[str, Mapping]) -> dict:
             defined = [c for c in found if not _missing(c["difference"])]
             if not defined:
                 reason = "no dataset has a defined difference" if found else "no routing dataset"
-                entry[metric] = _compared(metric, a, b, math.nan, np.zeros(0), reason)
+                entry[metric] = _compared(metric, a, b, math.nan, np.zeros(0), reason, NO_VERDICT_ACROSS)
                 continue
             value = mean([c["difference"] for c in defined])
             boot = np.array([[math.nan if v is None else v for v in c["resampled"]] for c in defined], dtype=float)
-            entry[metric] = _compared(metric, a, b, value, row_means(boot.T) if boot.shape[1] else np.zeros(0), "")
+            entry[metric] = _compared(metric, a, b, value, row_means(boot.T) if boot.shape[1] else np.zeros(0), "",
+                                      NO_VERDICT_ACROSS)
         result[pair_key(a, b)] = entry
     return result
 
@@ -233,14 +244,16 @@ def comparison_numbers(frame: pd.DataFrame) -> dict:
 def statement_verdicts(section: Mapping) -> dict:
     """numbers.json's ``statements.router_comparison`` from its ``routing_comparison`` section:
     {dataset or all: {pair: {metric: verdict}}}, each verdict from the interval as ``verdict``
-    says ("undefined" for a metric without verdicts)."""
+    says ("undefined" for a metric without verdicts: ``NO_VERDICT``, across datasets
+    ``NO_VERDICT_ACROSS``)."""
     tree = {}
     for dataset, pairs in section.items():
         for key, entry in pairs.items():
             a, b = key.split("_vs_", 1)
             for metric, (stem, unit) in METRICS.items():
                 low, high = (entry.get(f"{stem}_difference_ci_{end}{unit}") for end in ("low", "high"))
-                said = UNDEFINED if metric in NO_VERDICT else verdict(a, b, _float(low), _float(high))
+                withheld = NO_VERDICT_ACROSS if dataset == ALL else NO_VERDICT
+                said = UNDEFINED if metric in withheld else verdict(a, b, _float(low), _float(high))
                 tree.setdefault(dataset, {}).setdefault(key, {})[stem] = said
     return tree
 

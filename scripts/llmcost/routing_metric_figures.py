@@ -90,7 +90,7 @@ COMPARISON_VERDICTS = {
     "first": ("first router better (interval above 0)", PALETTE[0]),
     "second": ("second router better (interval below 0)", PALETTE[3]),
     "not distinguishable": ("not distinguishable (interval contains 0)", "0.45"),
-    "no verdict": ("no verdict (AIQ; docs)", "0.7"),
+    "no verdict": ("no verdict (AIQ; best values across datasets)", "0.7"),
 }
 LABELS = {**ROUTER_LABELS, "random": "Random"}
 COMPARISON_ROW = 0.15  # inches per row: a pair's heading, each dataset, the mean

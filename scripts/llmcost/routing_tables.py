@@ -429,9 +429,9 @@ def routing_comparison_cells(comparison: pd.DataFrame, m) -> tuple[dict, list[st
              "paired basic bootstrap interval",
              f"{s['quad']}over the resamples of the metrics' own intervals. Bold: the interval excludes 0.",
              f"Random: the diagonal (no verifier). {s['delta_IBC']} and {s['delta_IBC_automix']} in {s['pct']}. "
-             "No verdict on AIQ (docs).",
-             f"Mean over datasets: stratified bootstrap; k:j/n: first better on k,"
-             f" second on j, of n datasets."]
+             "No verdict on AIQ.",
+             "Mean over datasets: stratified bootstrap, a verdict on APGR only; k:j/n: first better",
+             f"{s['quad']}on k, second on j, of n datasets."]
     if NO_BASELINE in marks:
         notes.append(s[NO_BASELINE] + " Undefined: no baseline (comparison.csv's note says why).")
     if NO_INTERVAL in marks:

@@ -160,7 +160,8 @@ def router_comparison(s: Sources) -> dict:
     Per routing dataset and ``all`` (the mean over datasets), per pair of routers "A_vs_B"
     and metric: "A better" where the difference's interval in ``routing_comparison`` lies
     above 0, "B better" below, "not distinguishable" where it contains 0, "undefined"
-    without an interval and for AIQ (no verdict: ``routing_comparison.NO_VERDICT``)."""
+    without an interval, for AIQ, and under ``all`` for the best values (no verdict:
+    ``routing_comparison.NO_VERDICT``, ``NO_VERDICT_ACROSS``)."""
     return statement_verdicts(s.numbers.get("routing_comparison", {}))
 
 
