@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 LIMIT=${SLURM_TEST_TIMEOUT:-1200}  # seconds per pipeline run; stopped with one SIGINT
-# The SLURM executor plugin is pinned apart from the default install (requirements-slurm.txt):
+# The SLURM executor plugin is in its own lock (requirements-slurm.txt, the default one and the plugin):
 # `make test-slurm` installs it first; CI (.ci/run) calls this script directly.
-"$PYTHON" -m pip install --quiet -r requirements-slurm.txt
+"$PYTHON" -m pip install --quiet --require-hashes -r requirements-slurm.txt
 
 work=$(mktemp -d /tmp/llmcost-slurm.XXXXXX)
 stop() { "$ROOT/.ci/local-slurm.sh" stop || true; rm -rf "$work"; }

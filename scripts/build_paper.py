@@ -40,7 +40,8 @@ def write_sections(document: Path, results: Path, table_optimizer: str) -> None:
     folder = document.parent / GENERATED
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    for name, text in sections(numbers, table_optimizer).items():
+    artifacts = [path.relative_to(results).as_posix() for path in results.rglob("*") if path.is_file()]
+    for name, text in sections(numbers, table_optimizer, artifacts).items():
         (folder / f"{name}.tex").write_text(text, encoding="utf-8")
     for link, artifact in links(numbers).items():
         (document.parent / link).symlink_to((results / artifact).resolve())

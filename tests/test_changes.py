@@ -20,7 +20,7 @@ import pytest
 from conftest import REPO, snakemake
 
 from llmcost.changes import NumberChange, compare, fails, file_changes, markdown, printed
-from llmcost.intervals import convention_interval, interval_at, intervals, score_spreads
+from llmcost.intervals import declared_interval, interval_at, intervals, score_spreads
 from llmcost.latex import LATEX
 from llmcost.numbers import leaves, numbers_tex, quoted
 from llmcost.optimization_tables import optimizer_scores_cells
@@ -40,29 +40,36 @@ def test_the_new_sections_add_no_macro_and_numbers_tex_is_as_before():
     assert numbers_tex(numbers) == numbers_tex(quoted(numbers))
 
 
-def test_intervals_follow_the_sibling_key_conventions():
-    tree = {"a": {"best_delta_ibc_pct": 10.0, "best_delta_ibc_ci_low_pct": 8.0, "best_delta_ibc_ci_high_pct": 12.0,
-                  "best_delta_ibc_routed_share_pct": 40.0,  # not the Δ_IBC's interval
-                  "p_improvement": 0.7, "p_ci_low": 0.6, "p_ci_high": 0.8,
-                  "delta_pct": 1.5, "delta_ci_low_pct": 1.0, "delta_ci_high_pct": 2.0,
-                  "verifier_break_even_cost": 3.0, "verifier_break_even_cost_ci_low": 2.0,
-                  "verifier_break_even_cost_ci_high": 5.0,
-                  "heldout_delta_ibc_pct": 44.0, "heldout_delta_ibc_std_pct": 4.0,
-                  "apgr": 0.6, "apgr_ci_low": None, "apgr_ci_high": 0.7},  # a null bound: no interval
-            "share_pct": {"X": 50.0}, "share_ci_low_pct": {"X": 45.0}, "share_ci_high_pct": {"X": 55.0}}
+def test_intervals_are_the_bounds_and_spreads_each_quantity_declares_beside_it():
+    router = {"best_delta_ibc_pct": 10.0, "best_delta_ibc_ci_low_pct": 8.0, "best_delta_ibc_ci_high_pct": 12.0,
+              "best_delta_ibc_routed_share_pct": 40.0,  # not the Δ_IBC's interval
+              "verifier_break_even_cost": 3.0, "verifier_break_even_cost_ci_low": 2.0,
+              "verifier_break_even_cost_ci_high": 5.0,
+              "heldout_delta_ibc_pct": 44.0, "heldout_delta_ibc_std_pct": 4.0,
+              "best_delta_ibc_automix_pct": 1.0, "best_delta_ibc_automix_ci_low_pct": None,  # a null bound:
+              "best_delta_ibc_automix_ci_high_pct": 2.0,  # no interval
+              "apgr": 0.6}  # from metrics.json, not beside it
+    pair = {"p_improvement": 0.7, "p_ci_low": 0.6, "p_ci_high": 0.8,
+            "delta_pct": 1.5, "delta_ci_low_pct": 1.0, "delta_ci_high_pct": 2.0}
+    # names like the keys: a dataset "p_ci_low" is a dataset, and "apgr_ci_low" beside apgr is no bound
+    tree = {"routing": {"p_ci_low": {"logits": router}, "d": {"logits": {"apgr": 0.6, "apgr_ci_low": 0.5,
+                                                                       "apgr_ci_high": 0.7}}},
+            "optimization": {"comparison": {"A_vs_B": pair}}}
     got = {key: (rec["low"], rec["high"], rec["kind"]) if rec else None for key, rec in
-           ((".".join(path), convention_interval(tree, path)) for path, _ in leaves(tree))}
-    assert got["a.best_delta_ibc_pct"] == (8.0, 12.0, "interval")
-    assert got["a.p_improvement"] == (0.6, 0.8, "interval")
-    assert got["a.delta_pct"] == (1.0, 2.0, "interval")
-    assert got["a.verifier_break_even_cost"] == (2.0, 5.0, "interval")
-    assert got["a.heldout_delta_ibc_pct"] == (40.0, 48.0, "spread")
-    assert got["share_pct.X"] == (45.0, 55.0, "interval")  # the sibling one level up
-    assert got["a.best_delta_ibc_routed_share_pct"] is None and got["a.apgr"] is None
-    assert got["a.best_delta_ibc_ci_low_pct"] is None and got["a.heldout_delta_ibc_std_pct"] is None
+           ((".".join(path), declared_interval(tree, path)) for path, _ in leaves(tree))}
+    at = "routing.p_ci_low.logits."
+    assert got[at + "best_delta_ibc_pct"] == (8.0, 12.0, "interval")
+    assert got["optimization.comparison.A_vs_B.p_improvement"] == (0.6, 0.8, "interval")
+    assert got["optimization.comparison.A_vs_B.delta_pct"] == (1.0, 2.0, "interval")
+    assert got[at + "verifier_break_even_cost"] == (2.0, 5.0, "interval")
+    assert got[at + "heldout_delta_ibc_pct"] == (40.0, 48.0, "spread")
+    assert got[at + "best_delta_ibc_routed_share_pct"] is None and got[at + "apgr"] is None
+    assert got[at + "best_delta_ibc_automix_pct"] is None and got["routing.d.logits.apgr"] is None
+    assert got[at + "best_delta_ibc_ci_low_pct"] is None and got[at + "heldout_delta_ibc_std_pct"] is None
     section = intervals({**tree, "intervals": {}, "statements": {}})
-    assert interval_at(section, ("a", "p_improvement"))["from"] == "p_ci_low, p_ci_high"
-    assert "intervals" not in section and interval_at(section, ("a", "apgr")) is None
+    assert interval_at(section, ("optimization", "comparison", "A_vs_B", "p_improvement"))["from"] == \
+        "p_ci_low, p_ci_high"
+    assert "intervals" not in section and interval_at(section, ("routing", "d", "logits", "apgr")) is None
 
 
 def test_the_score_spread_is_the_seed_std_of_the_mean_over_cells():
@@ -203,22 +210,26 @@ def test_changes_are_classified_most_important_first():
 
 
 def test_a_number_inside_its_interval_is_marked_inside_and_percentages_get_no_relative_change():
-    change = NumberChange(("x_pct",), 50.0, 53.0, {"low": 45.0, "high": 55.0, "kind": "spread", "from": "value ± x_std_pct"})
-    base, new = {"x_pct": 50.0, "x_std_pct": 5.0}, {"x_pct": 53.0, "x_std_pct": 5.0}
+    path, std = ("routing", "d", "logits", "heldout_delta_ibc_pct"), "heldout_delta_ibc_std_pct"
+    change = NumberChange(path, 50.0, 53.0, {"low": 45.0, "high": 55.0, "kind": "spread", "from": f"value ± {std}"})
+    base, new = ({"routing": {"d": {"logits": {path[-1]: value, std: 5.0}}}} for value in (50.0, 53.0))
     for numbers in (base, new):
         numbers |= {"intervals": intervals(numbers), "statements": statements(Sources(numbers))}
     changes = compare(base, new)
     assert changes.changed == [change] and not change.outside
-    assert "50.0 → 53.0 (+3.0); inside the base's spread 45.0 to 55.0 (value ± x_std_pct)" in markdown(
+    assert f"50.0 → 53.0 (+3.0); inside the base's spread 45.0 to 55.0 (value ± {std})" in markdown(
         changes, None, {}, base, new, "out", "HEAD")
-    assert printed(("a_pct",), -0.04) == "-0.0" and printed(("a",), None) == "undefined"
+    delta = ("optimization", "comparison", "A_vs_B", "delta_pct")
+    assert printed(delta, -0.04) == "-0.0" and printed(delta, None) == "undefined"
+    # a key no quantity declares now (a base made by older code): six significant digits
+    assert printed(("a_pct",), -0.04) == "-0.04"
 
 
 def test_a_base_made_before_the_sections_is_compared_with_those_its_numbers_give():
     new = numbers_json(90.0, 0.9, "better", 10.0)
     base = quoted(numbers_json(80.0, 0.7, "better", 10.0))
     changes = compare(base, new)
-    assert [c.path[-1] for c in changes.outside] == ["p_improvement"]  # the convention's interval of the base
+    assert [c.path[-1] for c in changes.outside] == ["p_improvement"]  # the declared interval of the base
     assert "older pipeline" in changes.notes[0]
 
 

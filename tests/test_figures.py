@@ -878,3 +878,29 @@ def test_every_figure_tells_hugging_face_ids_and_big_bench_hard_tasks_apart(rout
         folder.mkdir()
         assert_fits(fig)  # every text inside, none overlapping, a legend entry for each line
         assert_names_told_apart(fig, roles, pdftotext, folder)
+
+
+def test_dejavu_sans_is_always_matplotlibs_own_copy(tmp_path, monkeypatch):
+    """A system DejaVu Sans (Debian's fonts-dejavu-core, which TeX and Chromium bring in) is another
+    build whose embedded subsets differ: the figures use matplotlib's own files whatever the shared
+    font list names, also when it names no bundled copy at all."""
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    system_copy = tmp_path / "DejaVuSans.ttf"
+    system_copy.write_bytes((fonts.BUNDLED / "DejaVuSans.ttf").read_bytes())
+    others = [entry for entry in manager.ttflist if entry.name != fonts.PRIMARY]
+    monkeypatch.setattr(manager, "ttflist", others + [font_manager.FontEntry(fname=str(system_copy),
+                                                                             name=fonts.PRIMARY)])
+    font_manager.FontManager._findfont_cached.cache_clear()
+    fonts.forget()
+    try:
+        assert fonts.families()[0] == fonts.PRIMARY
+        for weight in ("normal", "bold"):
+            path = font_manager.findfont(font_manager.FontProperties(family=fonts.PRIMARY, weight=weight))
+            assert path.startswith(str(fonts.BUNDLED)), path
+        assert str(system_copy) not in {entry.fname for entry in manager.ttflist}
+    finally:
+        monkeypatch.undo()  # the font list as it was
+        font_manager.FontManager._findfont_cached.cache_clear()
+        fonts.forget()

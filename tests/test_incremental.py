@@ -2,7 +2,7 @@
 
 import shutil
 
-from conftest import planned_jobs
+from conftest import planned_jobs, snakemake
 
 # each stage combines its datasets in two jobs (issue 29): its data and tables, and its figures (the
 # optimization stage: its data, tables and comparison figure; the score figure)
@@ -38,6 +38,15 @@ def test_editing_the_figure_module_reruns_only_the_figures_using_it(rerun_copy):
     module.write_text(module.read_text() + "\n# a comment\n")
     jobs = planned_jobs(rerun_copy)
     assert jobs == {"token_figures": 1, "publish": 1, "all": 1}
+
+
+def test_editing_a_template_of_the_papers_words_reruns_the_paper_only(rerun_copy, pdflatex):
+    snakemake(rerun_copy, "--cores", "2", "paper/main.pdf")
+    assert planned_jobs(rerun_copy, "paper/main.pdf") == {}
+    template = rerun_copy / "scripts/llmcost/templates/routing.tex.j2"
+    template.write_text(template.read_text() + "<# a comment #>\n")
+    assert planned_jobs(rerun_copy) == {}  # no artifact depends on the paper's words
+    assert planned_jobs(rerun_copy, "paper/main.pdf") == {"paper": 1}
 
 
 def test_a_new_router_dataset_reruns_only_its_sweep_and_the_routing_combiners(rerun_copy):

@@ -17,7 +17,7 @@ from llmcost.discovery import discover_runs
 from llmcost.errors import InputError
 from llmcost.optimization import (
     RUN_KEYS, optimization_results, overall_saved_ratio, racing_savings, run_table, score_curve,
-    score_summary, scores_at_budgets, wall_clock_hours, with_cumulative_input_tokens)
+    score_summary, scores_at_budgets, scores_at_steps, wall_clock_hours, with_cumulative_input_tokens)
 from llmcost.optimization_figures import score_vs_tokens_figure
 from llmcost.optimization_logs import PROMPT_SCORES_NAME, optimization_steps, racing_counts, step_scores
 from llmcost.optimization_tables import optimizer_scores_table, racing_savings_cells, racing_savings_table
@@ -237,6 +237,16 @@ def test_cumulative_input_tokens_add_meta_and_downstream_input_per_run():
     cumulative = with_cumulative_input_tokens(steps)
     assert cumulative["run"].tolist() == ["a", "a", "a", "b", "b"]
     assert cumulative["cumulative_input_tokens"].tolist() == [5, 10, 15, 10, 30]
+
+
+def test_the_test_score_at_a_step_is_its_best_train_prompts_and_a_step_without_a_candidate_has_none():
+    steps = run_steps("a", [(0.5, 0.4), (0.6, 0.7), (0.8, 0.8)], tokens_in=[10, 20, 30])
+    steps.loc[1, "candidates"] = 0  # step 2 has no candidate prompt
+    at = scores_at_steps(with_cumulative_input_tokens(steps))
+    assert at["step"].tolist() == [1, 3] and at["test_score"].tolist() == [0.5, 0.8]  # best-train, not the mean
+    assert at["cumulative_input_tokens"].tolist() == [10, 60]
+    # the score at a budget is the test score at the last step below it
+    assert scores_at_budgets(steps, [59])["test_score"].tolist() == [0.5]
 
 
 def test_a_budget_below_a_runs_first_step_leaves_that_run_out():

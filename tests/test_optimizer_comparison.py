@@ -409,9 +409,11 @@ def test_headline_numbers_are_the_table_budget_row_and_print_the_verdict_as_a_wo
     assert rf"\newcommand{{\OptimizationComparisonCAPOVsEvoPromptGAPImprovement}}{{{row['p_improvement']:.3f}}}" in text
     assert pair["permutation_p_value"] == row["permutation_p_value"] == 1 / 2001
     assert r"\newcommand{\OptimizationComparisonCAPOVsEvoPromptGAPermutationPValue}{0.0005}" in text
-    assert r"{\ensuremath{<}0.0001}" in numbers_tex({"a": {"permutation_p_value": 1 / 20001}})
+    key = ("optimization", "comparison", "A_vs_B")
+    assert r"{\ensuremath{<}0.0001}" in numbers_tex({key[0]: {key[1]: {key[2]: {"permutation_p_value": 1 / 20001}}}})
     assert not math.isnan(pair["delta_pct"])
-    assert numbers_tex({"a": {"verdict": "not_distinguishable"}}).count(r"not\_distinguishable") == 1
+    assert numbers_tex({key[0]: {key[1]: {key[2]: {"verdict": "not_distinguishable"}}}}).count(
+        r"not\_distinguishable") == 1
 
 
 @pytest.mark.parametrize("key, value", [("resamples", 0), ("permutations", 18)])

@@ -12,8 +12,10 @@ from conftest import FEW_RESAMPLES, REPO, snakemake
 from llmcost.errors import InputError
 from llmcost.numbers import (comparison_numbers, leaves, macro_name, numbers_tex, optimization_numbers,
                              routing_numbers)
+from llmcost.numbers import quoted as quoted_numbers
 from llmcost.optimizer_comparison import optimizer_comparison
-from llmcost.paper import SECTIONS, sections
+from llmcost.paper import (COMPARISON_FIGURE, COMPARISON_TABLE, SECTIONS, Quote, exported_only, heldout_finding,
+                           leading_router, sections, verifier_findings)
 
 MACRO = re.compile(r"\\newcommand\{\\([A-Za-z]+)\}")
 
@@ -27,28 +29,35 @@ def test_a_macro_name_is_the_key_path_with_digits_spelled_and_separators_strippe
 
 def test_names_in_other_scripts_get_distinct_macros_that_do_not_change_when_names_are_added():
     names = ["Новости", "Погода", "新闻", "体育", "ニュース", "スポーツ", "Ελληνικά", "Αθλητικά", "café", "cafe"]
-    numbers = {"tokens": {"share_pct": {name: 1.0 for name in names}}}
+    numbers = {"tokens": {"downstream_share_pct": {name: 1.0 for name in names}}}
     defined = MACRO.findall(numbers_tex(numbers))
     assert len(defined) == len(set(defined)) == len(names)
     assert all(name.isascii() and name.isalpha() for name in defined)
     assert macro_name(("tokens", "café")) == "TokensCafe" + macro_name(("café",))[4:]
-    alone = macro_name(("tokens", "share_pct", "Новости"))
-    assert alone in defined and MACRO.findall(numbers_tex({"tokens": {"share_pct": {"Новости": 1.0}}})) == [alone]
+    alone = macro_name(("tokens", "downstream_share_pct", "Новости"))
+    assert alone in defined
+    assert MACRO.findall(numbers_tex({"tokens": {"downstream_share_pct": {"Новости": 1.0}}})) == [alone]
 
 
 def test_names_that_collide_are_an_error_naming_both_keys():
-    with pytest.raises(InputError, match=r"keys tokens\.share_pct\.sst-5 and tokens\.share_pct\.sst_5 both give "
-                                         r"the macro \\TokensSharePctSstFive"):
-        numbers_tex({"tokens": {"share_pct": {"sst-5": 1.0, "sst_5": 2.0}}})
+    with pytest.raises(InputError, match=r"keys tokens\.downstream_share_pct\.sst-5 and "
+                       r"tokens\.downstream_share_pct\.sst_5 both give the macro \\TokensDownstreamSharePctSstFive"):
+        numbers_tex({"tokens": {"downstream_share_pct": {"sst-5": 1.0, "sst_5": 2.0}}})
 
 
 def test_values_are_formatted_by_their_unit_and_a_missing_one_is_a_visible_marker():
-    text = numbers_tex({"a": {"share_pct": {"x": 96.61364}, "hours": None, "gap": -0.12345,
-                              "runs_count": 45, "size_millions": 5.0}})
-    assert r"\newcommand{\ASharePctX}{96.6}" in text
-    assert r"\newcommand{\AHours}{\NumberMissing}" in text and r"\providecommand{\NumberMissing}" in text
-    assert r"\newcommand{\AGap}{\ensuremath{-}0.123}" in text
-    assert r"\newcommand{\ARunsCount}{45}" in text and r"\newcommand{\ASizeMillions}{5.00}" in text
+    text = numbers_tex({"tokens": {"downstream_share_pct": {"x": 96.61364}, "runs_count": {"x": 45},
+                                   "mean_tokens_per_run_millions": {"x": 5.0}},
+                        "optimization": {"wall_clock_hours": None},
+                        "routing": {"d": {"logits": {"verifier_break_even_cost": -0.12345}}}})
+    assert r"\newcommand{\TokensDownstreamSharePctX}{96.6}" in text
+    assert r"\newcommand{\OptimizationWallClockHours}{\NumberMissing}" in text
+    assert r"\providecommand{\NumberMissing}" in text
+    assert r"\newcommand{\RoutingDLogitsVerifierBreakEvenCost}{\ensuremath{-}0.123}" in text
+    assert r"\newcommand{\TokensRunsCountX}{45}" in text
+    assert r"\newcommand{\TokensMeanTokensPerRunMillionsX}{5.00}" in text
+    with pytest.raises(LookupError, match=r"numbers.json's tokens\.share_pct\.x is no declared quantity"):
+        numbers_tex({"tokens": {"share_pct": {"x": 1.0}}})  # a number without a declaration (quantities.py)
 
 
 def test_the_bundled_numbers_are_the_artifacts_and_every_macro_is_unique():
@@ -67,19 +76,25 @@ def quoted(numbers: dict, table_optimizer: str = "CAPO") -> set[str]:
     return set(re.findall(r"\\((?:Tokens|Optimization|Routing)[A-Za-z]+)", text))
 
 
-def not_yet_quoted(numbers: dict) -> set[str]:
-    """The macros of numbers.json's ``routing_comparison`` section: the paper's routing section will
-    quote them (its findings); until it does, they are left out of the checks that it quotes every macro."""
-    return {macro_name(("routing_comparison", *path))
-            for path, _ in leaves(numbers.get("routing_comparison", {}))}
+def not_quoted(numbers: dict) -> set[str]:
+    """The keys of numbers.json's quoted numbers that no section quotes and that are not declared
+    exported only (paper.exported_only)."""
+    used = quoted(numbers)
+    return {".".join(map(str, path)) for path, _ in leaves(quoted_numbers(numbers))
+            if macro_name(path) not in used and not exported_only(path)}
 
 
 def test_the_paper_quotes_every_macro_and_only_defined_ones():
+    """Every number of numbers.json is quoted by a template (in its text or in one of its tables)
+    or declared exported only; every macro the templates use is defined by numbers.tex."""
     defined = set(MACRO.findall((REPO / "results/numbers.tex").read_text()))
-    defined -= not_yet_quoted(json.loads((REPO / "results/numbers.json").read_text()))
-    used = quoted(json.loads((REPO / "results/numbers.json").read_text()))
-    assert defined - used == set(), "macros the paper never quotes"
+    numbers = json.loads((REPO / "results/numbers.json").read_text())
+    used = quoted(numbers)
+    assert not_quoted(numbers) == set(), "numbers the paper never quotes, not declared exported only"
     assert used - defined == set(), "macros the paper quotes that numbers.tex does not define"
+    for fixture in (with_comparison(numbers), twelve_datasets(numbers)):
+        assert not_quoted(fixture) == set()
+        assert quoted(fixture) - set(MACRO.findall(numbers_tex(fixture))) == set()
     assert re.findall(r"\\input\{generated/(\w+)\.tex\}", (REPO / "paper/main.tex").read_text()) == list(SECTIONS)
 
 
@@ -94,7 +109,7 @@ def test_the_sections_of_a_filtered_config_quote_only_its_macros():
     dropped = {"EvoPromptGA", "copa", "gsm8k", "qwen", "coqa_short"}
     # a pair of optimizers ("CAPO_vs_EvoPromptGA") goes with either of them
     numbers = filtered(bundled, lambda key: key not in dropped and not set(key.split("_vs_")) & dropped)
-    defined = set(MACRO.findall(numbers_tex(numbers))) - not_yet_quoted(numbers)
+    defined = set(MACRO.findall(numbers_tex(numbers)))
     assert quoted(numbers) == defined
     text = "".join(sections(numbers, "CAPO").values())
     assert "EvoPromptGA" not in text and "coqa" not in text and r"\NumberMissing" not in text
@@ -106,10 +121,12 @@ def test_a_number_the_text_needs_but_numbers_json_lacks_prints_the_missing_marke
     del bundled["tokens"]["runs_count"]["CAPO"]  # e.g. a numbers.json made by an older pipeline
     bundled["optimization"]["racing_saved_pct"] = {}  # no racing log at all
     bundled["optimization"]["wall_clock_hours"] = None
-    text = "".join(sections(bundled, "CAPO").values())
-    assert "Across the \\NumberMissing{} CAPO runs" in text
-    assert "No run has a racing log" in text and "\\OptimizationRacingSaved" not in text
-    assert "took\n\\OptimizationWallClockHours{} hours" in text  # null: its macro prints [missing]
+    texts = sections(bundled, "CAPO")
+    text = "".join(texts.values())
+    assert "\\NumberMissing{}" in findings(texts, "tokens")[0] and "\\TokensRunsCountCAPO" not in text
+    optimization = findings(texts, "optimization")[0]
+    assert "racing" in optimization and "\\OptimizationRacingSaved" not in text  # the no-racing-log case
+    assert "\\OptimizationWallClockHours{}" in optimization  # null: its macro prints [missing]
 
 
 def test_datasets_of_other_optimizers_and_models_are_named_where_they_differ():
@@ -129,22 +146,30 @@ def pdf_text(workdir, pdftotext):
                           text=True, check=True).stdout
 
 
+def printed_value(workdir, macro: str) -> str:
+    """What the published numbers.tex prints for ``macro``."""
+    tex = (workdir / "results/numbers.tex").read_text()
+    return re.search(rf"\\newcommand\{{\\{macro}\}}\{{([^}}]*)\}}", tex).group(1)
+
+
 def test_the_paper_builds_and_follows_a_changed_number(rerun_copy, pdflatex, pdftotext):
     snakemake(rerun_copy, "--cores", "2", "paper/main.pdf")
     text = " ".join(pdf_text(rerun_copy, pdftotext).split())
-    assert "consumes 96.6 % of the input tokens under CAPO" in text
-    before = re.search(r"reach a test score of ([\d.]+) %", text).group(1)
-    assert before == "79.7"
+    assert printed_value(rerun_copy, "TokensDownstreamSharePctCAPO") == "96.6" and "96.6 %" in text
+    score = "OptimizationScoreAtTableBudgetPctCAPO"
+    assert printed_value(rerun_copy, score) == "79.7" and "79.7 %" in text
     # another table budget changes the quoted score; rerunning the target rebuilds the PDF
     snakemake(rerun_copy, "--cores", "2", "paper/main.pdf", "--config", "optimization={'table_budget': 3000000}")
-    after = re.search(r"reach a test score of ([\d.]+) %", " ".join(pdf_text(rerun_copy, pdftotext).split())).group(1)
-    assert after == "79.2"  # CAPO's mean over cells at 3e6 tokens (79.22), in scores.csv
+    after = " ".join(pdf_text(rerun_copy, pdftotext).split())
+    assert printed_value(rerun_copy, score) == "79.2"  # CAPO's mean over cells at 3e6 tokens (79.22), in scores.csv
+    assert "79.2 %" in after
     log = (rerun_copy / "logs/results/paper.log").read_text()
     assert "built from results/" in log
-    routing = " ".join(text.split())
-    assert "Definitions. A router keeps the small model's answer" in routing.replace("’", "'")
-    assert "it pays for its verifier on qasper short (break-even cost 4.061)" in routing
-    assert "[missing]" not in routing
+    assert "Definitions." in text
+    # the verifier's finding quotes qasper's break-even cost, the highest, as numbers.tex prints it
+    highest = printed_value(rerun_copy, "RoutingQasperShortConfidenceVerifierBreakEvenCost")
+    assert highest == "4.061" and highest in text
+    assert "[missing]" not in text
 
 
 def test_the_paper_of_a_filtered_config_builds(rerun_copy, pdflatex, pdftotext):
@@ -348,7 +373,7 @@ def test_optimizers_without_a_common_dataset_or_without_scores_are_not_averaged_
     assert unscored["score_at_table_budget_pct"] == {"CAPO": 90.0}
     text = printed({"tokens": {"runs_count": {"CAPO": 3, "EvoPromptGA": 3}}, "optimization": unscored}, "optimization")
     assert "averaged over the 1 dataset and model where it has a score (the only one;" in text
-    assert "Figure \\ref{fig:score-vs-tokens}). EvoPromptGA has no test score from a step below the budget." in text
+    assert "Figure \\ref{fig:score-vs-tokens}); EvoPromptGA has no test score from a step below the budget." in text
     none = optimization_numbers(SUMMARY, scores_rows([("a", "m", "CAPO", float("nan"))]), 5e6)
     assert "no run has a test score from a step below the budget" in printed({"optimization": none})
     for numbers in (apart, unscored, none):
@@ -385,88 +410,437 @@ def routing_case(frame: pd.DataFrame, name: str, resamples: int) -> dict:
     return routing_numbers({name: summary}, {name: metrics})
 
 
+# --- the routing section: findings first, per-dataset numbers in tables of macros ---------------
+
+def bundled_numbers() -> dict:
+    return json.loads((REPO / "results/numbers.json").read_text())
+
+
+NUMBER = re.compile(r"\\(?:Tokens|Optimization|Routing)[A-Za-z]+\{\}")
+PAIRS = ("logits_vs_entropy", "logits_vs_confidence", "entropy_vs_confidence",
+         "logits_vs_random", "entropy_vs_random", "confidence_vs_random")
+METRICS = {"apgr": ("apgr_difference", "apgr_difference_ci_low", "apgr_difference_ci_high"),
+           "best_delta_ibc": ("best_delta_ibc_difference_pct", "best_delta_ibc_difference_ci_low_pct",
+                              "best_delta_ibc_difference_ci_high_pct")}
+
+
+def with_comparison(numbers: dict, half_width: float | None = 0.05) -> dict:
+    """``numbers`` with a hand-made ``routing_comparison`` section in the agreed interface: per
+    dataset and pair A - B of the routers' APGR and best delta_IBC (the random router's APGR is 0.5,
+    its best delta_IBC 0), an interval of ``half_width`` either side (None: no interval), and over
+    all datasets their mean with the datasets where A, or B, is better."""
+    numbers = json.loads(json.dumps(numbers))
+    random = {"apgr": 0.5, "best_delta_ibc_pct": 0.0}
+    section = {}
+    for dataset, entry in numbers["routing"].items():
+        section[dataset] = {}
+        for pair in PAIRS:
+            a, b = pair.split("_vs_")
+            if a not in entry or (b != "random" and b not in entry):
+                continue
+            row = {}
+            for metric, (name, low, high) in METRICS.items():
+                leaf = "apgr" if metric == "apgr" else "best_delta_ibc_pct"
+                x, y = entry[a].get(leaf), random[leaf] if b == "random" else entry[b].get(leaf)
+                value = None if x is None or y is None else x - y
+                spread = None if value is None or half_width is None else half_width
+                row |= {name: value, low: None if spread is None else value - spread,
+                        high: None if spread is None else value + spread}
+            section[dataset][pair] = row
+    every = {}
+    for pair in PAIRS:
+        rows = [section[d][pair] for d in section if pair in section[d]]
+        if not rows:
+            continue
+        every[pair] = {}
+        for metric, (name, low, high) in METRICS.items():
+            defined = [row for row in rows if row[name] is not None]
+            mean = sum(row[name] for row in defined) / len(defined) if defined else None
+            every[pair] |= {name: mean, low: None, high: None,
+                            f"{metric}_better_count": sum(row[low] is not None and row[low] > 0 for row in defined),
+                            f"{metric}_worse_count": sum(row[high] is not None and row[high] < 0 for row in defined)}
+            if mean is not None and half_width is not None:
+                every[pair] |= {low: mean - half_width, high: mean + half_width}
+        every[pair]["datasets_count"] = len([row for row in rows if row["apgr_difference"] is not None])
+    numbers["routing_comparison"] = {**section, "all": every} if every else {}
+    return numbers
+
+
+def twelve_datasets(numbers: dict) -> dict:
+    """``numbers`` with each of the bundled four router datasets three times, under new names."""
+    numbers = json.loads(json.dumps(numbers))
+    numbers["routing"] = {f"{dataset}{suffix}": entry for suffix in ("", "_b", "_c")
+                          for dataset, entry in numbers["routing"].items()}
+    return numbers
+
+
+def prose(tex: str) -> str:
+    """A section's text without its tables, figures and comments."""
+    tex = re.sub(r"\\begin\{(table|figure)\}.*?\\end\{\1\}", "", tex, flags=re.S)
+    return re.sub(r"(?m)(?<!\\)%.*$", "", tex)
+
+
+def prose_words(tex: str) -> int:
+    """Words of a section's prose, a number's macro counted as one word."""
+    return len([word for word in NUMBER.sub(" N ", prose(tex)).split() if re.search(r"[A-Za-z0-9]", word)])
+
+
+def paragraphs(tex: str) -> list[str]:
+    return [p for p in re.split(r"\n\s*\n", prose(tex)) if p.strip()]
+
+
+def findings(sections_: dict, name: str) -> list[str]:
+    """The findings a section opens with: the routing section's first list's items, the first
+    paragraph of the others."""
+    if name != "routing":
+        return [paragraphs(sections_[name])[0]]
+    text = prose(sections_["routing"])
+    first = text[text.index("\\begin{itemize}") + len("\\begin{itemize}"):text.index("\\end{itemize}")]
+    return [item.strip() for item in first.split("\\item")[1:]]
+
+
+def sentence_count(text: str) -> int:
+    return len(re.findall(r"\.(?=\s|$)", text.strip()))
+
+
+FIXTURES = {"bundled": bundled_numbers, "bundled, compared": lambda: with_comparison(bundled_numbers()),
+            "twelve datasets": lambda: twelve_datasets(bundled_numbers()),
+            "twelve datasets, compared": lambda: with_comparison(twelve_datasets(bundled_numbers()))}
+
+
+@pytest.mark.parametrize("fixture", FIXTURES)
+def test_each_section_opens_with_its_findings_each_with_a_pointer_to_its_detail(fixture):
+    texts = sections(FIXTURES[fixture](), "CAPO")
+    for name in ("tokens", "optimization"):
+        assert sentence_count(findings(texts, name)[0]) <= 3, name
+    items = findings(texts, "routing")
+    assert 1 <= len(items) <= 5
+    for item in items:
+        assert sentence_count(item) == 1 and item[0].isupper() and item.endswith("."), item
+        assert "\\ref{" in item, item
+    assert texts["routing"].index("\\end{itemize}") < texts["routing"].index("\\paragraph{Definitions.}")
+
+
+@pytest.mark.parametrize("fixture, most", [("bundled", 600), ("bundled, compared", 600),
+                                           ("twelve datasets", 700), ("twelve datasets, compared", 700)])
+def test_the_routing_prose_is_short_and_no_paragraph_quotes_more_than_12_numbers(fixture, most):
+    numbers = FIXTURES[fixture]()
+    text = sections(numbers, "CAPO")["routing"]
+    assert prose_words(text) <= most
+    assert max(len(NUMBER.findall(p)) for p in paragraphs(text)) <= 12
+    # every per-dataset number is still a macro: in the generated tables
+    tables = re.findall(r"\\begin\{table\}.*?\\end\{table\}", text, flags=re.S)
+    for dataset in numbers["routing"]:
+        for leaf in ("best_delta_ibc_pct", "heldout_delta_ibc_pct", "apgr", "verifier_break_even_cost"):
+            assert f"\\{macro_name(('routing', dataset, 'entropy', leaf))}{{}}" in "".join(tables)
+    assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
+
+
+def test_the_twelve_dataset_prose_is_not_much_longer_than_the_four_dataset_one():
+    four, twelve = (prose_words(sections(FIXTURES[f](), "CAPO")["routing"]) for f in ("bundled", "twelve datasets"))
+    assert twelve - four <= 30
+
+
+def null_macros_quoted(numbers: dict) -> set[str]:
+    """The macros the sections quote whose value is null (they would print [missing])."""
+    null = {macro_name(path) for path, value in leaves(quoted_numbers(numbers)) if value is None}
+    return null & quoted(numbers)
+
+
+def first_finding(numbers: dict, artifacts=()) -> str:
+    return findings(sections(numbers, "CAPO", artifacts), "routing")[0]
+
+
+def comparison_macros(text: str) -> set[str]:
+    return set(re.findall(r"\\(RoutingComparison[A-Za-z]+)\{\}", text))
+
+
+def test_without_the_paired_comparison_the_leading_router_is_not_stated():
+    numbers = bundled_numbers()
+    del numbers["routing_comparison"]  # a numbers.json made before the routers were compared pair by pair
+    q = Quote(numbers)
+    assert leading_router(q, q.keys("routing"), ["logits", "entropy", "confidence"])["case"] == "unavailable"
+    text = first_finding(numbers)
+    assert not comparison_macros(text) and "tab:routing-comparison" not in text
+    numbers["routing_comparison"] = {}  # the section present but empty: no routing data compared
+    assert first_finding(numbers) == text
+
+
+@pytest.mark.parametrize("half_width, case", [(0.001, "ahead"), (0.5, "tied"), (None, "no interval")])
+def test_the_leading_router_and_its_paired_lead_over_the_next(half_width, case):
+    numbers = with_comparison(bundled_numbers(), half_width)
+    q = Quote(numbers)
+    lead = leading_router(q, q.keys("routing"), ["logits", "entropy", "confidence"])
+    # entropy has the highest mean APGR of the bundled routers, log-probability the next
+    apgr = {r: sum(numbers["routing"][d][r]["apgr"] for d in numbers["routing"]) for r in ("logits", "entropy")}
+    assert apgr["entropy"] > apgr["logits"]
+    assert (lead["case"], lead["router"], lead["next"], lead["pair"]) == \
+        (case, "entropy", "logits", "logits_vs_entropy")
+    text = first_finding(numbers)
+    pair = "\\RoutingComparisonAllLogitsVsEntropy"
+    assert f"{pair}ApgrDifference{{}}" in text
+    assert (f"{pair}ApgrDifferenceCiLow{{}}" in text) == (half_width is not None)
+    # entropy is the pair's B: the datasets where it is better are the pair's "worse" count (without
+    # intervals no dataset's verdict says better)
+    assert (f"{pair}ApgrWorseCount{{}}" in text) == (half_width is not None)
+    assert f"{pair}ApgrBetterCount{{}}" not in text
+    assert ("cannot tell" in text) == (case != "ahead")
+    assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
+
+
+def test_a_null_paired_difference_says_the_data_cannot_tell_without_a_placeholder():
+    numbers = with_comparison(bundled_numbers())
+    for row in numbers["routing_comparison"]["all"].values():
+        row.update({key: None for key in row if key.startswith("apgr_difference")})
+    text = first_finding(numbers)
+    assert "cannot tell" in text and not comparison_macros(text)
+    assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
+
+
+def test_one_router_has_no_pair_to_compare():
+    numbers = with_comparison(filtered(bundled_numbers(), lambda key: key not in ("entropy", "confidence")))
+    q = Quote(numbers)
+    assert leading_router(q, q.keys("routing"), ["logits"])["case"] == "one router"
+    assert not comparison_macros(first_finding(numbers)) and placeholders(printed(numbers, "routing")) == []
+
+
+def test_the_comparisons_table_and_figure_are_shown_only_where_they_are_among_the_artifacts():
+    numbers = with_comparison(bundled_numbers(), 0.001)
+    absent, present = (sections(numbers, "CAPO", artifacts)["routing"]
+                       for artifacts in ((), (COMPARISON_TABLE, COMPARISON_FIGURE)))
+    assert "routing-comparison" not in absent  # no reference to a float that is not there
+    assert "\\fittable{routing_comparison.tex}" in present and "\\label{tab:routing-comparison}" in present
+    assert f"\\resultsdir/{COMPARISON_FIGURE}" in present and "\\label{fig:routing-comparison}" in present
+    assert "\\ref{tab:routing-comparison}" in first_finding(numbers, (COMPARISON_TABLE, COMPARISON_FIGURE))
+
+
+def verifier_item(numbers: dict) -> str:
+    return next(item for item in findings(sections(numbers, "CAPO"), "routing") if "verifier" in item)
+
+
+def break_even(dataset: str) -> str:
+    return f"\\{macro_name(('routing', dataset, 'confidence', 'verifier_break_even_cost'))}{{}}"
+
+
+@pytest.mark.parametrize("cost, case, paying, quoted", [
+    (100.0, "none", [], "qasper_short"),  # none pays: the highest break-even cost
+    (4.0, "some", ["qasper_short"], "qasper_short"),  # one pays (bundled: break-even 4.061)
+    (2.0, "some", ["cnli_short", "coqa_short", "qasper_short"], "qasper_short"),  # several pay
+])
+def test_whether_self_verification_pays_for_its_verifier_on_none_one_or_several_datasets(cost, case, paying, quoted):
+    """When it paid on no dataset the paper printed "it does not on X", the second half of a sentence
+    without its first: each case now names the router as the subject of its verdict."""
+    numbers = bundled_numbers()
+    numbers["routing_config"]["verifier_cost"] = cost
+    found = verifier_findings(Quote(numbers), list(numbers["routing"]))
+    assert [(v["router"], v["case"], v["pays"], v["quoted"]) for v in found] == [("confidence", case, paying, quoted)]
+    item = verifier_item(numbers)
+    assert re.search(r"the self-verification router (does not pay|pays) for its verifier on", item), item
+    assert ("does not pay" in item) == (case == "none")
+    assert break_even(quoted) in item and "\\RoutingConfigVerifierCost{}" in item
+    assert placeholders(printed(numbers, "routing")) == []
+
+
+@pytest.mark.parametrize("cost, case", [(100.0, "none"), (0.5, "all")])
+def test_one_dataset_is_named_not_counted(cost, case):
+    numbers = filtered(bundled_numbers(), lambda key: key not in ("cnli_short", "coqa_short", "narrative_qa_short"))
+    numbers["routing_config"]["verifier_cost"] = cost
+    assert verifier_findings(Quote(numbers), ["qasper_short"])[0]["case"] == case
+    item = verifier_item(numbers)
+    assert "qasper\\_short" in item and "datasets" not in item and break_even("qasper_short") in item
+    text = printed(numbers, "routing")
+    assert placeholders(text) == [] and "1 datasets" not in text
+
+
+def test_all_datasets_paying_quote_the_lowest_break_even_cost():
+    numbers = filtered(bundled_numbers(), lambda key: key != "narrative_qa_short")
+    numbers["routing_config"]["verifier_cost"] = 0.5
+    (found,) = verifier_findings(Quote(numbers), list(numbers["routing"]))
+    costs = {d: numbers["routing"][d]["confidence"]["verifier_break_even_cost"] for d in numbers["routing"]}
+    assert found["case"] == "all" and found["quoted"] == min(costs, key=costs.get)
+    assert break_even(found["quoted"]) in verifier_item(numbers)
+
+
+def test_without_a_router_that_pays_a_verifier_the_finding_says_so():
+    numbers = bundled_numbers()
+    for entry in numbers["routing"].values():
+        entry["confidence"]["verifier_charge"] = 0.0
+    assert verifier_findings(Quote(numbers), list(numbers["routing"])) == []
+    item = verifier_item(numbers)
+    assert not NUMBER.findall(item) and "routing.verifier\\_routers" in item
+
+
+def test_undefined_break_even_costs_get_their_reason():
+    numbers = bundled_numbers()
+    numbers["routing_config"] |= {"slm_cost": 2.0, "llm_cost": 1.0}  # AutoMix's baseline is undefined
+    for entry in numbers["routing"].values():
+        for router in entry.values():
+            if isinstance(router, dict):
+                router.update({key: None for key in router if "automix" in key or "break_even" in key})
+    (found,) = verifier_findings(Quote(numbers), list(numbers["routing"]))
+    assert found["case"] == "undefined" and found["why"] == "costs"
+    item = verifier_item(numbers)
+    assert "costs no more than the small one" in item and not NUMBER.findall(item.split("per query,")[1])
+    assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
+    table = sections(numbers, "CAPO")["routing"]
+    assert "$^{a}$ undefined: the large model costs no more than the small one here" in table
+
+
+@pytest.mark.parametrize("values, case, quoted_", [
+    ((20.0, 10.0), "all", "qasper_short"),  # where it holds somewhere: the weakest dataset
+    ((-10.0, 20.0), "some", "cnli_short"),
+    ((-20.0, -10.0), "none", "qasper_short"),  # where it holds nowhere: the strongest
+    ((20.0, None), "all", "cnli_short"),  # and the other dataset without a held-out value, named
+    ((None, None), "undefined", None)])
+def test_whether_the_threshold_chosen_on_calibration_queries_holds_on_the_others(values, case, quoted_):
+    numbers = filtered(bundled_numbers(), lambda key: key not in ("coqa_short", "narrative_qa_short"))
+    for dataset, value in zip(("cnli_short", "qasper_short"), values):
+        numbers["routing"][dataset]["entropy"]["heldout_delta_ibc_pct"] = value
+        if value is None:
+            numbers["routing"][dataset]["entropy"]["heldout_delta_ibc_std_pct"] = None
+    found = heldout_finding(Quote(numbers), ["cnli_short", "qasper_short"], "entropy")
+    assert found["case"] == case
+    item = next(i for i in findings(sections(numbers, "CAPO"), "routing") if "held-out" in i)
+    if case == "undefined":
+        assert "cannot tell" in item and not NUMBER.findall(item)
+    else:
+        assert found["quoted"] == quoted_
+        assert ("qasper\\_short" in item) == (quoted_ == "qasper_short" or None in values or case == "some")
+        held = macro_name(("routing", found["quoted"], "entropy", "heldout_delta_ibc_pct"))
+        assert f"\\{held}{{}}" in item and f"\\{held.replace('Pct', 'StdPct')}{{}}" in item
+    assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
+
+
+def test_a_held_out_value_from_a_single_split_has_no_spread():
+    numbers = bundled_numbers()
+    for entry in numbers["routing"].values():
+        entry["entropy"]["heldout_delta_ibc_std_pct"] = None
+    item = next(i for i in findings(sections(numbers, "CAPO"), "routing") if "held-out" in i)
+    assert "StdPct" not in item and "single split" in item
+    assert not null_macros_quoted(numbers)
+
+
+def test_the_data_cannot_tell_where_intervals_contain_the_verdicts_boundary():
+    numbers = with_comparison(bundled_numbers(), 0.5)
+    last = findings(sections(numbers, "CAPO"), "routing")[-1]
+    # every per-dataset APGR difference's interval contains 0; three break-even intervals contain the cost
+    assert "cannot tell" in last and "12 of the 12" in last
+    assert "cnli\\_short, coqa\\_short and qasper\\_short" in last
+    numbers = bundled_numbers()
+    for entry in numbers["routing"].values():
+        entry["bootstrap_resamples_count"] = 0
+        for router in entry.values():
+            if isinstance(router, dict):
+                router.update({key: None for key in router if "_ci_" in key})
+    last = findings(sections(numbers, "CAPO"), "routing")[-1]
+    assert "resamples" in last and "cannot tell" in last
+    assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
+
+
 def test_routing_without_a_baseline_or_without_resamples_says_why_instead_of_missing_markers():
-    """Issue 26: a router dataset whose large model is no better filled its paragraph with 36 bold
-    "[missing]"; routing.bootstrap.resamples 0 did the same for every interval."""
+    """A router dataset whose large model is no better filled its paragraph with 36 bold "[missing]";
+    routing.bootstrap.resamples 0 did the same for every interval."""
     from test_routing import random_queries
     worse = random_queries(6)
     worse[["perf_slm", "perf_llm"]] = worse[["perf_llm", "perf_slm"]].to_numpy()
     numbers = {"routing": routing_case(worse, "worse", 20) | routing_case(random_queries(1), "plain", 0)}
     assert numbers["routing"]["worse"]["logits"]["apgr"] is None
     assert numbers["routing"]["plain"]["logits"]["best_delta_ibc_ci_low_pct"] is None
-    text = printed(numbers)
-    assert "The large model is not better by more than one query's swing, so the benefit per cost" in text
-    assert "With 0 bootstrap resamples (routing.bootstrap.resamples) it has no intervals." in text
-    assert "at 5.0 % routed, its APGR" in text  # the oracle: no interval, said once for the dataset
-    assert "Routing metrics (no bootstrap resamples) and held-out" not in text  # the other dataset has them
-    assert placeholders(text) == []
+    text = sections(numbers, "CAPO")["routing"]
+    used = quoted(numbers)
+    assert {m for m in used if m.startswith("RoutingWorse")} == {"RoutingWorsePSlm", "RoutingWorsePLlm",
+                                                                 "RoutingWorseBootstrapResamplesCount"}
+    assert not {m for m in used if m.startswith("RoutingPlain") and "Ci" in m}
+    assert "no IBC baseline" in text
+    assert "Routing metrics (no bootstrap resamples)" not in text  # the other dataset has them
+    assert not null_macros_quoted(numbers) and placeholders(printed(numbers)) == []
 
 
-# --- the routing section: both IBC definitions, and whether self-verification pays -------------
-
-def bundled_numbers() -> dict:
-    return json.loads((REPO / "results/numbers.json").read_text())
-
-
-def null_macros_quoted(numbers: dict) -> set[str]:
-    """The macros the sections quote whose value is null (they would print [missing])."""
-    null = {macro_name(path) for path, value in leaves(numbers) if value is None}
-    return null & quoted(numbers)
-
-
-def test_the_routing_section_defines_both_ibcs_and_says_from_the_data_whether_self_verification_pays():
+def test_the_routing_section_defines_both_ibcs_after_its_findings():
     numbers = bundled_numbers()
     text = " ".join(sections(numbers, "CAPO")["routing"].split())
-    assert text.index("\\paragraph{Definitions.}") < text.index("\\paragraph{cnli\\_short.}")
-    for phrase in ("The notebook's $\\Delta_\\mathrm{IBC} = 100\\,(\\mathrm{PGR} / s - 1)$",
-                   "The verifier is on both ends and cancels: no router is charged for it.",
-                   "pays $v_r = c_V$ (here the self-verification router)",
-                   "APGR (RouteLLM)", "CPT$_{50}$ (RouteLLM)", "AIQ (RouterBench)",
-                   "verifier $c_V = \\RoutingConfigVerifierCost{}$"):
-        assert phrase in text, phrase
-    # at the configured cost (4) self-verification breaks even only on qasper (4.061 >= 4)
-    assert ("it pays for its verifier on qasper\\_short (break-even cost "
-            "\\RoutingQasperShortConfidenceVerifierBreakEvenCost{})") in text
-    assert "it does not on cnli\\_short (break-even cost" in text
-    # each dataset paragraph states both best delta_IBCs
-    for dataset in ("CnliShort", "CoqaShort", "NarrativeQaShort", "QasperShort"):
-        assert f"\\Routing{dataset}ConfidenceBestDeltaIbcPct{{}}" in text
-        assert f"\\Routing{dataset}ConfidenceBestDeltaIbcAutomixPct{{}}" in text
-    # narrative_qa: break-even below 0, but its interval reaches above 0: said as the estimate only
-    assert ("and at its estimate not even a free verifier would (though its interval reaches above 0)"
-            in " ".join(text.split()))
-    assert "not even a free verifier would make it pay" not in text
-    assert text.count("the break-even cost's 95\\,\\% interval contains that cost, so the data cannot tell") == 3
+    definitions = text[text.index("\\paragraph{Definitions.}"):]
+    assert text.index("\\end{itemize}") < text.index("\\paragraph{Definitions.}")
+    for quoted_ in ("\\RoutingConfigSlmCost{}", "\\RoutingConfigLlmCost{}", "\\RoutingConfigVerifierCost{}",
+                    "\\RoutingConfigMinRoutedSharePct{}"):
+        assert quoted_ in definitions
+    assert "(here the self-verification router)" in definitions  # who pays a verifier, from the numbers
     assert not null_macros_quoted(numbers)
 
 
-def test_the_verdict_follows_the_configured_verifier_cost():
-    numbers = bundled_numbers()
-    numbers["routing_config"]["verifier_cost"] = 2.0  # below the break-even costs of cnli, coqa, qasper
-    text = " ".join(sections(numbers, "CAPO")["routing"].split())
-    assert "it pays for its verifier on cnli\\_short (break-even cost" in text
-    assert "coqa\\_short (break-even cost \\RoutingCoqaShortConfidenceVerifierBreakEvenCost{}) and qasper" in text
-    assert "it does not on narrative\\_qa\\_short" in text
-
-
-def test_undefined_automix_numbers_get_a_sentence_saying_why_not_a_missing_marker():
+def test_undefined_table_cells_get_a_note_saying_why_not_a_missing_marker():
     numbers = bundled_numbers()
     cnli = numbers["routing"]["cnli_short"]["confidence"]
-    cnli["verifier_break_even_cost_ci_low"] = cnli["verifier_break_even_cost_ci_high"] = None  # no resamples
-    cnli["best_delta_ibc_automix_ci_low_pct"] = cnli["best_delta_ibc_automix_ci_high_pct"] = None
+    cnli["verifier_break_even_cost_ci_low"] = cnli["verifier_break_even_cost_ci_high"] = None
     cnli["heldout_delta_ibc_automix_pct"] = cnli["heldout_delta_ibc_automix_std_pct"] = None  # no split
     cnli["best_swept_delta_ibc_automix_pct"] = cnli["best_swept_automix_routed_share_pct"] = None
-    coqa = numbers["routing"]["coqa_short"]["logits"]
-    coqa["heldout_delta_ibc_automix_std_pct"] = None  # a single split gave a value
-    numbers["routing_config"] |= {"slm_cost": 2.0, "llm_cost": 1.0}  # AutoMix's baseline is undefined
-    for router, entry in numbers["routing"]["qasper_short"].items():
-        if isinstance(entry, dict):
-            entry.update({key: None for key in entry if "automix" in key or "break_even" in key})
-    text = " ".join(sections(numbers, "CAPO")["routing"].split())
+    numbers["routing"]["coqa_short"]["logits"]["heldout_delta_ibc_automix_std_pct"] = None  # one split
+    text = sections(numbers, "CAPO")["routing"]
     assert not null_macros_quoted(numbers)
-    assert "no bootstrap interval: no resample gave a value" in text
-    assert "no held-out value: no split gave one" in text
-    assert "no swept threshold routes enough queries for one" in text
-    assert "\\RoutingCoqaShortLogitsHeldoutDeltaIbcAutomixPct{}\\,\\% from a single split" in text
-    assert "is undefined: the large model costs no more than the small one here" in text
-    assert "on qasper\\_short it has no break-even cost: the large model costs no more" in text
+    for note in ("no bootstrap interval: no resample of the queries gave a value",
+                 "no held-out value: no split of the queries gave one", "no swept threshold routes at least",
+                 "not applicable: the oracle knows"):
+        assert note in text, note
+    assert "\\RoutingCoqaShortLogitsHeldoutDeltaIbcAutomixPct{} (one split)" in text
+
+
+# --- the other sections' sentences: none, one and several, singular and plural ----------------
+
+@pytest.mark.parametrize("timed, runs", [(0, 3), (1, 1), (2, 3), (3, 3)])
+@pytest.mark.parametrize("raced", [0, 1, 2])
+def test_wall_clock_and_racing_sentences_for_none_one_and_several(timed, runs, raced):
+    optimizers = ["A", "B"][:max(raced, 1)]
+    numbers = {"tokens": {"runs_count": {"A": runs}},
+               "optimization": {"table_budget_millions": 5.0, "wall_clock_runs_count": timed,
+                                "wall_clock_hours": 1.5 if timed else None,
+                                "racing_saved_pct": {o: 40.0 for o in optimizers[:raced]},
+                                "racing_tasks_count": {o: i + 1 for i, o in enumerate(optimizers[:raced])}}}
+    text = sections(numbers, "A")["optimization"]
+    assert ("\\OptimizationWallClockHours{}" in text) == (timed > 0)
+    assert ("\\OptimizationWallClockRunsCount{}" in text) == (timed > 0)
+    assert [o for o in "AB" if f"\\OptimizationRacingSavedPct{o}{{}}" in text] == optimizers[:raced]
+    assert sentence_count(findings(sections(numbers, "A"), "optimization")[0]) <= 3
+    assert placeholders(printed(numbers, "optimization")) == [] and not null_macros_quoted(numbers)
+
+
+@pytest.mark.parametrize("scored", [1, 2, 3])
+@pytest.mark.parametrize("common", [1, 2])
+def test_the_scores_sentence_for_one_two_and_three_optimizers(scored, common):
+    optimizers = ["A", "B", "C"][:scored]
+    numbers = {"tokens": {"runs_count": {o: 3 for o in ["A", "B", "C"]}},
+               "optimization": {"table_budget_millions": 5.0, "tasks_count": 2, "wall_clock_runs_count": 0,
+                                "score_at_table_budget_tasks_count": common, "wall_clock_hours": None,
+                                "score_at_table_budget_pct": {o: 50.0 + i for i, o in enumerate(optimizers)},
+                                "score_at_table_budget_by_model_pct": {o: {"m": 50.0} for o in optimizers}}}
+    first = findings(sections(numbers, "A"), "optimization")[0]
+    assert all(f"\\OptimizationScoreAtTableBudgetPct{o}{{}}" in first for o in optimizers)
+    assert ("\\OptimizationScoreAtTableBudgetTasksCount{}" in first) and sentence_count(first) <= 3
+    unscored = [o for o in "ABC" if o not in optimizers]
+    assert all(f" {o} " in " ".join(first.split()) + " " for o in unscored)  # named as without a score
+    assert placeholders(printed(numbers, "optimization")) == [] and not null_macros_quoted(numbers)
+
+
+def test_a_dataset_without_a_break_even_cost_is_not_counted_among_those_that_pay():
+    numbers = filtered(bundled_numbers(), lambda key: key not in ("coqa_short", "narrative_qa_short"))
+    numbers["routing_config"]["verifier_cost"] = 0.5
+    cnli = numbers["routing"]["cnli_short"]["confidence"]
+    cnli.update({key: None for key in cnli if "break_even" in key or "automix" in key})
+    (found,) = verifier_findings(Quote(numbers), ["cnli_short", "qasper_short"])
+    assert (found["case"], found["pays"], found["undefined"]) == ("all", ["qasper_short"], ["cnli_short"])
+    item = verifier_item(numbers)
+    assert "both" not in item and "all 2" not in item  # it pays on one of the two
+    assert break_even("qasper_short") in item and "cnli\\_short" in item
+    assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
+
+
+def test_without_a_dataset_that_has_a_gap_no_finding_quotes_a_number_it_cannot_have():
+    from test_routing import random_queries
+    worse = random_queries(6)
+    worse[["perf_slm", "perf_llm"]] = worse[["perf_llm", "perf_slm"]].to_numpy()
+    numbers = {"routing": routing_case(worse, "worse", 20)}
+    items = findings(sections(numbers, "CAPO"), "routing")
+    assert 1 <= len(items) <= 5 and all(sentence_count(item) == 1 for item in items)
+    assert not NUMBER.findall(" ".join(items))
+    text = printed(numbers, "routing")
+    assert "is the large model not better" not in text  # "on no dataset is the large model better"
+    assert not null_macros_quoted(numbers) and placeholders(text) == []

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import REPO, copy_workflow, shared_folder, snakemake
-from test_paper import wrong_plurals
+from test_paper import NUMBER, findings, paragraphs, placeholders, printed, prose_words, sentence_count, wrong_plurals
 
 from llmcost.changes import compare, markdown
 from llmcost.outputs import read_csv
@@ -232,15 +232,18 @@ SHAPE_TEXT = {"no racing logs": "so racing savings are not reported",
               "one run": "Across the 1 CAPO run on 1 dataset and model,",
               "different models": "under EvoPromptGA it is 98.9 % on copa",
               "names": "mis%tral",
-              "one query": "The large model is not better by more than one query’s swing",
+              "one query": "no IBC baseline",
               "uneven coverage": "averaged over the 1 dataset and model where both have a score (of 2;",
               "no routing data": "This project has no routing data (config routing.logits and routing.router "
                                  "are null), so no router is measured."}
 
 
 def paper_text(shape: Shape, pdftotext: str) -> str:
-    return " ".join(subprocess.run([pdftotext, str(shape.workdir / "paper/main.pdf"), "-"], capture_output=True,
-                                   text=True, check=True).stdout.split())
+    """The PDF's words, without the page numbers (the last line of each page, before its form feed:
+    a sentence running over a page break would read "the large 5 model")."""
+    text = subprocess.run([pdftotext, str(shape.workdir / "paper/main.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return " ".join(re.sub(r"\n\d+\n\s*\f", "\n\f", text).split())
 
 
 @pytest.mark.parametrize("name", RUNS_SHAPES)
@@ -270,6 +273,24 @@ def test_a_shapes_paper_has_no_placeholder_and_no_wrong_plural(shapes, name, pdf
         assert 0 < text.count("?") <= int(boxed.group(1))
     else:
         assert "??" not in text and "?" not in text
+
+
+@pytest.mark.parametrize("name", RUNS_SHAPES)
+def test_a_shapes_sections_open_with_their_findings_and_say_nothing_untrue(shapes, name):
+    """The sections made from a shape's numbers.json: findings first (at most three sentences for
+    tokens and optimization, at most five one-sentence findings for routing), the routing prose short
+    with at most 12 numbers a paragraph, and no placeholder or wrong plural in any of them."""
+    from llmcost.paper import sections
+    numbers = shapes(name).numbers()
+    texts = sections(numbers, next(iter(numbers["tokens"]["runs_count"])))
+    for section in ("tokens", "optimization"):
+        assert sentence_count(findings(texts, section)[0]) <= 3, section
+    if numbers["routing"]:
+        items = findings(texts, "routing")
+        assert 1 <= len(items) <= 5 and all(sentence_count(item) == 1 for item in items), items
+        assert prose_words(texts["routing"]) <= 600
+        assert max(len(NUMBER.findall(p)) for p in paragraphs(texts["routing"])) <= 12
+    assert placeholders(printed(numbers)) == []
 
 
 def test_uneven_coverage_compares_on_common_ground_with_true_notes(shapes):

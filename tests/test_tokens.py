@@ -71,3 +71,16 @@ def test_fraction_table_has_percent_cells_and_means():
     assert r"\toprule" in text and r"\bottomrule" in text
     assert "d & 75.0 & 50.0 & 62.5 \\\\" in text
     assert "Mean & 62.5 & 37.5 & 50.0 \\\\" in text
+
+
+def test_total_and_input_tokens_have_one_definition_that_the_quoted_numbers_use():
+    from llmcost.numbers import token_numbers
+    from llmcost.steplogs import input_tokens, total_tokens
+    from llmcost.tokens import summary_document
+
+    runs = run_totals(steps_table())
+    assert total_tokens(runs).tolist() == [330, 330]  # seed 1: 10+1+90+9 + 20+2+180+18; seed 2: 30+3+270+27
+    assert input_tokens(runs).tolist() == [300, 300]
+    numbers = token_numbers(summary_document(summarize(runs)), runs)
+    assert numbers["mean_tokens_per_run_millions"] == {"CAPO": 330 / 1e6}
+    assert numbers["mean_input_tokens_per_run_millions"] == {"CAPO": 300 / 1e6}

@@ -17,8 +17,8 @@ version committed at ``HEAD``) and lists, most important first:
    quote a changed number.
 
 A base whose numbers.json predates the ``intervals`` and ``statements``
-sections gets those the quoted numbers alone give (the key conventions'
-intervals; every statement but the optimizer table's bold).
+sections gets those the quoted numbers alone give (the intervals declared
+beside them, quantities.py; every statement but the optimizer table's bold).
 
 ``load_base`` and ``published_digests`` read files and git; the rest are pure
 functions of the two numbers.json and the file digests.
@@ -36,10 +36,11 @@ from pathlib import Path
 from typing import Mapping
 
 from .errors import InputError
-from .intervals import intervals as convention_intervals
+from .intervals import intervals as declared_intervals
 from .intervals import interval_at
 from .numbers import leaves, macro_name, quoted, shown
 from .publish import MANIFEST
+from .quantities import PERCENT, quantity_at
 from .statements import Sources, statements, title
 
 #: what FAIL_ON may name: the part of the changes that makes the command exit 1
@@ -97,11 +98,11 @@ def _with_sections(numbers: Mapping, side: str, notes: list[str]) -> tuple[dict,
     if all(section is not None for section in found):
         return found
     missing = " and ".join(name for name, section in zip(("intervals", "statements"), found) if section is None)
-    consequences = (["its intervals are those of the key conventions only"] if found[0] is None else []) \
+    consequences = (["its intervals are those its numbers declare beside them only"] if found[0] is None else []) \
         + (["the optimizer table's best optimizers are not compared"] if found[1] is None else [])
     notes.append(f"The {side} numbers.json has no {missing} (made by an older pipeline): "
                  f"{'; '.join(consequences)}.")
-    return (found[0] if found[0] is not None else convention_intervals(numbers),
+    return (found[0] if found[0] is not None else declared_intervals(numbers),
             found[1] if found[1] is not None else statements(Sources(numbers)))
 
 
@@ -164,28 +165,33 @@ def key(path) -> str:
     return ".".join(map(str, path))
 
 
-def decimals(path) -> int:
-    """The decimals the paper prints a number at ``path`` with (numbers.shown's rule)."""
-    return len(shown(path, 0.0).partition(".")[2])
+def decimals(path) -> int | None:
+    """The decimals the paper prints a number at ``path`` with (its declaration, quantities.py);
+    None for a key no quantity declares (a base made by older code)."""
+    quantity = quantity_at(path)
+    return None if quantity is None else len(shown(path, 0.0).partition(".")[2])
 
 
 def printed(path, value) -> str:
-    """A value as the paper prints it, in plain text: ``undefined`` for a missing one."""
+    """A value as the paper prints it, in plain text: ``undefined`` for a missing one; a number no
+    quantity declares now (a base made by older code) with six significant digits."""
     if value is None:
         return "undefined"
     if isinstance(value, list):
         return " and ".join(map(str, value)) + " (tied)" if len(value) > 1 else (str(value[0]) if value else "none")
     if not _is_number(value):
         return str(value)
+    if quantity_at(path) is None:
+        return f"{value:.6g}"
     return shown(path, value).replace(r"\ensuremath{-}", "-")
 
 
 def difference(change: NumberChange) -> str:
     """``+0.4``, with the relative change for a positive quantity that is not a percentage."""
     diff = change.new - change.old
-    digits = decimals(change.path)
-    text = f"{diff:+.{digits}f}" if round(diff, digits) != 0 else f"{diff:+.3g}"
-    percentage = any(str(part).endswith("_pct") for part in change.path)
+    digits, quantity = decimals(change.path), quantity_at(change.path)
+    text = f"{diff:+.{digits}f}" if digits is not None and round(diff, digits) != 0 else f"{diff:+.3g}"
+    percentage = quantity is not None and quantity.unit in PERCENT
     if not percentage and change.old > 0 and change.new > 0:
         text += f", {100 * diff / change.old:+.1f} %"
     return text

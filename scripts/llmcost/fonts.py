@@ -6,7 +6,10 @@ is DejaVu Sans followed by those of ``FALLBACKS`` that are installed (Debian's
 fonts-noto-cjk gives the Noto Sans CJK ones; ``make`` installs it where it can,
 scripts/ensure_fonts.sh). matplotlib consults a fallback only for a glyph
 DejaVu Sans lacks, so a figure whose texts DejaVu Sans draws is the same bytes
-with or without the fallbacks installed.
+with or without the fallbacks installed. DejaVu Sans is always matplotlib's own copy, never a
+system one (Debian's fonts-dejavu-core, which TeX and Chromium bring in, is another build of it,
+and matplotlib would prefer it once its font list knows it): the figures' embedded fonts, and so
+their bytes, do not depend on what else the machine has installed.
 
 A name with characters that no installed font draws is warned about once,
 naming it (after looking for fonts installed since matplotlib cached its font
@@ -18,6 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 import warnings
+from pathlib import Path
 
 import matplotlib
 from matplotlib import font_manager
@@ -31,14 +35,30 @@ PRIMARY = "DejaVu Sans"
 FALLBACKS = (("Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK KR"),
              ("Noto Sans Arabic",), ("Noto Sans Hebrew",), ("Noto Sans Devanagari",), ("Noto Sans Thai",))
 INSTALL_HINT = "Debian: apt-get install fonts-noto-cjk, which `make` runs where it can"
+#: matplotlib's own font files, where its DejaVu Sans lies
+BUNDLED = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
 @functools.cache
 def families() -> list[str]:
     """DejaVu Sans, then the first fallback of each group that matplotlib finds installed."""
+    _primary_from_matplotlib()
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
     found = (next((family for family in group if family in installed), None) for group in FALLBACKS)
     return [PRIMARY, *filter(None, found)]
+
+
+def _primary_from_matplotlib() -> None:
+    """DejaVu Sans from matplotlib's own files only (see the module's text). matplotlib's cached
+    font list is shared by every venv of the user and may name another venv's copy, or none."""
+    manager = font_manager.fontManager
+    ours = {str(path) for path in BUNDLED.glob("DejaVuSans*.ttf")}
+    kept = [entry for entry in manager.ttflist if entry.name != PRIMARY or entry.fname in ours]
+    if len(kept) != len(manager.ttflist) or not ours <= {entry.fname for entry in kept}:
+        manager.ttflist = kept
+        for path in sorted(ours - {entry.fname for entry in kept}):
+            manager.addfont(path)
+        font_manager.FontManager._findfont_cached.cache_clear()
 
 
 @functools.cache

@@ -2,22 +2,18 @@
 
 ``make changes`` (changes.py) asks of a number that moved whether it left the
 base's interval: that needs the interval as data beside the number. Most come
-from the key conventions the quoted numbers already follow, so a number added
-later that follows them is covered without a change here:
+from the numbers beside it that its declaration names (quantities.py):
 
-- ``X<unit>`` with siblings ``X_ci_low<unit>`` and ``X_ci_high<unit>`` (any
-  trailing unit, also none): an **interval**, e.g. ``best_delta_ibc_pct``,
-  ``delta_pct`` (``delta_ci_low_pct``), ``verifier_break_even_cost``
-  (``verifier_break_even_cost_ci_low``); ``p_improvement`` with ``p_ci_low``
-  and ``p_ci_high`` (``ALIASES``);
-- ``X<unit>`` with a sibling ``X_std<unit>``: a **spread**, the value ± the
-  std (``heldout_delta_ibc_pct`` ± ``heldout_delta_ibc_std_pct``);
+- ``bounds``: an **interval**, e.g. ``best_delta_ibc_pct`` between
+  ``best_delta_ibc_ci_low_pct`` and ``best_delta_ibc_ci_high_pct``,
+  ``p_improvement`` between ``p_ci_low`` and ``p_ci_high``;
+- ``spread``: a **spread**, the value ± the std (``heldout_delta_ibc_pct`` ±
+  ``heldout_delta_ibc_std_pct``).
 
-where a sibling may also sit at a higher level of the key path
-(``share_ci_low_pct.CAPO`` beside ``share_pct.CAPO``). Others are read from
-the artifacts (``explicit``): the bootstrap intervals of APGR and CPT(50 %)
-(metrics.json) and the spread over seeds of the test score at the table
-budget (scores.csv).
+Others are read from the artifacts (``explicit``): the bootstrap intervals of
+the routing curve metrics quoted by their value alone (APGR, CPT(50 %):
+metrics.json; ``quantities.curve_metrics_quoted``) and the spread over seeds of
+the test score at the table budget (scores.csv).
 
 Each record is ``{"low", "high", "kind", "from"}``: ``kind`` is ``interval``
 or ``spread`` (value ± std), ``from`` says what it was made of. A number whose
@@ -32,13 +28,8 @@ from typing import Mapping
 import pandas as pd
 
 from .numbers import common_tasks, leaves, quoted
+from .quantities import curve_metrics_quoted, quantity_at
 from .summation import total
-
-#: value key -> its interval's keys, where they do not follow ``X_ci_low<unit>``
-ALIASES = {"p_improvement": ("p_ci_low", "p_ci_high")}
-#: the routing metrics (metrics.json) quoted under another key, with the factor to their unit
-ROUTING_METRICS = {"APGR": ("apgr", 1.0), "CPT_50": ("cpt_50_pct", 100.0)}
-
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
@@ -53,21 +44,6 @@ def _leaf(tree: Mapping, path):
     return None if isinstance(node, Mapping) else node
 
 
-def _splits(part: str):
-    """(stem, unit) of a key: ``delta_pct`` -> (``delta_pct``, ``""``), (``delta``, ``_pct``)."""
-    words = part.split("_")
-    for cut in range(len(words), 0, -1):
-        yield "_".join(words[:cut]), "".join(f"_{word}" for word in words[cut:])
-
-
-def _interval_keys(part: str):
-    """The (low, high) sibling keys that may hold a key's interval, in the conventions' order."""
-    if part in ALIASES:
-        yield ALIASES[part]
-    for stem, unit in _splits(part):
-        yield f"{stem}_ci_low{unit}", f"{stem}_ci_high{unit}"
-
-
 def record(low, high, kind: str, source: str) -> dict | None:
     """An interval record, or None where a bound is missing."""
     if not (_is_number(low) and _is_number(high)):
@@ -75,23 +51,19 @@ def record(low, high, kind: str, source: str) -> dict | None:
     return {"low": float(low), "high": float(high), "kind": kind, "from": source}
 
 
-def convention_interval(tree: Mapping, path: tuple) -> dict | None:
-    """The interval or spread of the number at ``path`` that its sibling keys give (see the module)."""
-    value = _leaf(tree, path)
-    if not _is_number(value):
+def declared_interval(tree: Mapping, path: tuple) -> dict | None:
+    """The interval or spread of the number at ``path`` that the numbers beside it give, as its
+    declaration names them (see the module); None for a bound, a spread or an undeclared key."""
+    value, quantity = _leaf(tree, path), quantity_at(path)
+    if not _is_number(value) or quantity is None or path[quantity.at] != quantity.key:
         return None
-    for level in range(len(path) - 1, -1, -1):
-        part = str(path[level])
-        moved = lambda key: (*path[:level], key, *path[level + 1:])  # noqa: E731
-        for low_key, high_key in _interval_keys(part):
-            low, high = _leaf(tree, moved(low_key)), _leaf(tree, moved(high_key))
-            if low is not None or high is not None:
-                return record(low, high, "interval", f"{low_key}, {high_key}")
-        for std_key in (f"{stem}_std{unit}" for stem, unit in _splits(part)):
-            std = _leaf(tree, moved(std_key))
-            if _is_number(std):
-                return record(value - std, value + std, "spread", f"value ± {std_key}")
-    return None
+    if quantity.bounds:
+        low_key, high_key = quantity.bounds
+        low, high = (_leaf(tree, quantity.beside(path, key)) for key in quantity.bounds)
+        if low is not None or high is not None:
+            return record(low, high, "interval", f"{low_key}, {high_key}")
+    std = _leaf(tree, quantity.beside(path, quantity.spread)) if quantity.spread else None
+    return record(value - std, value + std, "spread", f"value ± {quantity.spread}") if _is_number(std) else None
 
 
 def score_spreads(scores: pd.DataFrame, budget: float) -> dict:
@@ -119,19 +91,19 @@ def score_spreads(scores: pd.DataFrame, budget: float) -> dict:
 
 
 def routing_intervals(metrics: Mapping[str, Mapping]) -> dict:
-    """APGR and CPT(50 %) of each router and the oracle with their bootstrap interval (metrics.json)."""
-    def interval(metric: str, factor: float) -> dict | None:
-        bounds = [entry["metrics"].get(metric, {}).get(bound) for bound in ("ci_low", "ci_high")]
+    """The curve metrics quoted by their value alone (APGR, CPT(50 %): ``quantities.curve_metrics_quoted``)
+    of each router and the oracle, with their bootstrap interval (metrics.json)."""
+    def interval(quantity) -> dict | None:
+        bounds = [entry["metrics"].get(quantity.name, {}).get(bound) for bound in ("ci_low", "ci_high")]
         if not all(map(_is_number, bounds)):
             return None
-        return record(bounds[0] * factor, bounds[1] * factor, "interval",
-                      f"metrics.json {metric} ci_low, ci_high (bootstrap)")
+        return record(quantity.in_unit(bounds[0]), quantity.in_unit(bounds[1]), "interval",
+                      f"metrics.json {quantity.name} ci_low, ci_high (bootstrap)")
 
     tree: dict = {}
     for dataset, data in metrics.items():
         for router, entry in data["routers"].items():
-            tree.setdefault(dataset, {})[router] = {key: interval(metric, factor)
-                                                   for metric, (key, factor) in ROUTING_METRICS.items()}
+            tree.setdefault(dataset, {})[router] = {q.key: interval(q) for q in curve_metrics_quoted()}
     return {"routing": tree}
 
 
@@ -141,12 +113,12 @@ def _is_record(value) -> bool:
 
 def intervals(numbers: Mapping, *explicit: Mapping) -> dict:
     """The ``intervals`` section: a mirror of the quoted numbers' key paths, holding for each number
-    that has one its record; by the conventions first, else from the explicit trees (made from
+    that has one its record; by its declaration first, else from the explicit trees (made from
     the artifacts: full records, or ``{"std", "kind", "from"}`` spread around the value)."""
     mirror: dict = {}
     numbers = quoted(numbers)
     for path, value in leaves(numbers):
-        found = convention_interval(numbers, path)
+        found = declared_interval(numbers, path)
         for tree in explicit:
             if found is not None or not _is_number(value):
                 break

@@ -15,6 +15,7 @@ import math
 
 import pandas as pd
 
+from .quantities import symbols as quantity_symbols
 
 #: A missing value: an en dash in text mode (never inside $...$, where it would be two minus signs).
 MISSING = "--"
@@ -131,14 +132,13 @@ class Latex:
     def small(self, text: str) -> str:
         return f"{{\\scriptsize {text}}}"
 
-    #: symbols and math the tables' headers and notes use, by name
+    #: symbols and math the tables' headers and notes use, by name: each quantity's label
+    #: (quantities.py) and the marks
     symbols = {
+        **quantity_symbols("latex"),
         "dagger": r"$^\dagger$", "ddagger": r"$^\ddagger$", "section": r"$^\S$", "para": r"$^\P$",
-        "P_SLM": r"$P_\mathrm{SLM}$", "P_LLM": r"$P_\mathrm{LLM}$",
         "gap": r"$P_\mathrm{LLM} - P_\mathrm{SLM}$",
-        "delta_IBC": r"$\Delta_\mathrm{IBC}$", "delta_IBC_5": r"$\Delta_\mathrm{IBC,5}$",
-        "delta_IBC_automix": r"$\Delta_\mathrm{IBC}^\mathrm{AutoMix}$",
-        "CPT_50": r"CPT$_{50}$", "pct": r"\%", "thin_pct": r"\,\%", "pm": r"$\pm$",
+        "pct": r"\%", "thin_pct": r"\,\%", "pm": r"$\pm$",
         "pm_thin": r"$\pm$\,", "quad": r"\quad ", "times": r"$\times$", "geq": r"$\geq$",
     }
 

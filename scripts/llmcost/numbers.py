@@ -3,8 +3,10 @@
 ``numbers.json`` holds the headline numbers, unrounded, under nested keys
 that follow the artifacts they come from (``tokens``, ``optimization``,
 ``routing``, ``routing_comparison`` (the routers compared pair by pair,
-routing_comparison.py; empty without routing data), and ``routing_config``: the routing settings the paper quotes), each leaf a number in the unit its key names (``_pct``:
-percent, ``_millions``: millions of tokens, ``_hours``, ``_count``) or null;
+routing_comparison.py; empty without routing data), and ``routing_config``: the
+routing settings the paper quotes),
+each leaf a number in the unit its key names (``_pct``: percent,
+``_millions``: millions of tokens, ``_hours``, ``_count``) or null;
 a verdict (``optimization.comparison``) is a word, printed as text.
 ``numbers.tex`` defines one macro per leaf, formatted as the paper prints it.
 
@@ -14,70 +16,43 @@ by ``numbers_tex`` and ``quoted``):
 
 - ``intervals`` (intervals.py): a mirror of the quoted keys holding, for each
   number that has one, its interval or spread over seeds,
-  ``{"low", "high", "kind": "interval" | "spread", "from"}``; found by the
-  sibling-key conventions (``X_ci_low_pct``/``X_ci_high_pct`` beside
-  ``X_pct``, ``p_ci_low``/``p_ci_high`` beside ``p_improvement``, ``X_std_pct``
-  beside ``X_pct`` as value ± std), so a new number that follows them is
-  covered, and for a few numbers from the artifacts;
+  ``{"low", "high", "kind": "interval" | "spread", "from"}``: the bounds or
+  the std beside it that its declaration names (quantities.py:
+  ``best_delta_ibc_ci_low_pct`` and ``_ci_high_pct`` beside
+  ``best_delta_ibc_pct``, ``heldout_delta_ibc_std_pct`` beside
+  ``heldout_delta_ibc_pct`` as value ± std), and for a few numbers from the
+  artifacts;
 - ``statements`` (statements.py): each categorical statement the paper makes,
   per kind (``word``, ``best_optimizer``, ``best_average_optimizer``,
   ``best_router``, ``verifier_pays``, ``router_comparison``, ``defined``), under the keys of
   what it is about.
 
-**Naming rule.** A macro's name is its key path, each part split into words
-at every character that is not a letter, every digit spelled out as a word
-(``5`` -> ``Five``), each word's first letter capitalised, all joined:
-``routing.cnli_short.logits.cpt_50_pct`` -> ``\\RoutingCnliShortLogitsCptFiveZeroPct``,
-``tokens.downstream_share_by_dataset_pct.CAPO.sst-5`` ->
-``\\TokensDownstreamShareByDatasetPctCAPOSstFive``. A part with characters
-outside ASCII (a name in another script, an accent) keeps the ASCII letters of
-its Unicode decomposition (``café`` -> ``Cafe``, ``Новости`` -> none) and ends
-in a word of six letters a-p spelling the first 24 bits of the SHA-1 of the
-part (UTF-8), so such names get distinct macros, and a name's macro does not
-change when other names are added. Two keys that still give one name (e.g.
-``sst-5`` and ``sst_5``) are an error naming both. A missing value is
-``\\NumberMissing`` (a visible marker), never an undefined macro.
+Each leaf is a quantity declared once in quantities.py, which gives its
+decimals and its macro's name (the naming rule: the key path, each part split
+into words at every character that is not a letter, every digit spelled out,
+words capitalised: ``routing.cnli_short.logits.cpt_50_pct`` ->
+``\\RoutingCnliShortLogitsCptFiveZeroPct``; a name outside ASCII ends in six
+letters of its SHA-1). A leaf no quantity declares is an error, and so are two
+keys that give one name (e.g. ``sst-5`` and ``sst_5``, naming both). A missing
+value is ``\\NumberMissing`` (a visible marker), never an undefined macro.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import re
-import unicodedata
 from typing import Mapping
 
 import pandas as pd
 
 from .errors import InputError
 from .latex import escape
+from .quantities import curve_metrics_quoted, macro_name, quantity_at
+from .steplogs import input_tokens, total_tokens
+from .summation import mean
 
-DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 MISSING = r"\NumberMissing"
-#: key suffix -> decimals shown (anything else: three decimals; a p-value: see ``p_value_text``)
-DECIMALS = {"_pct": 1, "_millions": 2, "_hours": 1, "_count": 0}
-P_VALUE = "_p_value"
 #: top-level sections of numbers.json that the paper does not quote (no macros)
 UNQUOTED = ("intervals", "statements")
-
-
-def macro_name(path) -> str:
-    """The macro name of a key path (see the module's naming rule)."""
-    words = []
-    for part in map(str, path):
-        ascii_part = part if part.isascii() else \
-            unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
-        spelled = re.sub(r"\d", lambda digit: f" {DIGITS[int(digit.group())]} ", ascii_part)
-        words += [word[0].upper() + word[1:] for word in re.split(r"[^A-Za-z]+", spelled) if word]
-        if not part.isascii():
-            words.append(name_hash(part))
-    return "".join(words)
-
-
-def name_hash(name: str) -> str:
-    """Six letters a-p (one per hex digit) of the name's SHA-1, the first capitalised: ``Kbfjao``."""
-    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
-    return "".join(chr(ord("a") + int(digit, 16)) for digit in digest).capitalize()
 
 
 def quoted(tree: Mapping) -> dict:
@@ -95,17 +70,19 @@ def leaves(tree: Mapping, path=()):
 
 
 def shown(path, value) -> str:
-    """A value as the paper prints it; a missing one as the visible marker; a word (a verdict) as text."""
+    """A value as the paper prints it, with its quantity's decimals (quantities.py); a missing one
+    as the visible marker; a word (a verdict) as text; a p-value with four decimals, "<0.0001" below."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     if isinstance(value, str):
         return escape(value)
-    if str(path[-1]).endswith(P_VALUE):  # four decimals, "<0.0001" below: never a p of 0
-        return r"\ensuremath{<}0.0001" if value < 0.0001 else f"{value:.4f}"
-    # the unit is named by the quantity's key, which may sit above the dataset or optimizer names
-    decimals = next((d for part in reversed(path) for suffix, d in DECIMALS.items()
-                     if str(part).endswith(suffix)), 3)
-    text = f"{value:.{decimals}f}"
+    quantity = quantity_at(path)
+    if quantity is None:
+        raise LookupError(f"numbers.json's {'.'.join(map(str, path))} is no declared quantity: declare it in "
+                          f"scripts/llmcost/quantities.py (docs/development.md).")
+    if quantity.unit == "p-value":  # never a p of 0
+        return r"\ensuremath{<}0.0001" if value < 0.0001 else f"{value:.{quantity.decimals}f}"
+    text = f"{value:.{quantity.decimals}f}"
     return r"\ensuremath{-}" + text[1:] if text.startswith("-") else text
 
 
@@ -135,17 +112,15 @@ def token_numbers(summary: Mapping, runs: pd.DataFrame) -> dict:
     """Downstream share per optimizer (overall and per dataset), tokens per run, runs, and the
     datasets and models each optimizer ran on (``tasks_count``: its shares and means are over them)."""
     cells = pd.DataFrame(summary["cells"])
-    by_dataset = cells.groupby(["optimizer", "dataset"], sort=True)["frac_downstream_llm"].mean()
-    token_columns = [c for c in runs.columns if c.endswith("_llm")]
-    inputs = runs["input_tokens_meta_llm"] + runs["input_tokens_downstream_llm"]
-    per_optimizer = runs.assign(tokens=runs[token_columns].sum(axis=1), input=inputs).groupby("optimizer")
+    by_dataset = cells.groupby(["optimizer", "dataset"], sort=True)["frac_downstream_llm"].agg(mean)
+    per_optimizer = runs.assign(tokens=total_tokens(runs), input=input_tokens(runs)).groupby("optimizer")
     return {
         "downstream_share_pct": {opt: _pct(v) for opt, v in summary["frac_downstream_llm_overall_mean"].items()},
         "downstream_share_by_dataset_pct": {
             opt: {dataset: 100 * share for (o, dataset), share in by_dataset.items() if o == opt}
             for opt in sorted(cells["optimizer"].unique())},
-        "mean_tokens_per_run_millions": (per_optimizer["tokens"].mean() / 1e6).to_dict(),
-        "mean_input_tokens_per_run_millions": (per_optimizer["input"].mean() / 1e6).to_dict(),
+        "mean_tokens_per_run_millions": (per_optimizer["tokens"].agg(mean) / 1e6).to_dict(),
+        "mean_input_tokens_per_run_millions": (per_optimizer["input"].agg(mean) / 1e6).to_dict(),
         "runs_count": per_optimizer.size().to_dict(),
         "tasks_count": {opt: len(cells) for opt, cells in
                         runs[["optimizer", "dataset", "model"]].drop_duplicates().groupby("optimizer")},
@@ -171,7 +146,7 @@ def optimization_numbers(summary: Mapping, scores: pd.DataFrame, table_budget: f
     scored = sorted(at_budget.loc[at_budget["n_runs"] > 0, "optimizer"].unique())
     common = at_budget.set_index(["dataset", "model"]).loc[common_tasks(at_budget)].reset_index()
     common = common[common["n_runs"] > 0]
-    means = common.groupby("optimizer")["test_score_mean_pct"].mean()
+    means = common.groupby("optimizer")["test_score_mean_pct"].agg(mean)
     timed = summary["wall_clock_runs"]
     return {
         "racing_saved_pct": {opt: _pct(v) for opt, v in summary["racing_saved_ratio_overall_mean"].items()},
@@ -183,7 +158,7 @@ def optimization_numbers(summary: Mapping, scores: pd.DataFrame, table_budget: f
         # null for an optimizer with a score when there is no common task
         "score_at_table_budget_pct": {opt: _number(means.get(opt)) for opt in scored},
         "score_at_table_budget_by_model_pct": {
-            opt: common[common["optimizer"] == opt].groupby("model")["test_score_mean_pct"].mean().to_dict()
+            opt: common[common["optimizer"] == opt].groupby("model")["test_score_mean_pct"].agg(mean).to_dict()
             for opt in scored},
         "wall_clock_hours": summary["wall_clock_hours_total"] if timed else None,
         "wall_clock_runs_count": timed,
@@ -228,7 +203,8 @@ def _router_numbers(entry: Mapping, swept: Mapping | None) -> dict:
         numbers |= {"heldout_delta_ibc_pct": held["mean"], "heldout_delta_ibc_std_pct": held["std"],
                     "best_swept_delta_ibc_pct": best_swept.get("delta_IBC"),
                     "best_swept_routed_share_pct": _pct(best_swept.get("lm2_ratio"))}
-    numbers |= {"apgr": metrics["APGR"]["value"], "cpt_50_pct": _pct(metrics["CPT_50"]["value"])}
+    # the curve metrics quoted by their value (APGR, CPT(50 %)); intervals.py gives their intervals
+    numbers |= {q.key: q.in_unit(metrics[q.name]["value"]) for q in curve_metrics_quoted()}
     return numbers | _automix_numbers(entry, swept)
 
 

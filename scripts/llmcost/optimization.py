@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .discovery import CELL_KEYS, RUN_KEYS
+from .steplogs import INPUT_COLUMNS, input_tokens
 from .summation import mean, total
 
 log = logging.getLogger("llmcost")
@@ -46,8 +47,7 @@ log = logging.getLogger("llmcost")
 RACING_COLUMNS = ["evaluated_blocks", "full_blocks"]
 #: the step columns the scores at budgets read: taking rows of the step table's text columns was most
 #: of this stage's time at 4000 runs (issue 29), so the functions below take only what they read
-SCORE_COLUMNS = [*RUN_KEYS, "step", "candidates", "input_tokens_meta_llm", "input_tokens_downstream_llm",
-                 "best_train_test_score"]
+SCORE_COLUMNS = [*RUN_KEYS, "step", "candidates", *INPUT_COLUMNS, "best_train_test_score"]
 #: the step columns optimization_results reads
 RESULT_COLUMNS = [*SCORE_COLUMNS, "has_test_score", "time_elapsed_s"]
 
@@ -60,8 +60,7 @@ def budget_label(budget: float) -> str:
 def with_cumulative_input_tokens(steps: pd.DataFrame) -> pd.DataFrame:
     """``steps`` sorted by run and step, with ``cumulative_input_tokens`` added."""
     ordered = steps.sort_values([*RUN_KEYS, "step"], kind="stable", ignore_index=True)
-    spent = ordered["input_tokens_meta_llm"] + ordered["input_tokens_downstream_llm"]
-    ordered["cumulative_input_tokens"] = spent.groupby(ordered["run"], sort=False).cumsum()
+    ordered["cumulative_input_tokens"] = input_tokens(ordered).groupby(ordered["run"], sort=False).cumsum()
     return ordered
 
 
@@ -86,23 +85,33 @@ def warn_about_runs_without_test_score(steps: pd.DataFrame) -> None:
                     "step_results_eval.csv) to include them.", len(missing), ", ".join(missing))
 
 
+def scores_at_steps(ordered: pd.DataFrame) -> pd.DataFrame:
+    """**The test score at a step** of a run: its best-train prompt's test_score, at each step
+    with a candidate (a step without one has no score). ``ordered`` is steps as
+    ``with_cumulative_input_tokens`` returns them; the result keeps their order, with the
+    columns ``run``, ``step``, ``cumulative_input_tokens``, ``test_score``."""
+    scored = ordered.loc[ordered["candidates"] > 0, ["run", "step", "cumulative_input_tokens", "best_train_test_score"]]
+    return scored.rename(columns={"best_train_test_score": "test_score"})
+
+
 def scores_at_budgets(steps: pd.DataFrame, budgets) -> pd.DataFrame:
-    """Per run and budget: the step the score is read at and its best-train test_score.
+    """Per run and budget: the step the score is read at and its test score there
+    (``scores_at_steps``): the last step whose cumulative input tokens are below the budget.
 
     One row per run of ``steps`` and budget (``budget_tokens``); ``step`` is
     missing and ``test_score`` NaN where the run contributes nothing.
     """
     ordered = with_cumulative_input_tokens(steps[SCORE_COLUMNS])
     runs = ordered[RUN_KEYS].drop_duplicates(ignore_index=True)
-    picks = ordered.loc[ordered["candidates"] > 0, ["run", "step", "cumulative_input_tokens", "best_train_test_score"]]
+    picks = scores_at_steps(ordered)
     tables = []
     for budget in budgets:
         below = picks[picks["cumulative_input_tokens"] < budget]
-        last = below.drop_duplicates("run", keep="last")[["run", "step", "best_train_test_score"]]
+        last = below.drop_duplicates("run", keep="last")[["run", "step", "test_score"]]
         table = runs.merge(last, on="run", how="left")
         table.insert(len(RUN_KEYS), "budget_tokens", float(budget))
         tables.append(table)
-    result = pd.concat(tables, ignore_index=True).rename(columns={"best_train_test_score": "test_score"})
+    result = pd.concat(tables, ignore_index=True)
     result["step"] = result["step"].astype("Int64")
     return result
 

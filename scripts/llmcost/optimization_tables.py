@@ -17,8 +17,13 @@ from .latex import (LATEX, Notes, booktabs, fewer_seeds_note, partial, rules_bet
                     seed_mark, with_notes)
 from .optimization import budget_label
 from .optimizer_comparison import BETTER, TOO_FEW_RUNS, WORSE
+from .quantities import BY_NAME
 from .summation import mean
 
+#: the quantities the tables show (quantities.py): their labels, units and decimals
+SCORE, SAVED = BY_NAME["test_score"], BY_NAME["saved_ratio"]
+TASKS, P_IMPROVEMENT, DELTA, P_VALUE = (BY_NAME[name] for name in (
+    "comparison_tasks_count", "P_improvement", "delta_score", "permutation_p_value"))
 
 def optimizer_scores_table(scores: pd.DataFrame, budget: float) -> str:
     """Test score [%] at ``budget``: per model a block of optimizer rows, one column per dataset.
@@ -55,7 +60,7 @@ def bold_candidates(scores: pd.DataFrame, budget: float) -> tuple[pd.Series, pd.
     cells = scores_grid(scores, budget)
     means = cells["test_score_mean_pct"].where(cells["n_runs"].fillna(0).astype(int) > 0)
     compared = means.where(means.groupby(["model", "dataset"]).transform("count") > 1)
-    average = means.groupby(["model", "optimizer"]).agg(["mean", "count"])
+    average = means.groupby(["model", "optimizer"]).agg([mean, "count"])
     datasets = cells.index.get_level_values("dataset").nunique()
     optimizers = cells.index.get_level_values("optimizer").nunique()
     complete = (average["count"] == datasets).groupby("model").transform("all") & (optimizers > 1)
@@ -94,19 +99,20 @@ def optimizer_scores_cells(scores: pd.DataFrame, budget: float, m) -> tuple[pd.D
         if n == 0:
             return m.missing + notes.mark("a" if not ran[key] else "s" if scored_seeds[key] == 0 else "o")
         mark = seed_mark(n, most)
-        return m.pm(mean, std if n > 1 else None, 2, bold=mean == best[key]) + (notes.mark(mark) if mark else "")
+        return (m.pm(mean, std if n > 1 else None, SCORE.in_table, bold=mean == best[key])
+                + (notes.mark(mark) if mark else ""))
 
-    average = means.groupby(["model", "optimizer"]).agg(["mean", "count"])
+    average = means.groupby(["model", "optimizer"]).agg([mean, "count"])
     best_average = compared_average.groupby("model").transform("max")
     rows = {}
     for model in models:
         for optimizer in optimizers:
             row = {m.text(d): shown((model, optimizer, d)) for d in datasets}
-            mean, count = average.loc[(model, optimizer), "mean"], average.loc[(model, optimizer), "count"]
+            value, count = average.loc[(model, optimizer), "mean"], average.loc[(model, optimizer), "count"]
             if count == 0:
                 text = m.missing + notes.mark("m")
             else:
-                text = partial(m.pm(mean, None, 2, bold=mean == best_average[(model, optimizer)]),
+                text = partial(m.pm(value, None, SCORE.in_table, bold=value == best_average[(model, optimizer)]),
                                count, len(datasets))
                 if count < len(datasets):
                     notes.use("k")
@@ -162,7 +168,7 @@ def racing_savings_cells(cells: pd.DataFrame, m, runs: pd.DataFrame | None = Non
             return m.missing + notes.mark(missing)
         if count < total:
             notes.use("k")
-        return partial(f"{value:.1f}", count, total)
+        return partial(f"{value:.{SAVED.in_table}f}", count, total)
 
     def cell(optimizer: str, dataset: str, model: str, value: float) -> str:
         no_run = ran is not None and (dataset, model, optimizer) not in ran
@@ -170,13 +176,13 @@ def racing_savings_cells(cells: pd.DataFrame, m, runs: pd.DataFrame | None = Non
 
     blocks = []
     for optimizer, group in cells.groupby("optimizer", sort=True):
-        pct = group.pivot(index="dataset", columns="model", values="saved_ratio").reindex(
-            index=datasets, columns=models) * 100
+        pct = SAVED.in_unit(group.pivot(index="dataset", columns="model", values="saved_ratio").reindex(
+            index=datasets, columns=models))
         present = pct.notna()
         rows = [[cell(optimizer, d, model, pct.loc[d, model]) for model in models]
                 + [shown(mean(pct.loc[d]), present.loc[d].sum(), len(models))] for d in datasets]
         rows.append([shown(mean(pct[model]), present[model].sum(), len(datasets)) for model in models]
-                    + [shown(mean(group["saved_ratio"]) * 100, len(group), len(datasets) * len(models))])
+                    + [shown(SAVED.in_unit(mean(group["saved_ratio"])), len(group), len(datasets) * len(models))])
         shown_block = pd.DataFrame(rows, columns=[*models, "Mean"])
         shown_block.index = pd.MultiIndex.from_product([[m.text(optimizer)],
                                                         [*(m.text(d) for d in datasets), "Mean"]])
@@ -242,11 +248,12 @@ INTERVAL = "<br>"
 
 
 def _comparison_symbols(m) -> dict[str, str]:
+    """The table's symbols in markup ``m``: its quantities' labels (quantities.py) and the rest."""
+    quantities = {key: m.symbols[q.name] for key, q in (("P", P_IMPROVEMENT), ("delta", DELTA), ("n", TASKS),
+                                                       ("p", P_VALUE))}
     if m is LATEX:
-        return {"P": "$P(X > Y)$", "delta": r"$\Delta$", "X": "$X$", "Y": "$Y$", "n": "$n$", "r": "$r$",
-                "p": "$p$", "le": r"$\le$", "gt": "$>$"}
-    return {"P": "P(X &gt; Y)", "delta": "Δ", "X": "X", "Y": "Y", "n": "n", "r": "r", "p": "p", "le": "≤",
-            "gt": "&gt;"}
+        return {**quantities, "X": "$X$", "Y": "$Y$", "r": "$r$", "le": r"$\le$", "gt": "$>$"}
+    return {**quantities, "X": "X", "Y": "Y", "r": "r", "le": "≤", "gt": "&gt;"}
 
 
 def p_value_text(value: float) -> str:
@@ -307,11 +314,12 @@ def optimizer_comparison_cells(comparison: pd.DataFrame, optimizers, resamples: 
             mark = {BETTER: "b", WORSE: "w", TOO_FEW_RUNS: "f"}.get(row["verdict"], "")
             if not mark:
                 notes.use("u")
-            p = m.pm(row["p_improvement"], None, 2, bold=mark in ("b", "w")) + (notes.mark(mark) if mark else "")
+            p = m.pm(row["p_improvement"], None, P_IMPROVEMENT.in_table, bold=mark in ("b", "w")) \
+                + (notes.mark(mark) if mark else "")
             cells += [str(int(row["tasks"])),
-                      p + INTERVAL + _interval(row["p_ci_low"], row["p_ci_high"], 2, m),
-                      m.number(row["delta_pct_points"], 1) + INTERVAL
-                      + _interval(row["delta_ci_low"], row["delta_ci_high"], 1, m),
+                      p + INTERVAL + _interval(row["p_ci_low"], row["p_ci_high"], P_IMPROVEMENT.in_interval, m),
+                      m.number(row["delta_pct_points"], DELTA.in_table) + INTERVAL
+                      + _interval(row["delta_ci_low"], row["delta_ci_high"], DELTA.in_interval, m),
                       p_value_text(row["permutation_p_value"])]
         rows[(m.text(x), m.text(y))] = cells
     frame = pd.DataFrame(list(rows.values()), index=pd.MultiIndex.from_tuples(rows, names=["X", "Y"]),

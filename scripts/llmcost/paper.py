@@ -1,37 +1,65 @@
 """The paper's results text, generated from numbers.json: one LaTeX fragment per section.
 
 ``paper/main.tex`` holds the document's frame and its section headings and
-``\\input``s one fragment per section, which the paper rule writes here from
-the numbers present, so the paper builds for any config the pipeline accepts:
-a sentence lists the optimizers, datasets, models and routers that numbers.json
-has, and a number it quotes but does not have prints as ``\\NumberMissing``
-(a bold ``[missing]``; only for a numbers.json made by an older pipeline).
-Every number is quoted through its macro (numbers.py).
+``\\input``s one fragment per section, which the paper rule writes from the
+numbers present, so the paper builds for any config the pipeline accepts.
+The sentences live in templates, one per section
+(``templates/{tokens,optimization,routing}.tex.j2``, Jinja2 with LaTeX-safe
+delimiters: ``<< value >>``, ``<% statement %>``, ``<# comment #>``); this
+module hands them the numbers and chooses what to say: which datasets pay,
+which router leads, which value is undefined and why. Every number is quoted
+through its macro (``q(...)``, numbers.py); a number the text needs but
+numbers.json lacks prints as ``\\NumberMissing`` (a bold ``[missing]``; only
+for a numbers.json made by an older pipeline).
 
-Every statement is true for the data (issue 26): a value that can be null gets
-a sentence saying why instead of its macro (no score at the budget, no common
-task, no racing log, no recorded time, no input tokens, the large model not
-better, no bootstrap resamples, no split, one split); optimizers are compared
-on the datasets and models they all have, with how many of all; a count takes
-the singular for 1.
+Every statement is true for the data: a value that can be null gets a sentence
+saying why instead of its macro; optimizers are compared on the datasets and
+models they all have; a count takes the singular for 1; where an interval
+cannot tell, the text says "the data cannot tell". Each section opens with its
+findings; per-dataset detail lives in tables whose cells are macros.
 
-To add a table, figure or set of numbers to a section, add it to that section's
-function below (``table(...)``, ``figure(...)``, ``q(...)`` for a number);
-a new section is one more function in ``SECTIONS`` and one ``\\input`` in main.tex.
+To add a number to a section, quote it in its template (``<< q("routing",
+dataset, router, "apgr") >>``) or in one of its tables (``routing_tables``
+below); a number published but quoted nowhere is declared in
+``exported_only``. A new section is one more template, one entry in
+``SECTIONS`` and one ``\\input`` in main.tex.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Mapping
+from pathlib import Path
+from typing import Collection, Mapping
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .latex import escape
 from .numbers import MISSING, macro_name
 
 #: The folder beside main.tex the fragments are written to (and \\input from).
 GENERATED = "generated"
+#: The folder of the sections' templates.
+TEMPLATES = Path(__file__).parent / "templates"
 #: How the text names each router of routing_model.ROUTERS (another one: by its key).
 ROUTER_NAMES = {"logits": "log-probability", "entropy": "entropy", "confidence": "self-verification"}
+#: The paired router comparison's artifacts (published by the routing stage). The routing section
+#: shows them, and points to them, only where they are among the artifacts: ``comparison_shown``.
+COMPARISON_TABLE = "tables/routing_comparison.tex"
+COMPARISON_FIGURE = "figures/routing_comparison.pdf"
+#: The most dataset names a finding lists; more are counted ("on 7 of the 12 datasets"), so that
+#: the findings do not grow with the datasets (their detail is in the tables).
+MOST_NAMED = 3
+AUTOMIX = r"$\Delta_\mathrm{IBC}^\mathrm{AutoMix}$"
+PCT = r"\,\%"
+
+
+def exported_only(path: tuple) -> bool:
+    """Whether the number at ``path`` (a key path of numbers.json) is published for readers and
+    ``make changes`` but quoted by no sentence or table of the generated sections: the pairs of
+    the paired router comparison, which its own published table (COMPARISON_TABLE) shows; the
+    findings quote the leading pair only."""
+    return bool(path) and path[0] == "routing_comparison"
 
 
 class Quote:
@@ -54,11 +82,39 @@ class Quote:
         node = self.get(*path)
         return list(node) if isinstance(node, Mapping) else []
 
+    def value(self, *path):
+        """The number under ``path`` (None when numbers.json lacks it or holds null)."""
+        value = self.get(*path)
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    def at(self, key: tuple, *path) -> str:
+        """``q(*key, *path)``: the macro of a leaf below a key path (templates cannot unpack twice)."""
+        return self(*key, *path)
+
+    def value_at(self, key: tuple, *path):
+        return self.value(*key, *path)
+
+    def get_at(self, key: tuple, *path):
+        return self.get(*key, *path)
+
+    def keys_at(self, key: tuple, *path) -> list:
+        return self.keys(*key, *path)
+
+    def each(self, key: tuple, names) -> list[str]:
+        """The macros of ``names`` under ``key``."""
+        return [self(*key, name) for name in names]
+
+    def defined(self, key: tuple, names) -> bool:
+        """Whether every one of ``names`` under ``key`` holds a number."""
+        return all(self.value(*key, name) is not None for name in names)
+
     def __call__(self, *path) -> str:
         # a key whose value is null has its macro too (numbers.tex defines it as \NumberMissing)
         present = path[-1] in self.keys(*path[:-1])
         return f"\\{macro_name(path)}{{}}" if present else f"{MISSING}{{}}"
 
+
+# --- words -------------------------------------------------------------------------------------
 
 def listed(items) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
@@ -80,12 +136,39 @@ def tasks_words(count) -> str:
     return plural(count, "dataset and model", "datasets and models")
 
 
+def router_name(router: str) -> str:
+    return ROUTER_NAMES.get(router, escape(router))
+
+
+def which(datasets: list, of: int) -> str:
+    """The datasets named (at most MOST_NAMED), or counted: "7 of the 12 datasets"."""
+    if len(datasets) <= MOST_NAMED:
+        return listed(escape(d) for d in datasets)
+    return f"{len(datasets)} of the {of} datasets"
+
+
+def every(count: int) -> str:
+    """"both datasets", "all 5 datasets"."""
+    return "both datasets" if count == 2 else f"all {count} datasets"
+
+
+def any_of(count: int) -> str:
+    """"either dataset", "any of the 5 datasets"."""
+    return "either dataset" if count == 2 else f"any of the {count} datasets"
+
+
+def others(datasets: list) -> str:
+    """The rest of a list of datasets after ``which``: named (at most MOST_NAMED), or "5 others"."""
+    return listed(escape(d) for d in datasets) if len(datasets) <= MOST_NAMED else f"{len(datasets)} others"
+
+
+# --- floats ------------------------------------------------------------------------------------
+
 def table(file: str, caption: str, label: str) -> str:
     """A table float around a published tabular (``tables/<file>``), shrunk to the text width where
     it is wider (long names: ``\\fittable`` in main.tex)."""
-    body = rf"\fittable{{{file}}}"
-    return (f"\\begin{{table}}[H]\n\\centering\n\\caption{{{caption}}}\n\\label{{{label}}}\n{body}\n"
-            f"\\end{{table}}\n")
+    return (f"\\begin{{table}}[H]\n\\centering\n\\caption{{{caption}}}\n\\label{{{label}}}\n"
+            f"\\fittable{{{file}}}\n\\end{{table}}\n")
 
 
 def figure(path: str, caption: str, label: str | None = None, width: str = r"\linewidth") -> str:
@@ -97,168 +180,46 @@ def figure(path: str, caption: str, label: str | None = None, width: str = r"\li
             + (f"\\label{{{label}}}\n" if label else "") + "\\end{figure}\n")
 
 
-def by_name(q: Quote, key: tuple, names: list, first: list, preposition: str,
-            undefined: str = "undefined") -> str:
-    """The values under ``key`` per name ("x % on a and y % on b"); the names are left out
-    ("x and y %") when they are ``first``, those of the sentence's first list. A null value is
-    ``undefined`` (a phrase saying why), with its name."""
-    if names == first and all(q.get(*key, name) is not None for name in names):
-        return listed(q(*key, name) for name in names) + r"\,\%"
-    return listed(f"{q(*key, name)}\\,\\% {preposition} {escape(name)}" if q.get(*key, name) is not None
-                  else f"{undefined} {preposition} {escape(name)}" for name in names)
+ENVIRONMENT = Environment(
+    loader=FileSystemLoader(TEMPLATES), extensions=["jinja2.ext.do"], autoescape=False, undefined=StrictUndefined,
+    keep_trailing_newline=True,
+    trim_blocks=True, lstrip_blocks=True, block_start_string="<%", block_end_string="%>",
+    variable_start_string="<<", variable_end_string=">>", comment_start_string="<#", comment_end_string="#>")
+ENVIRONMENT.globals.update(listed=listed, article=article, plural=plural, tasks_words=tasks_words, escape=escape,
+                           router_name=router_name, which=which, others=others, every=every, any_of=any_of, table=table, figure=figure,
+                           AUTOMIX=AUTOMIX, PCT=PCT)
+# as filters too (names|map("escape")): LaTeX's escape, not Jinja's HTML one
+ENVIRONMENT.filters.update(escape=escape, router_name=router_name)
 
 
-def runs_and_tasks(q: Quote, optimizers: list) -> str:
-    """Each optimizer's runs and the datasets and models it ran on: "45 CAPO runs on 15 datasets
-    and models and the 45 EvoPromptGA runs on the same 15"; where they differ, out of how many
-    in all, and that each optimizer's numbers are over its own."""
-    counts = [q.get("tokens", "tasks_count", o) for o in optimizers]
-    every = q.get("optimization", "tasks_count")
-    same = every is not None and all(count == every for count in counts)
-    parts = []
-    for i, (o, count) in enumerate(zip(optimizers, counts)):
-        runs = q.get("tokens", "runs_count", o)
-        text = f"{q('tokens', 'runs_count', o)} {escape(o)} {plural(runs, 'run')}"
-        if count is not None:
-            tasks = q("tokens", "tasks_count", o)
-            text += (f" on {tasks} {tasks_words(count)}" if i == 0 else
-                     f" on the same {tasks}" if same else f" on {tasks}")
-            if i == 0 and not same and every is not None:
-                text += f" (of {q('optimization', 'tasks_count')})"
-        parts.append(text if i == 0 else "the " + text)
-    coverage = ("" if same or len(optimizers) < 2 or every is None else
-                " (each optimizer's numbers below average over the datasets and models it ran on)")
-    return listed(parts) + coverage
+def render(section: str, **context) -> str:
+    return ENVIRONMENT.get_template(f"{section}.tex.j2").render(**context)
 
 
-def tokens_section(q: Quote, table_optimizer: str) -> str:
+# --- tokens and optimization -------------------------------------------------------------------
+
+def tokens_section(q: Quote, table_optimizer: str, artifacts: Collection[str]) -> str:
     """Runs (and the datasets and models each optimizer ran on), downstream share of input tokens
     and tokens per run, per optimizer and dataset."""
     optimizers = q.keys("tokens", "downstream_share_pct")
-    names = [escape(o) for o in optimizers]
-    shares = []
-    for i, (o, n) in enumerate(zip(optimizers, names)):
-        share = (f"{q('tokens', 'downstream_share_pct', o)}\\,\\%" if q.get("tokens", "downstream_share_pct", o)
-                 is not None else "an undefined share (its runs record no input tokens)")
-        shares.append(f"{share} of the input tokens under {n}" if i == 0 else f"{share} under {n}")
-    per_run = []
-    for i, (o, n) in enumerate(zip(optimizers, names)):
-        total, inputs = (q("tokens", key, o) for key in ("mean_tokens_per_run_millions",
-                                                          "mean_input_tokens_per_run_millions"))
-        per_run.append(f"{article(n).capitalize()} {n} run uses {total} million\ntokens on average "
-                       f"({inputs} million of them input)" if i == 0 else
-                       f"{article(n)} {n} run {total} million\n({inputs} million input)")
-    key = ("tokens", "downstream_share_by_dataset_pct")
-    first = q.keys(*key, optimizers[0]) if optimizers else []
-    undefined = "undefined (no input tokens)"
-    by_dataset = [f"the downstream share under {n} is {by_name(q, (*key, o), q.keys(*key, o), [], 'on', undefined)}"
-                  if i == 0 else f"under {n} it is {by_name(q, (*key, o), q.keys(*key, o), first, 'on', undefined)}"
-                  for i, (o, n) in enumerate(zip(optimizers, names))]
-    text = (f"Across the {runs_and_tasks(q, optimizers)}"
-            f", the downstream LLM, which evaluates the candidate prompts,\nconsumes {listed(shares)}\n"
-            f"on average over datasets and models (Table~\\ref{{tab:token-fraction}}); the meta-LLM that writes the prompts spends the rest.\n"
-            f"{', '.join(per_run)}.\nBy dataset, {'; '.join(by_dataset)}.\n"
-            f"Table~\\ref{{tab:token-usage}} and Figures~\\ref{{fig:token-usage}}\n"
-            f"and~\\ref{{fig:token-cumulative}} break the totals down.\n\n")
-    shown = escape(table_optimizer)
-    return text + "\n".join([
-        table("token_fraction.tex", f"Share of input tokens spent by the downstream LLM (\\%), {shown}.",
-              "tab:token-fraction"),
-        table("token_usage.tex", f"Tokens per {shown} run, millions, mean $\\pm$ std over seeds.",
-              "tab:token-usage"),
-        figure("figures/token_usage.pdf", f"Tokens per {shown} run by dataset and model.", "fig:token-usage"),
-        figure("figures/token_cumulative.pdf", f"Cumulative input tokens over {shown}'s optimizer steps.",
-               "fig:token-cumulative"),
-    ])
+    counts = [q.get("tokens", "tasks_count", o) for o in optimizers]
+    every = q.get("optimization", "tasks_count")
+    return render("tokens", q=q, optimizers=optimizers, table_optimizer=table_optimizer, every=every,
+                  same_tasks=every is not None and all(count == every for count in counts),
+                  first_datasets=q.keys("tokens", "downstream_share_by_dataset_pct", optimizers[0])
+                  if optimizers else [])
 
 
-def optimization_section(q: Quote, table_optimizer: str) -> str:
+def optimization_section(q: Quote, table_optimizer: str, artifacts: Collection[str]) -> str:
     """Test scores at the table budget (per optimizer, per model) on the datasets and models they
     all have, racing savings, wall-clock, the pairs of optimizers compared."""
-    text = scores_paragraph(q) + " " + racing_sentence(q) + " " + wall_clock_sentence(q) + "\n\n"
-    text += comparison_paragraph(q, list(dict.fromkeys([*q.keys("tokens", "runs_count"),
-                                                       *q.keys("optimization", "score_at_table_budget_pct")])))
-    return text + "\n".join([
-        table("optimizer_scores.tex", "Test score (\\%) at the table budget, mean $\\pm$ std over seeds.",
-              "tab:optimizer-scores"),
-        table("racing_savings.tex", "Evaluation blocks saved by racing (\\%).", "tab:racing"),
-        figure("figures/score_vs_tokens.pdf", "Test score against cumulative input tokens.",
-               "fig:score-vs-tokens"),
-        table("optimizer_comparison.tex", "Optimizers compared pair by pair: probability of improvement "
-              "and score difference.", "tab:optimizer-comparison"),
-        figure("figures/optimizer_comparison.pdf", "Probability of improvement per pair of optimizers, "
-               "with 95\\,\\% stratified bootstrap intervals.", "fig:optimizer-comparison"),
-    ])
-
-
-def scores_paragraph(q: Quote) -> str:
-    """The test score at the table budget of each optimizer that has one there, averaged over the
-    datasets and models where every such optimizer has one (with how many of all), then by model;
-    an optimizer without a score is named as such."""
-    key = ("optimization", "score_at_table_budget_pct")
-    scored = q.keys(*key)
-    unscored = [o for o in q.keys("tokens", "runs_count") if o not in scored]
-    text = f"At a budget of {q('optimization', 'table_budget_millions')} million input tokens, "
-    figures = "(Table~\\ref{tab:optimizer-scores},\nFigure~\\ref{fig:score-vs-tokens})"
-    if not scored:
-        return text + f"no run has a test score from a step below the budget {figures}."
-    common = q.get("optimization", "score_at_table_budget_tasks_count")
-    every = q.get("optimization", "tasks_count")
-    who = "it has" if len(scored) == 1 else "both have" if len(scored) == 2 else "all of them have"
-    missing = (f" {listed(escape(o) for o in unscored)} {plural(len(unscored), 'has', 'have')} no test score "
-               f"from a step below the budget." if unscored else "")
-    if common == 0:
-        return text + (f"no dataset and model has a test score from each of {listed(escape(o) for o in scored)},\n"
-                       f"so their scores are not averaged side by side; Table~\\ref{{tab:optimizer-scores}} "
-                       f"gives each one's\n(Figure~\\ref{{fig:score-vs-tokens}}).{missing}")
-    refs = "Table~\\ref{tab:optimizer-scores}, Figure~\\ref{fig:score-vs-tokens}"
-    over = f"averaged over datasets and models ({refs})"  # a numbers.json without the counts
-    if common is not None and every is not None:
-        over = (f"averaged over the {q('optimization', 'score_at_table_budget_tasks_count')} {tasks_words(common)} "
-                f"where {who} a score\n("
-                + ("the only one" if common == every == 1 else f"all {q('optimization', 'tasks_count')}"
-                   if common == every else f"of {q('optimization', 'tasks_count')}") + f";\n{refs})")
-    first, *others = scored
-    text += (f"{escape(first)}'s\nbest-train prompts reach a test score of {q(*key, first)}\\,\\%"
-             + "".join(f", {escape(o)}'s\n{q(*key, o)}\\,\\%" for o in others) + f", {over}.{missing}")
-    by_model_key = ("optimization", "score_at_table_budget_by_model_pct")
-    models = q.keys(*by_model_key, first)
-    by_model = [f"{escape(first)} averages\n{by_name(q, (*by_model_key, first), models, [], 'with')}"]
-    by_model += [f"{escape(o)}\n{by_name(q, (*by_model_key, o), q.keys(*by_model_key, o), models, 'with')}"
-                 for o in others]
-    return text + f" By model, on the same datasets and models, {'; '.join(by_model)}."
-
-
-def racing_sentence(q: Quote) -> str:
-    """Racing's saved share of evaluation blocks per optimizer with racing logs, over how many
-    datasets and models; or that no run has a racing log."""
-    raced = q.keys("optimization", "racing_saved_pct")
-    if not raced:
-        return ("No run has a racing log (prompt\\_scores.parquet), so racing savings are not reported\n"
-                "(Table~\\ref{tab:racing}).")
-    saves = []
-    for o in raced:
-        count = q.get("optimization", "racing_tasks_count", o)
-        over = ("" if count is None else
-                f" over the {q('optimization', 'racing_tasks_count', o)} {tasks_words(count)} with racing logs")
-        saves.append(f"{escape(o)}'s racing\nsaves {q('optimization', 'racing_saved_pct', o)}\\,\\% "
-                     f"of the evaluation blocks{over}")
-    return "; ".join(saves) + "\n(Table~\\ref{tab:racing})."
-
-
-def wall_clock_sentence(q: Quote) -> str:
-    """The wall-clock hours of the runs that record their time, and how many of all they are."""
-    timed = q.get("optimization", "wall_clock_runs_count")
+    scored = q.keys("optimization", "score_at_table_budget_pct")
+    optimizers = list(dict.fromkeys([*q.keys("tokens", "runs_count"), *scored]))
     runs = sum(count for count in (q.get("tokens", "runs_count") or {}).values() if isinstance(count, int))
-    if timed is None:  # a numbers.json without the count
-        return f"All runs together took\n{q('optimization', 'wall_clock_hours')} hours of wall-clock time."
-    if timed == 0:
-        return ("No run records its steps' time (time\\_elapsed), so no wall-clock time is reported.")
-    if timed == runs:
-        return (f"All {q('optimization', 'wall_clock_runs_count')} {plural(timed, 'run')} together took\n"
-                f"{q('optimization', 'wall_clock_hours')} hours of wall-clock time.")
-    return (f"The {q('optimization', 'wall_clock_runs_count')} of {runs} runs that record their steps' time "
-            f"(time\\_elapsed) took\n{q('optimization', 'wall_clock_hours')} hours of wall-clock time together.")
+    return render("optimization", q=q, scored=scored, unscored=[o for o in q.keys("tokens", "runs_count")
+                                                                if o not in scored],
+                  runs=runs, pairs=[(pair, *pair_names(pair, optimizers))
+                                    for pair in q.keys("optimization", "comparison")])
 
 
 def pair_names(pair: str, optimizers: list) -> tuple[str, str]:
@@ -272,60 +233,7 @@ def pair_names(pair: str, optimizers: list) -> tuple[str, str]:
     return x, y
 
 
-#: why a pair's verdict is what it is, after "The verdict for X against Y is ``...''" (the paragraph's
-#: last sentence gives the rule of the others)
-VERDICT_REASONS = {
-    "too few runs": (": with these run counts, even runs completely separated on every task could not\n"
-                     "give a p-value of at most 0.05"),
-}
-
-
-def comparison_paragraph(q: Quote, optimizers: list) -> str:
-    """Per pair of optimizers at the table budget: P(X > Y), its interval, Δ, the permutation test's
-    p-value and the verdict; a pair without a common task says so."""
-    pairs = q.keys("optimization", "comparison")
-    if not pairs:
-        return ("With fewer than two optimizers there is no pair to compare\n"
-                "(Table~\\ref{tab:optimizer-comparison}).\n\n")
-    sentences = []
-    for pair in pairs:
-        x, y = (escape(name) for name in pair_names(pair, optimizers))
-        v = lambda key: q("optimization", "comparison", pair, key)  # noqa: E731
-        tasks = q.get("optimization", "comparison", pair, "tasks_count")
-        verdict = q.get("optimization", "comparison", pair, "verdict")
-        if not tasks:
-            sentences.append(f"{x} and {y} have no dataset and model where both have a run with a test score "
-                             f"below\nthe table budget, so they are not compared there.")
-            continue
-        where = (f"Across the {v('tasks_count')} datasets and\nmodels both have" if tasks != 1 else
-                 f"On the {v('tasks_count')} dataset and model both have")
-        test = ""
-        if q.get("optimization", "comparison", pair, "permutation_p_value") is not None:
-            test = (f"A stratified permutation test of no difference (their runs' labels\nshuffled within each "
-                    f"dataset and model) gives a p-value of {v('permutation_p_value')}.\n")
-        sentences.append(
-            f"{where}, {article(x)} {x} run scores above "
-            f"{article(y)} {y} run on the same task with\nprobability {v('p_improvement')} at the table budget "
-            f"(95\\,\\% stratified bootstrap interval\n{v('p_ci_low')}--{v('p_ci_high')}), and {x}'s mean "
-            f"test score minus {y}'s averages\n{v('delta_pct')} percentage points ({v('delta_ci_low_pct')} to "
-            f"{v('delta_ci_high_pct')}).\n{test}The verdict for {x} against {y} is ``{v('verdict')}''"
-            f"{VERDICT_REASONS.get(verdict, '')}.")
-    return (" ".join(sentences) + "\nA pair is better where that p-value is at most 0.05 and the interval of "
-            "the probability\nlies above 0.5, worse where it is and the interval lies below, not distinguishable "
-            "otherwise,\nand has too few runs for a verdict where no data could give such a p-value\n"
-            "(Table~\\ref{tab:optimizer-comparison}, Figure~\\ref{fig:optimizer-comparison}).\n\n")
-
-
-def interval(q: Quote, key: tuple, name: str, lead: str = "95\\,\\% interval ") -> str:
-    """``lead`` "low to high %" of ``name``'s bootstrap interval, or why there is none ("" without
-    resamples: the dataset's sentence says so once)."""
-    low, high = f"{name}_ci_low_pct", f"{name}_ci_high_pct"
-    if q.get(*key, low) is not None and q.get(*key, high) is not None:
-        return f"{lead}{q(*key, low)} to {q(*key, high)}\\,\\%"
-    if q.get(*key[:2], "bootstrap_resamples_count") == 0:
-        return ""
-    return "no bootstrap interval: no resample of the queries gives a value"
-
+# --- routing: what the findings say --------------------------------------------------------------
 
 def has_no_baseline(q: Quote, dataset: str) -> bool:
     """Whether no router of the dataset has an APGR: then the large model is not better than the small
@@ -335,71 +243,10 @@ def has_no_baseline(q: Quote, dataset: str) -> bool:
     return bool(routers) and all(q.get("routing", dataset, r, "apgr") is None for r in routers)
 
 
-def router_paragraph(q: Quote, dataset: str, router: str) -> str:
-    key = ("routing", dataset, router)
-    if router == "oracle":
-        spread = interval(q, key, "best_delta_ibc", "interval ")
-        return (f"The oracle's best $\\Delta_\\mathrm{{IBC}}$ is {q(*key, 'best_delta_ibc_pct')}\\,\\%\n"
-                f"at {q(*key, 'best_delta_ibc_routed_share_pct')}\\,\\% routed"
-                + (f"\n({spread})" if spread else "") + ",\n"
-                f"its APGR {q(*key, 'apgr')} and its CPT$_{{50}}$ {q(*key, 'cpt_50_pct')}\\,\\%.\n")
-    name = ROUTER_NAMES.get(router, escape(router))
-    if q.get(*key, "best_swept_delta_ibc_pct") is None:
-        swept = "no swept threshold routes at least the minimum share of queries (routing.min\\_routed\\_share)"
-    else:
-        swept = (f"among the swept thresholds {q(*key, 'best_swept_delta_ibc_pct')}\\,\\% at "
-                 f"{q(*key, 'best_swept_routed_share_pct')}\\,\\%")
-    held = "chosen on calibration queries and scored on the others it"
-    if q.get(*key, "heldout_delta_ibc_pct") is None:
-        held += " has\nno value: no split of the queries into the two halves gives one.\n"
-    elif q.get(*key, "heldout_delta_ibc_std_pct") is None:
-        held += (f" is\n{q(*key, 'heldout_delta_ibc_pct')}\\,\\% (only one split gives a value, so there is "
-                 f"no spread).\n")
-    else:
-        held += (f" is\n{q(*key, 'heldout_delta_ibc_pct')}\\,$\\pm$\\,"
-                 f"{q(*key, 'heldout_delta_ibc_std_pct')}\\,\\%.\n")
-    return (f"The {name} router's best $\\Delta_\\mathrm{{IBC}}$ over all thresholds is "
-            f"{q(*key, 'best_delta_ibc_pct')}\\,\\%\nat {q(*key, 'best_delta_ibc_routed_share_pct')}\\,\\% "
-            f"of queries routed\n({'; '.join(filter(None, [interval(q, key, 'best_delta_ibc'), swept]))});\n{held}"
-            f"It recovers {q(*key, 'apgr')} of the gap on average over routed shares (APGR)\n"
-            f"and half of it at {q(*key, 'cpt_50_pct')}\\,\\% routed (CPT$_{{50}}$).\n")
-
-
-def dataset_paragraph(q: Quote, dataset: str) -> str:
-    """P_SLM and P_LLM, the bootstrap's resamples, then each router's and the oracle's numbers (both
-    delta_IBCs); where
-    the large model is not better, why the routers' numbers are undefined instead."""
-    text = (f"\\paragraph{{{escape(dataset)}.}} The small model scores $P_\\mathrm{{SLM}} = "
-            f"{q('routing', dataset, 'P_slm')}$ and the large model $P_\\mathrm{{LLM}} = "
-            f"{q('routing', dataset, 'P_llm')}$.\n")
-    if has_no_baseline(q, dataset):
-        return text + ("The large model is not better by more than one query's swing, so the benefit per cost "
-                       "of always\nrouting (the IBC baseline) is undefined, and so are $\\Delta_\\mathrm{IBC}$, "
-                       "APGR, CPT and\nAutoMix's $\\Delta_\\mathrm{IBC}$, which divide by "
-                       "$P_\\mathrm{LLM} - P_\\mathrm{SLM}$, for every router and the oracle.\n\n")
-    resamples = q.get("routing", dataset, "bootstrap_resamples_count")
-    if resamples:
-        text += (f"Its intervals are 95\\,\\% bootstrap intervals over "
-                 f"{q('routing', dataset, 'bootstrap_resamples_count')} {plural(resamples, 'resample')} "
-                 f"of the queries.\n")
-    elif resamples == 0:
-        text += (f"With {q('routing', dataset, 'bootstrap_resamples_count')} bootstrap resamples "
-                 f"(routing.bootstrap.resamples) it has no intervals.\n")
-    return text + "".join(router_paragraph(q, dataset, router) + automix_sentences(q, dataset, router)
-                          for router in q.keys("routing", dataset)
-                          if isinstance(q.get("routing", dataset, router), Mapping)) + "\n"
-
-
-# --- AutoMix's delta_IBC, which charges the verifier --------------------------------------------
-
-AUTOMIX = r"$\Delta_\mathrm{IBC}^\mathrm{AutoMix}$"
-PCT = r"\,\%"
-
-
-def _value(q: Quote, *key):
-    """The number under ``key`` (None when numbers.json lacks it or holds null)."""
-    value = q.get(*key)
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+def routers_of(q: Quote, dataset: str) -> list[str]:
+    """The routers of a dataset (the oracle apart)."""
+    return [r for r in q.keys("routing", dataset)
+            if r != "oracle" and isinstance(q.get("routing", dataset, r), Mapping)]
 
 
 def _router_order(routers) -> list:
@@ -407,223 +254,263 @@ def _router_order(routers) -> list:
     return sorted(set(routers), key=lambda router: (known.index(router) if router in known else len(known), router))
 
 
-def _paying(q: Quote, dataset: str) -> list[str]:
+def paying(q: Quote, dataset: str) -> list[str]:
     """The routers of a dataset that pay a verifier (a verifier charge above 0)."""
-    return [router for router in q.keys("routing", dataset) if router != "oracle"
-            and isinstance(q.get("routing", dataset, router), Mapping)
-            and (_value(q, "routing", dataset, router, "verifier_charge") or 0) > 0]
-
-
-def _why_no_automix(q: Quote) -> str:
-    """Why a dataset's AutoMix numbers are null: the costs, or no baseline."""
-    slm, llm = _value(q, "routing_config", "slm_cost"), _value(q, "routing_config", "llm_cost")
-    if slm is not None and llm is not None and llm <= slm:
-        return ("the large model costs no more than the small one here, so AutoMix's baseline (the slope\n"
-                "from the small model alone to the large model alone) is undefined")
-    return ("the large model is not better than the small one by more than one query's swing, so there\n"
-            "is no gap to recover and AutoMix's baseline is undefined")
-
-
-def _interval(q: Quote, key: tuple, low: str, high: str, unit: str = "") -> str:
-    """"95 % interval a to b" of the leaves ``low`` and ``high`` under ``key``, or why there is none
-    ("" without resamples: the dataset's sentence says so once)."""
-    if _value(q, *key, low) is None or _value(q, *key, high) is None:
-        if q.get(*key[:2], "bootstrap_resamples_count") == 0:
-            return ""
-        return "no bootstrap interval: no resample gave a value"
-    return f"95\\,\\% interval {q(*key, low)} to {q(*key, high)}{unit}"
+    return [r for r in routers_of(q, dataset) if (q.value("routing", dataset, r, "verifier_charge") or 0) > 0]
 
 
 def pays_for_verifier(q: Quote, dataset: str, router: str) -> bool | None:
     """Whether ``router`` pays for its verifier at the configured cost: its break-even cost is at
     least the verifier's cost, i.e. its best delta_IBC_automix is at least 0 (None: undefined)."""
-    break_even = _value(q, "routing", dataset, router, "verifier_break_even_cost")
-    verifier = _value(q, "routing_config", "verifier_cost")
+    break_even = q.value("routing", dataset, router, "verifier_break_even_cost")
+    verifier = q.value("routing_config", "verifier_cost")
     return None if break_even is None or verifier is None else break_even >= verifier
 
 
 def break_even_interval_contains_cost(q: Quote, dataset: str, router: str) -> bool:
     """Whether the break-even cost's interval contains the configured verifier cost."""
-    low, high = (_value(q, "routing", dataset, router, f"verifier_break_even_cost_ci_{end}") for end in ("low", "high"))
-    cost = _value(q, "routing_config", "verifier_cost")
+    low, high = (q.value("routing", dataset, router, f"verifier_break_even_cost_ci_{end}") for end in ("low", "high"))
+    cost = q.value("routing_config", "verifier_cost")
     return None not in (low, high, cost) and low <= cost <= high
 
 
-def _of_verifier_cost(q: Quote) -> str:
-    """" of <the verifier's cost>", or "" where numbers.json has no routing_config."""
-    return "" if _value(q, "routing_config", "verifier_cost") is None else f" of {q('routing_config', 'verifier_cost')}"
+def no_automix_reason(q: Quote) -> str:
+    """Why a dataset's AutoMix numbers are null: the costs, or no baseline."""
+    slm, llm = q.value("routing_config", "slm_cost"), q.value("routing_config", "llm_cost")
+    if slm is not None and llm is not None and llm <= slm:
+        return "costs"
+    return "baseline"
 
 
-def definitions_paragraph(q: Quote, datasets: list) -> str:
-    """The cost model, both IBC definitions (what each charges), AIQ, APGR and CPT with their sources."""
-    cost = {part: f" = {q('routing_config', f'{part}_cost')}" if _value(q, "routing_config", f"{part}_cost") is not None
-            else "" for part in ("slm", "llm", "verifier")}
-    paying = _router_order(router for dataset in datasets for router in _paying(q, dataset))
-    who = (f"here the {listed(ROUTER_NAMES.get(r, escape(r)) for r in paying)} router{'s' if len(paying) > 1 else ''}"
-           if paying else "here no router: none is charged a verifier")
-    minimum = (f"Best values are over the thresholds routing at least\n"
-               f"{q('routing_config', 'min_routed_share_pct')}{PCT} of the queries, a rule of this paper "
-               "(AutoMix's code has none).\n" if _value(q, "routing_config", "min_routed_share_pct") is not None
-               else "Best values are over the thresholds routing at least the configured minimum share of the\n"
-               "queries, a rule of this paper (AutoMix's code has none).\n")
-    return (
-        "\\paragraph{Definitions.} A router keeps the small model's answer or sends the query to the large\n"
-        "model; $s$ is the share of queries routed, $p$ the mean performance, $P_\\mathrm{SLM}$ and\n"
-        "$P_\\mathrm{LLM}$ those of the small and the large model alone, and\n"
-        "$\\mathrm{PGR} = (p - P_\\mathrm{SLM}) / (P_\\mathrm{LLM} - P_\\mathrm{SLM})$ the performance gap recovered.\n"
-        f"Costs per query: small model $c_S{cost['slm']}$, large model $c_L{cost['llm']}$,\n"
-        f"verifier $c_V{cost['verifier']}$.\n"
-        "\\begin{itemize}\n"
-        "\\item The notebook's $\\Delta_\\mathrm{IBC} = 100\\,(\\mathrm{PGR} / s - 1)$: keeping an answer costs\n"
-        "$c_S + c_V$ and routing it $c_S + c_V + c_L$ for every router, measured against mixing the two at\n"
-        "random. The verifier is on both ends and cancels: no router is charged for it.\n"
-        f"\\item AutoMix's {AUTOMIX} $= 100\\,(\\mathrm{{IBC}} / \\mathrm{{IBC}}_0 - 1)$ with\n"
-        "$\\mathrm{IBC} = (p - P_\\mathrm{SLM}) / (v_r + s\\,c_L)$ and\n"
-        "$\\mathrm{IBC}_0 = (P_\\mathrm{LLM} - P_\\mathrm{SLM}) / (c_L - c_S)$ (AutoMix's \\texttt{automix/main.py}):\n"
-        "a query costs $c_S + v_r + s\\,c_L$, measured against the large model alone. A router that asks\n"
-        f"the verifier on every query pays $v_r = c_V$ ({who}); one that reads the small model's own\n"
-        "output, and the oracle, pay $v_r = 0$. The verifier break-even cost is the largest $c_V$ at\n"
-        f"which some threshold still has {AUTOMIX} $\\geq 0$.\n"
-        "\\item APGR (RouteLLM): PGR averaged over $s \\in [0, 1]$; CPT$_{50}$ (RouteLLM): the smallest $s$\n"
-        "at which PGR reaches 50\\,\\%; AIQ (RouterBench): the area under the non-decreasing upper\n"
-        "convex hull of $(s, p)$.\n"
-        "\\end{itemize}\n" + minimum + "\n")
+def leading_router(q: Quote, datasets: list, routers: list) -> dict:
+    """Which router recovers most of the gap, from the paired comparison over all datasets
+    (numbers.json's ``routing_comparison.all``): the router whose mean APGR difference to every
+    other is above 0, and the next (the smallest such difference). ``case`` is what the finding
+    can say: ``unavailable`` (no paired comparison in the numbers), ``one router``, ``undefined``
+    (a difference is null), ``no leader`` (a difference of exactly 0), ``ahead`` (the pair's
+    paired interval excludes 0), ``tied`` (it contains 0) or ``no interval``."""
+    found = dict.fromkeys(("router", "next", "pair", "a", "b", "count", "no_baseline"))
+    pairs = q.keys("routing_comparison", "all")
+    if len(routers) < 2:
+        return found | {"case": "one router" if routers else "unavailable", "router": (routers or [None])[0]}
+
+    def pair(a, b):
+        return f"{a}_vs_{b}" if f"{a}_vs_{b}" in pairs else f"{b}_vs_{a}" if f"{b}_vs_{a}" in pairs else None
+
+    def lead(a, b):  # a's APGR minus b's, from whichever order the pair is stored in
+        key = pair(a, b)
+        value = q.value("routing_comparison", "all", key, "apgr_difference")
+        return None if value is None else value if key.startswith(f"{a}_vs_") else -value
+
+    if any(pair(a, b) is None for a in routers for b in routers if a != b):
+        return found | {"case": "unavailable"}
+    leads = {a: {b: lead(a, b) for b in routers if b != a} for a in routers}
+    if any(value is None for row in leads.values() for value in row.values()):
+        return found | {"case": "undefined", "no_baseline": all(has_no_baseline(q, d) for d in datasets)}
+    leader = next((a for a, row in leads.items() if all(value > 0 for value in row.values())), None)
+    if leader is None:
+        return found | {"case": "no leader"}
+    following = min(leads[leader], key=lambda b: (leads[leader][b], routers.index(b)))
+    key = pair(leader, following)
+    low, high = (q.value("routing_comparison", "all", key, f"apgr_difference_ci_{end}") for end in ("low", "high"))
+    first = key.startswith(f"{leader}_vs_")
+    count = "apgr_better_count" if first else "apgr_worse_count"
+    counted = None not in (q.value("routing_comparison", "all", key, count),
+                           q.value("routing_comparison", "all", key, "datasets_count"))
+    return found | {"case": "no interval" if low is None or high is None else "tied" if low <= 0 <= high else "ahead",
+                    "router": leader, "next": following, "pair": key, "a": key.partition("_vs_")[0],
+                    "b": key.partition("_vs_")[2], "count": count if counted else None}
 
 
-def verifier_summary(q: Quote, datasets: list) -> str:
-    """For each router that pays a verifier: both best delta_IBCs per dataset, and on which
-    datasets it pays for its verifier at the configured cost (with the break-even costs)."""
-    text = ""
-    for router in _router_order(router for dataset in datasets for router in _paying(q, dataset)):
-        name = ROUTER_NAMES.get(router, escape(router))
-        on = [dataset for dataset in datasets if router in _paying(q, dataset)]
-        defined = [d for d in on if _value(q, "routing", d, router, "best_delta_ibc_automix_pct") is not None
-                   and _value(q, "routing", d, router, "best_delta_ibc_pct") is not None]
-        verdicts = {True: [], False: [], None: []}
-        for dataset in on:
-            verdicts[pays_for_verifier(q, dataset, router)].append(dataset)
-        text += f"\\paragraph{{What {name} buys for its verifier.}} "
-        if defined:
-            text += (f"The notebook's $\\Delta_\\mathrm{{IBC}}$, in which the verifier cancels, puts the {name} "
-                     f"router's best at\n"
-                     + listed(f"{q('routing', d, router, 'best_delta_ibc_pct')}{PCT} on {escape(d)}" for d in defined)
-                     + f";\ncharged its verifier as AutoMix charges it, its best {AUTOMIX} is\n"
-                     + listed(f"{q('routing', d, router, 'best_delta_ibc_automix_pct')}{PCT} on {escape(d)}"
-                              for d in defined) + ".\n")
-        parts = [phrase + listed(f"{escape(d)} (break-even cost {q('routing', d, router, 'verifier_break_even_cost')})"
-                                 for d in verdicts[pays])
-                 for pays, phrase in ((True, "it pays for its verifier on "), (False, "it does not on "))
-                 if verdicts[pays]]
-        if verdicts[None]:
-            parts.append(f"on {listed(escape(d) for d in verdicts[None])} it has no break-even cost: "
-                         + _why_no_automix(q))
-        unsure = [d for d in on if break_even_interval_contains_cost(q, d, router)]
-        if unsure:
-            parts.append(f"on {listed(escape(d) for d in unsure)} the break-even cost's 95\\,\\% interval "
-                         "contains the configured cost, so the data cannot tell")
-        text += (f"At the configured verifier cost{_of_verifier_cost(q)} per query, "
-                 + ";\n".join(parts) + ".\n\n")
-    return text
+def highest_mean_apgr(q: Quote, datasets: list, routers: list) -> str | None:
+    """The router with the highest mean APGR over the datasets where every router has one (the
+    first in ROUTER_NAMES' order on a tie); None where there is no such dataset. It chooses which
+    router the findings on routed shares and held-out thresholds are about."""
+    common = [d for d in datasets if all(q.value("routing", d, r, "apgr") is not None for r in routers)]
+    if not common or not routers:
+        return None
+    means = {r: math.fsum(q.value("routing", d, r, "apgr") for d in common) / len(common) for r in routers}
+    return max(routers, key=lambda r: (means[r], -routers.index(r)))
 
 
-def automix_sentences(q: Quote, dataset: str, router: str) -> str:
-    """A router's (or the oracle's) AutoMix numbers: its verifier charge, best delta_IBC_automix
-    (routed share, interval; among the swept thresholds and held-out for a router), the verifier
-    break-even cost and, for a router that pays a verifier, whether it pays for it at the
-    configured cost. An undefined value gets a sentence saying why."""
-    key = ("routing", dataset, router)
-    if _value(q, *key, "best_delta_ibc_automix_pct") is None:
-        return f"{AUTOMIX} is undefined: {_why_no_automix(q)}.\n"
-    paying = (_value(q, *key, "verifier_charge") or 0) > 0
-    charged = (f"Charged {q(*key, 'verifier_charge')} per query for its verifier" if paying
-               else f"Charged no verifier ({q(*key, 'verifier_charge')})")
-    whose = "the oracle's" if router == "oracle" else "its"
-    details = [_interval(q, key, "best_delta_ibc_automix_ci_low_pct", "best_delta_ibc_automix_ci_high_pct", PCT)]
-    if router != "oracle":
-        details.append(f"among the swept thresholds {q(*key, 'best_swept_delta_ibc_automix_pct')}{PCT} at "
-                       f"{q(*key, 'best_swept_automix_routed_share_pct')}{PCT}"
-                       if _value(q, *key, "best_swept_delta_ibc_automix_pct") is not None
-                       else "no swept threshold routes enough queries for one")
-        held, spread = (_value(q, *key, f"heldout_delta_ibc_automix{part}_pct") for part in ("", "_std"))
-        details.append("no held-out value: no split gave one" if held is None else
-                       f"held-out {q(*key, 'heldout_delta_ibc_automix_pct')}{PCT} from a single split"
-                       if spread is None else
-                       f"held-out {q(*key, 'heldout_delta_ibc_automix_pct')}\\,$\\pm$\\,"
-                       f"{q(*key, 'heldout_delta_ibc_automix_std_pct')}{PCT}")
-    details = "; ".join(filter(None, details))
-    break_even = _interval(q, key, "verifier_break_even_cost_ci_low", "verifier_break_even_cost_ci_high")
-    text = (f"{charged}, {whose} best {AUTOMIX} is {q(*key, 'best_delta_ibc_automix_pct')}{PCT}\n"
-            f"at {q(*key, 'best_delta_ibc_automix_routed_share_pct')}{PCT} routed"
-            + (f" ({details})" if details else "") + ",\n"
-            f"and {'it' if router != 'oracle' else 'the oracle'} breaks even with a verifier costing up to "
-            f"{q(*key, 'verifier_break_even_cost')} per query"
-            + (f"\n({break_even})" if break_even else "") + ".\n")
-    return text + (_verdict(q, dataset, router) if paying else "")
+def verifier_findings(q: Quote, datasets: list) -> list[dict]:
+    """For each router that pays a verifier: the datasets where it pays for it at the configured cost,
+    where not, where its break-even cost is undefined (and why), and the dataset whose break-even cost
+    the finding quotes (the highest; the lowest where it pays everywhere). ``case``: ``all``,
+    ``some``, ``none`` (it pays nowhere) or ``undefined`` (no break-even cost anywhere)."""
+    found = []
+    for router in _router_order(r for d in datasets for r in paying(q, d)):
+        on = [d for d in datasets if router in paying(q, d)]
+        verdicts = {d: pays_for_verifier(q, d, router) for d in on}
+        pays = [d for d in on if verdicts[d]]
+        not_paying = [d for d in on if verdicts[d] is False]
+        defined = pays + not_paying
+        undefined = [d for d in on if verdicts[d] is None]
+        case = ("undefined" if not defined else "all" if not not_paying else "some" if pays else "none")
+        cost = lambda d: q.value("routing", d, router, "verifier_break_even_cost")  # noqa: E731
+        quoted = (min if case == "all" else max)(defined, key=cost) if defined else None
+        found.append({"router": router, "on": on, "pays": pays, "not_paying": not_paying, "undefined": undefined,
+                      "case": case, "quoted": quoted, "why": no_automix_reason(q),
+                      "unsure": [d for d in on if break_even_interval_contains_cost(q, d, router)]})
+    return found
 
 
-def _verdict(q: Quote, dataset: str, router: str) -> str:
-    """For a router that pays a verifier: whether it pays for it at the configured cost, and
-    whether the break-even cost's interval can tell."""
-    key = ("routing", dataset, router)
-    name = ROUTER_NAMES.get(router, escape(router))
-    pays = pays_for_verifier(q, dataset, router)
-    text = (f"So at the configured verifier cost{_of_verifier_cost(q)} the {name} router "
-            f"{'pays' if pays else 'does not pay'} for its verifier")
-    if (_value(q, *key, "verifier_break_even_cost") or 0) < 0:
-        high = _value(q, *key, "verifier_break_even_cost_ci_high")
-        text += (", and not even a free verifier would make it pay" if high is not None and high < 0 else
-                 ", and at its estimate not even a free verifier would" + (
-                     " (though its interval reaches above 0)" if high is not None else ""))
-    low = _value(q, *key, "verifier_break_even_cost_ci_low")
-    if break_even_interval_contains_cost(q, dataset, router):
-        text += ";\nthe break-even cost's 95\\,\\% interval contains that cost, so the data cannot tell"
-    elif low is not None and _value(q, *key, "verifier_break_even_cost_ci_high") is not None:
-        above = low > _value(q, "routing_config", "verifier_cost")
-        text += f";\nthe break-even cost's whole 95\\,\\% interval lies {'above' if above else 'below'} it"
-    return text + ".\n"
+def gap_finding(q: Quote, datasets: list, router: str | None) -> dict:
+    """The routed share at which ``router`` recovers half of the gap (CPT_50) on each dataset that
+    has one: the lowest and the highest."""
+    defined = [d for d in datasets if router and q.value("routing", d, router, "cpt_50_pct") is not None]
+    share = lambda d: q.value("routing", d, router, "cpt_50_pct")  # noqa: E731
+    return {"router": router, "datasets": defined, "lowest": min(defined, key=share) if defined else None,
+            "highest": max(defined, key=share) if defined else None}
 
 
-def routing_section(q: Quote, table_optimizer: str) -> str:
-    """Per router dataset P_SLM, P_LLM and each router's and the oracle's numbers; tables, figures."""
+def heldout_finding(q: Quote, datasets: list, router: str | None) -> dict:
+    """Where a threshold chosen for ``router`` on calibration queries still beats random routing on
+    the others (held-out delta_IBC above 0), and the dataset of its lowest held-out value."""
+    defined = [d for d in datasets if router and q.value("routing", d, router, "heldout_delta_ibc_pct") is not None]
+    held = lambda d: q.value("routing", d, router, "heldout_delta_ibc_pct")  # noqa: E731
+    holds = [d for d in defined if held(d) > 0]
+    case = "undefined" if not defined else "all" if len(holds) == len(defined) else "some" if holds else "none"
+    # the weakest case where it holds somewhere, the strongest where it holds nowhere
+    quoted = None if not defined else (max if case == "none" else min)(defined, key=held)
+    return {"router": router, "datasets": defined, "holds": holds, "case": case, "quoted": quoted,
+            "baseline": bool(datasets), "undefined": [d for d in datasets if router and d not in defined]}
+
+
+def undecided_pairs(q: Quote, datasets: list, routers: list) -> tuple[int, int]:
+    """(paired APGR comparisons of two routers on one dataset whose interval contains 0, those
+    with an interval): the comparisons the data cannot tell."""
+    undecided = total = 0
+    for dataset in datasets:
+        for key in q.keys("routing_comparison", dataset):
+            a, _, b = key.partition("_vs_")
+            if a not in routers or b not in routers:
+                continue  # a pair with the random router
+            low, high = (q.value("routing_comparison", dataset, key, f"apgr_difference_ci_{end}")
+                         for end in ("low", "high"))
+            if low is not None and high is not None:
+                total += 1
+                undecided += low <= 0 <= high
+    return undecided, total
+
+
+# --- routing: the per-dataset tables, whose cells are macros -------------------------------------
+
+#: why a cell of a routing table is empty, keyed by the cause
+NOTES = {
+    "no resample": "no bootstrap interval: no resample of the queries gave a value",
+    "no split": "no held-out value: no split of the queries gave one",
+    "no swept": "no swept threshold routes at least the minimum share (routing.min\\_routed\\_share)",
+    "oracle": "not applicable: the oracle knows each query's performance",
+    "costs": "undefined: the large model costs no more than the small one here",
+    "undefined": "undefined",
+}
+
+
+class Cells:
+    """Cells of a table: a number's macro, or a dash with a note mark saying why it is empty
+    (``because``, where given, is why every value of the table is empty: the costs)."""
+
+    def __init__(self, q: Quote, because: str | None = None):
+        self.q, self.because, self.notes = q, because, {}
+
+    def mark(self, cause: str) -> str:
+        cause = cause if cause == "oracle" else self.because or cause
+        if cause not in self.notes:
+            self.notes[cause] = "abcdefghij"[len(self.notes)]
+        return f"--\\textsuperscript{{{self.notes[cause]}}}"
+
+    def __call__(self, key: tuple, leaf: str, cause: str = "undefined") -> str:
+        return self.q(*key, leaf) if self.q.value(*key, leaf) is not None else self.mark(cause)
+
+    def interval(self, key: tuple, low: str, high: str, resampled: bool) -> str:
+        if self.q.value(*key, low) is not None and self.q.value(*key, high) is not None:
+            return f"[{self.q(*key, low)}, {self.q(*key, high)}]"
+        return self.mark("no resample") if resampled or self.because else "--"
+
+    def spread(self, key: tuple, value: str, std: str, cause: str) -> str:
+        if self.q.value(*key, value) is None:
+            return self.mark(cause)
+        if self.q.value(*key, std) is None:
+            return f"{self.q(*key, value)} (one split)"
+        return f"{self.q(*key, value)}\\,$\\pm$\\,{self.q(*key, std)}"
+
+    def footnotes(self) -> list[str]:
+        return [f"$^{{{mark}}}$ {NOTES[cause]}" for cause, mark in self.notes.items()]
+
+
+def ibc_row(c: Cells, key: tuple, resampled: bool) -> list[str]:
+    """The notebook's delta_IBC (best, interval, routed share; best swept and its share; held-out),
+    APGR and CPT_50 of a router or the oracle (which has no swept or held-out choice)."""
+    chosen = [c.mark("oracle")] * 3 if key[-1] == "oracle" else [
+        c(key, "best_swept_delta_ibc_pct", "no swept"), c(key, "best_swept_routed_share_pct", "no swept"),
+        c.spread(key, "heldout_delta_ibc_pct", "heldout_delta_ibc_std_pct", "no split")]
+    return [c(key, "best_delta_ibc_pct"),
+            c.interval(key, "best_delta_ibc_ci_low_pct", "best_delta_ibc_ci_high_pct", resampled),
+            c(key, "best_delta_ibc_routed_share_pct"), *chosen, c(key, "apgr"), c(key, "cpt_50_pct")]
+
+
+def automix_row(c: Cells, key: tuple, resampled: bool) -> list[str]:
+    """AutoMix's delta_IBC (verifier charge; best, interval, routed share; best swept and its share;
+    held-out) and the verifier break-even cost with its interval."""
+    chosen = [c.mark("oracle")] * 3 if key[-1] == "oracle" else [
+        c(key, "best_swept_delta_ibc_automix_pct", "no swept"),
+        c(key, "best_swept_automix_routed_share_pct", "no swept"),
+        c.spread(key, "heldout_delta_ibc_automix_pct", "heldout_delta_ibc_automix_std_pct", "no split")]
+    return [c(key, "verifier_charge"), c(key, "best_delta_ibc_automix_pct"),
+            c.interval(key, "best_delta_ibc_automix_ci_low_pct", "best_delta_ibc_automix_ci_high_pct", resampled),
+            c(key, "best_delta_ibc_automix_routed_share_pct"), *chosen, c(key, "verifier_break_even_cost"),
+            c.interval(key, "verifier_break_even_cost_ci_low", "verifier_break_even_cost_ci_high", resampled)]
+
+
+def routing_tables(q: Quote, datasets: list) -> list[dict]:
+    """The two per-dataset tables, as data for the template: per dataset its header values and per
+    router (and the oracle) its cells; a dataset without a baseline has no rows (its header says
+    why). The first table holds the notebook's delta_IBC, the held-out choice, APGR and CPT_50; the
+    second AutoMix's delta_IBC and the verifier break-even cost."""
+    ibc, automix = Cells(q), Cells(q, "costs" if no_automix_reason(q) == "costs" else None)
+    blocks = {"ibc": [], "automix": []}
+    for dataset in datasets:
+        resampled = bool(q.value("routing", dataset, "bootstrap_resamples_count"))
+        header = {"dataset": dataset, "no_baseline": has_no_baseline(q, dataset),
+                  "resamples": q.value("routing", dataset, "bootstrap_resamples_count")}
+        rows_ibc, rows_automix = [], []
+        for router in [*routers_of(q, dataset), "oracle"]:
+            if not isinstance(q.get("routing", dataset, router), Mapping) or header["no_baseline"]:
+                continue
+            key, name = ("routing", dataset, router), "oracle" if router == "oracle" else router_name(router)
+            rows_ibc.append([name, *ibc_row(ibc, key, resampled)])
+            rows_automix.append([name, *automix_row(automix, key, resampled)])
+        blocks["ibc"].append({**header, "rows": rows_ibc})
+        blocks["automix"].append({**header, "rows": rows_automix})
+    return [{"name": "ibc", "blocks": blocks["ibc"], "notes": ibc.footnotes()},
+            {"name": "automix", "blocks": blocks["automix"], "notes": automix.footnotes()}]
+
+
+def routing_section(q: Quote, table_optimizer: str, artifacts: Collection[str]) -> str:
+    """The routing findings (which router leads, whether self-verification pays for its verifier,
+    the gap recovered at a routed share, the held-out threshold, where the data cannot tell), the
+    definitions, the per-dataset tables, the published tables and figures."""
     datasets = q.keys("routing")
     if not datasets:
-        return ("This project has no routing data (config \\texttt{routing.logits} and "
-                "\\texttt{routing.router} are null), so no router is measured.\n")
+        return render("routing", datasets=[])
+    routers = _router_order(r for d in datasets for r in routers_of(q, d))
+    lead = leading_router(q, datasets, routers)
+    # the router the findings on routed shares and held-out thresholds are about: the leader of the paired
+    # comparison, else the highest mean APGR (said so), else the first
+    highest = highest_mean_apgr(q, datasets, routers)
+    chosen = lead["router"] or highest or (routers or [None])[0]
+    with_baseline = [d for d in datasets if not has_no_baseline(q, d)]
     linked = {artifact: link for link, artifact in links(q.numbers).items()}
-    per_dataset = ("Figure~\\ref{fig:routing-1} shows" if len(datasets) == 1 else
-                   f"Figures~\\ref{{fig:routing-1}}--\\ref{{fig:routing-{len(datasets)}}} show")
-    resampled = any(q.get("routing", dataset, "bootstrap_resamples_count") != 0 for dataset in datasets)
-    with_intervals = "with bootstrap intervals " if resampled else ""
-    text = definitions_paragraph(q, datasets)
-    text += ("Table~\\ref{tab:routing-ibc} gives each router's best $\\Delta_\\mathrm{IBC}$\n"
-             f"and {AUTOMIX} among the swept thresholds, Table~\\ref{{tab:routing-metrics}} the metrics of\n"
-             f"the routing literature {with_intervals}and the held-out choice,\n"
-             f"Table~\\ref{{tab:routing-automix}} {AUTOMIX} and the verifier break-even cost,\n"
-             "Figure~\\ref{fig:routing-pgr} the performance gap recovered and\n"
-             "Figure~\\ref{fig:routing-delta-ibc} both $\\Delta_\\mathrm{IBC}$ against the routed\n"
-             f"share; {per_dataset} cost\nagainst performance per dataset.\n\n")
-    text += verifier_summary(q, datasets)
-    for dataset in datasets:
-        text += dataset_paragraph(q, dataset)
-    intervals = "with 95\\,\\% bootstrap intervals" if resampled else "(no bootstrap resamples)"
-    return text + "\n".join([
-        table("routing_ibc.tex", f"Best $\\Delta_\\mathrm{{IBC}}$ (the notebook's: the verifier cancels) and {AUTOMIX} "
-              "(the verifier charged) among the swept thresholds.", "tab:routing-ibc"),
-        table("routing_metrics.tex", f"Routing metrics {intervals} and held-out "
-              "$\\Delta_\\mathrm{IBC}$.", "tab:routing-metrics"),
-        table("routing_automix.tex", f"AutoMix's {AUTOMIX}, which charges the verifier, and the verifier "
-              f"break-even cost {intervals}.", "tab:routing-automix"),
-        figure("figures/routing_pgr.pdf", "Performance gap recovered against the routed share.",
-               "fig:routing-pgr"),
-        figure("figures/routing_delta_ibc.pdf", "$\\Delta_\\mathrm{IBC}$ against the routed share: the notebook's "
-               f"(left; the verifier cancels) and AutoMix's {AUTOMIX} (right; the verifier charged).",
-               "fig:routing-delta-ibc"),
-        *(figure(linked.get(cost_performance(dataset), cost_performance(dataset)),
-                 f"Cost against performance, {escape(dataset)}, in the notebook's cost model (keeping an "
-                 f"answer costs $c_S + c_V$, routing it $c_S + c_V + c_L$).", f"fig:routing-{i}",
-                 width=r"0.85\linewidth")
-          for i, dataset in enumerate(datasets, start=1)),
-    ])
+    return render(
+        "routing", q=q, datasets=datasets, routers=routers, lead=lead, verifier=verifier_findings(q, datasets),
+        gap=gap_finding(q, with_baseline, chosen) | {"by_mean": not lead["router"] and highest is not None},
+        heldout=heldout_finding(q, with_baseline, chosen), undecided=undecided_pairs(q, datasets, routers),
+        resampled=any(q.value("routing", d, "bootstrap_resamples_count") != 0 for d in datasets),
+        paying=_router_order(r for d in datasets for r in paying(q, d)), tables=routing_tables(q, datasets),
+        comparison_shown=COMPARISON_TABLE in artifacts and COMPARISON_FIGURE in artifacts,
+        comparison_table=COMPARISON_TABLE.removeprefix("tables/"), comparison_figure=COMPARISON_FIGURE,
+        figures=[(linked.get(cost_performance(d), cost_performance(d)), d) for d in datasets])
 
 
 def links(numbers: Mapping) -> dict[str, str]:
@@ -642,8 +529,9 @@ def cost_performance(dataset: str) -> str:
 SECTIONS = {"tokens": tokens_section, "optimization": optimization_section, "routing": routing_section}
 
 
-def sections(numbers: Mapping, table_optimizer: str) -> dict[str, str]:
-    """The text of each section's fragment, from the numbers present."""
+def sections(numbers: Mapping, table_optimizer: str, artifacts: Collection[str] = ()) -> dict[str, str]:
+    """The text of each section's fragment, from the numbers present; ``artifacts`` are the
+    published files (paths relative to the output folder) that decide optional tables and figures."""
     q = Quote(numbers)
     header = "% Generated from numbers.json by scripts/llmcost/paper.py (the paper rule): do not edit.\n"
-    return {name: header + write(q, table_optimizer) for name, write in SECTIONS.items()}
+    return {name: header + write(q, table_optimizer, frozenset(artifacts)) for name, write in SECTIONS.items()}

@@ -36,6 +36,7 @@ import pandas as pd
 
 from .latex import fmt_number, fmt_pm
 from .outputs import read_json, write_text
+from .quantities import symbols as quantity_symbols
 
 #: a dash for a missing value
 MISSING = "–"
@@ -70,11 +71,11 @@ class Html:
     def small(self, text: str) -> str:
         return f"<small>{text}</small>"
 
+    #: each quantity's label (quantities.py) and the marks, by name (as ``latex.Latex.symbols``)
     symbols = {
+        **quantity_symbols("html"),
         "dagger": "<sup>†</sup>", "ddagger": "<sup>‡</sup>", "section": "<sup>§</sup>", "para": "<sup>¶</sup>",
-        "P_SLM": "P<sub>SLM</sub>", "P_LLM": "P<sub>LLM</sub>", "gap": "P<sub>LLM</sub> − P<sub>SLM</sub>",
-        "delta_IBC": "Δ<sub>IBC</sub>", "delta_IBC_5": "Δ<sub>IBC,5</sub>",
-        "delta_IBC_automix": "Δ<sub>IBC</sub><sup>AutoMix</sup>", "CPT_50": "CPT<sub>50</sub>",
+        "gap": "P<sub>LLM</sub> − P<sub>SLM</sub>",
         "pct": "%", "thin_pct": " %", "pm": "±", "pm_thin": "± ", "quad": "&emsp;", "times": "×", "geq": "≥",
     }
 

@@ -221,7 +221,7 @@ def comparison_numbers(frame: pd.DataFrame) -> dict:
     ``all``, per pair, each metric's difference and interval in the unit of its own key; under
     ``all`` also, per metric, on how many datasets the verdict is "<a> better"
     (``_better_count``) and "<b> better" (``_worse_count``; null for a metric without verdicts)
-    and on how many the difference is defined (``datasets_count``)."""
+    and on how many the APGR difference is defined (``datasets_count``)."""
     numbers: dict = {}
     datasets = frame[frame["dataset"] != ALL]
     for row in frame.itertuples(index=False):
@@ -236,8 +236,9 @@ def comparison_numbers(frame: pd.DataFrame) -> dict:
             verdicts = same["verdict"].tolist()
             counted = row.metric not in NO_VERDICT
             entry |= {f"{stem}_better_count": verdicts.count(f"{row.router_a} better") if counted else None,
-                      f"{stem}_worse_count": verdicts.count(f"{row.router_b} better") if counted else None,
-                      "datasets_count": int(same["difference"].notna().sum())}
+                      f"{stem}_worse_count": verdicts.count(f"{row.router_b} better") if counted else None}
+            if row.metric == "APGR":
+                entry["datasets_count"] = int(same["difference"].notna().sum())
     return numbers
 
 

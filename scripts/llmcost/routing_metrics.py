@@ -10,7 +10,7 @@ mean performance of always keeping and of always routing.
 - **APGR** (RouteLLM): the trapezoid integral of PGR over s in [0, 1] along the
   curve; random routing scores 0.5.
 - **CPT(x)** (RouteLLM): the smallest s at which the linearly interpolated PGR
-  reaches x (x = 0.2, 0.5, 0.8).
+  reaches x (x in ``CPT_LEVELS``: 0.2, 0.5, 0.8).
 - **AIQ** (RouterBench): the upper convex hull of the (s, p) points, made
   non-decreasing by a running maximum, integrated over s in [0, 1]; in
   performance units.
@@ -66,9 +66,10 @@ import pandas as pd
 from .routing_model import DEFAULT_COSTS, ROUTERS, Costs, baseline_gap_tolerance
 from .summation import row_means, row_totals, total
 
+#: the PGR levels x of CPT(x); each is the metric ``CPT_{100 x}`` (declared in quantities.py)
 CPT_LEVELS = (0.2, 0.5, 0.8)
 IBC_5_SHARES = np.array([0.1, 0.3, 0.5, 0.7, 0.9])
-METRICS = ("AIQ", "APGR", "CPT_20", "CPT_50", "CPT_80", "delta_IBC_5", "best_delta_IBC",
+METRICS = ("AIQ", "APGR", *(f"CPT_{round(100 * level)}" for level in CPT_LEVELS), "delta_IBC_5", "best_delta_IBC",
            "best_delta_IBC_automix", "verifier_break_even_cost")
 #: metrics in performance units; every other metric is divided by P_llm - P_slm
 UNNORMALISED = ("AIQ",)

@@ -22,6 +22,7 @@ from typing import Mapping
 import pandas as pd
 
 from .latex import LATEX, booktabs, escape, fmt_number
+from .quantities import AUTOMIX_TABLE, BY_NAME, ROUTING_METRICS_TABLE, table_columns
 from .routing import ROUTER_LABELS
 from .routing_comparison import ALL, NO_VERDICT
 
@@ -51,9 +52,12 @@ def routing_table(combined: Mapping[str, dict]) -> str:
 
 
 #: The two definitions in the table: (summary keys of the best point and of the unstable points,
-#: the sweep field, how a note names it)
-DEFINITIONS = (("best", "unstable", "delta_IBC", ""),
-               ("best_automix", "unstable_automix", "delta_IBC_automix", "AutoMix "))
+#: the sweep field, how a note names it, the quantities of its two columns: routed share, best value)
+DEFINITIONS = (("best", "unstable", "delta_IBC", "", BY_NAME["best_swept_routed_share"],
+                BY_NAME["best_swept_delta_IBC"]),
+               ("best_automix", "unstable_automix", "delta_IBC_automix", "AutoMix ",
+                BY_NAME["best_swept_automix_routed_share"], BY_NAME["best_swept_delta_IBC_automix"]))
+P_SLM, P_LLM = BY_NAME["P_SLM"], BY_NAME["P_LLM"]
 
 
 def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, list[str]]:
@@ -68,11 +72,12 @@ def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, 
             no_automix.append(m.text(dataset))
         cells = []
         for router, result in summary["routers"].items():
-            row = [m.text(dataset), m.number(summary["P_slm"], 3), m.number(summary["P_llm"], 3),
-                   TABLE_LABELS[router]]
-            for best_key, unstable_key, field, named in DEFINITIONS:
+            row = [m.text(dataset), m.number(summary["P_slm"], P_SLM.in_table),
+                   m.number(summary["P_llm"], P_LLM.in_table), TABLE_LABELS[router]]
+            for best_key, unstable_key, field, named, share, value in DEFINITIONS:
                 best = result.get(best_key) or {"lm2_ratio": math.nan, field: math.nan}
-                delta, routed = m.number(best[field], 1), m.number(100 * best["lm2_ratio"], 1)
+                delta = m.number(value.in_unit(best[field]), value.in_table)
+                routed = m.number(share.in_unit(best["lm2_ratio"]), share.in_table)
                 mark = ""
                 if summary["no_baseline"]:
                     mark = "ddagger"
@@ -93,9 +98,8 @@ def routing_table_cells(combined: Mapping[str, dict], m) -> tuple[pd.DataFrame, 
                 row += [routed, delta]
             cells.append(row)
         rows += cells
-    columns = ["Dataset", s["P_SLM"], s["P_LLM"], "Router", f"Routed ({s['pct']})",
-               f"Best {s['delta_IBC']} ({s['pct']})", f"AutoMix routed ({s['pct']})",
-               f"Best {s['delta_IBC_automix']} ({s['pct']})"]
+    columns = ["Dataset", s[P_SLM.name], s[P_LLM.name], "Router",
+               *(f"{s[q.name]} ({s['pct']})" for *_, share, value in DEFINITIONS for q in (share, value))]
     frame = pd.DataFrame(rows, columns=columns).set_index(columns[:4])
     notes = []
     if unstable_notes:
@@ -139,70 +143,59 @@ def _space_between_datasets(text: str) -> str:
 
 LABELS = {**TABLE_LABELS, "oracle": "Oracle"}
 NO_BASELINE, NOT_APPLICABLE, NO_SPLIT, NO_INTERVAL = "dagger", "ddagger", "section", "para"
-#: metric -> (column header (a symbol's name or text), multiplier, decimals)
-COLUMNS = {
-    "AIQ": ("AIQ", 1, 3),
-    "APGR": ("APGR", 1, 3),
-    "CPT_50": ("CPT_50", 100, 1),
-    "delta_IBC_5": ("delta_IBC_5", 1, 1),
-    "best_delta_IBC": ("Best delta_IBC", 1, 1),
-}
-HELD_OUT = "Held-out"  # delta_IBC, mean over splits; small type: +- std
-
-
-def _header(name: str, m) -> str:
-    """A column header: symbols by name, "Best delta_IBC" as "Best " and the symbol."""
-    words = name.split(" ")
-    return " ".join(m.symbols.get(word, word) for word in words)
+#: the table's curve metrics (metrics.json), in their declared order (quantities.py), then held-out
+COLUMNS = table_columns(ROUTING_METRICS_TABLE, source="metrics.json")
+HELD_OUT = BY_NAME["held_out_delta_IBC"]  # delta_IBC, mean over splits; small type: +- std
 
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _interval(low, high, scale: float, digits: int, m) -> str:
-    """The interval in small type, a digit less precise than a value of three decimals."""
+def _interval(low, high, quantity, m) -> str:
+    """The interval in small type, in the quantity's unit with its interval decimals."""
     if _missing(low) or _missing(high):
         return ""
-    digits = min(digits, 2)
-    return m.small(m.math(f"[{scale * low:.{digits}f}, {scale * high:.{digits}f}]"))
+    digits = quantity.in_interval
+    return m.small(m.math(f"[{quantity.in_unit(low):.{digits}f}, {quantity.in_unit(high):.{digits}f}]"))
 
 
-def _estimate_cells(estimate: Mapping, scale: float, digits: int, m, marks: set,
-                    resamples: int) -> tuple[str, str]:
+def _estimate_cells(estimate: Mapping, quantity, m, marks: set, resamples: int) -> tuple[str, str]:
     """A metric's value (a dash and the no-baseline mark if missing) and its interval (small type;
-    with resamples none of which gives a value, the value is marked: no interval)."""
+    with resamples none of which gives a value, the value is marked: no interval), in the unit
+    and with the decimals its declaration (quantities.py) gives for its table."""
     if _missing(estimate["value"]):
         marks.add(NO_BASELINE)
         return m.missing + m.symbols[NO_BASELINE], ""
-    value = m.number(scale * estimate["value"], digits)
-    interval = _interval(estimate["ci_low"], estimate["ci_high"], scale, digits, m)
+    value = m.number(quantity.in_unit(estimate["value"]), quantity.in_table)
+    interval = _interval(estimate["ci_low"], estimate["ci_high"], quantity, m)
     if not interval and resamples:
         marks.add(NO_INTERVAL)
         value += m.symbols[NO_INTERVAL]
     return value, interval
 
 
-def _held_out_cells(name: str, held: Mapping, has_baseline: bool, m, marks: set) -> tuple[str, str]:
+def _held_out_cells(name: str, held: Mapping, has_baseline: bool, m, marks: set,
+                    quantity=HELD_OUT) -> tuple[str, str]:
     """The held-out mean (marked where no split gave a value, a dash for the oracle) and, in small
     type, the std over splits and how many splits gave a value if not all."""
-    s = m.symbols
+    s, digits = m.symbols, quantity.in_table
     if name == "oracle":
         return m.missing + s[NOT_APPLICABLE], ""
     mark = "" if held["n_defined"] else NO_BASELINE if not has_baseline else NO_SPLIT
     marks.add(mark)
-    spread = "" if _missing(held["std"]) else f"{s['pm_thin']}{held['std']:.1f}"
+    spread = "" if _missing(held["std"]) else f"{s['pm_thin']}{held['std']:.{digits}f}"
     partial = 0 < held["n_defined"] < held["splits"]
     spread += f" ({held['n_defined']} of {held['splits']} splits)" if partial else ""
-    return m.number(held["mean"], 1) + (s[mark] if mark else ""), m.small(spread.strip()) if spread else ""
+    return m.number(held["mean"], digits) + (s[mark] if mark else ""), m.small(spread.strip()) if spread else ""
 
 
 def _rows(result: Mapping, m, marks: set) -> list[tuple]:
     """Per router: its label, each metric's value and each one's interval (small type)."""
     rows = []
     for name, entry in result["routers"].items():
-        cells = [_estimate_cells(entry["metrics"][metric], scale, digits, m, marks, result["bootstrap"]["resamples"])
-                 for metric, (_, scale, digits) in COLUMNS.items()]
+        cells = [_estimate_cells(entry["metrics"][q.name], q, m, marks, result["bootstrap"]["resamples"])
+                 for q in COLUMNS]
         cells.append(_held_out_cells(name, entry["held_out_delta_IBC"], result["has_baseline"], m, marks))
         values, intervals = zip(*cells)
         rows.append((LABELS[name], list(values), list(intervals)))
@@ -237,7 +230,7 @@ def _view_frame(blocks: Mapping[str, list], headers: list[str], m, row_header: s
 
 
 def _metrics_headers(m) -> list[str]:
-    return [*(_header(header, m) for header, _, _ in COLUMNS.values()), HELD_OUT]
+    return [*(m.symbols[q.name] for q in COLUMNS), m.symbols[HELD_OUT.name]]
 
 
 def routing_metrics_table(by_dataset: Mapping[str, Mapping]) -> str:
@@ -278,9 +271,7 @@ def routing_metrics_cells(by_dataset: Mapping[str, Mapping], m) -> tuple[dict, l
     s, marks = m.symbols, set()
     blocks = {dataset: _rows(result, m, marks) for dataset, result in by_dataset.items()}
     notes = [_resamples_note(by_dataset, m, marks),
-             f"{s['CPT_50']}: routed share ({s['pct']}) where PGR reaches 50{s['thin_pct']}. "
-             f"{s['delta_IBC']} in {s['pct']}.",
-             f"{s['delta_IBC_5']}: mean {s['delta_IBC']} at 10, 30, 50, 70 and 90{s['thin_pct']} routed.",
+             *(q.note_text(s) for q in COLUMNS if q.note),
              f"Held-out: {s['delta_IBC']} of a threshold chosen on",
              f"{s['quad']}calibration queries, on the others; mean {s['pm']} std over splits."]
     if NO_BASELINE in marks:
@@ -293,24 +284,30 @@ def routing_metrics_cells(by_dataset: Mapping[str, Mapping], m) -> tuple[dict, l
 
 # --- AutoMix's delta_IBC and the verifier break-even cost ------------------------------------
 
+#: the table's columns, in their declared order (quantities.py): the verifier charge, AutoMix's best
+#: delta_IBC and its routed share, the held-out value, the verifier break-even cost
+AUTOMIX_COLUMNS = table_columns(AUTOMIX_TABLE)
+
+
 def _automix_headers(m) -> list[str]:
-    return ["Verifier", f"Best {m.symbols['delta_IBC_automix']}", f"Routed ({m.symbols['pct']})", HELD_OUT,
-            "Break-even"]
+    return [m.symbols[q.name] + (f" ({m.symbols['pct']})" if q.name.endswith("routed_share") else "")
+            for q in AUTOMIX_COLUMNS]
 
 
 def _automix_rows(result: Mapping, m, marks: set) -> list[tuple]:
     """Per router: its verifier charge, AutoMix's best delta_IBC with its interval and routed
     share, the held-out value (chosen and scored by AutoMix's delta_IBC), the break-even cost."""
+    charge, best, routed, held_out, break_even = AUTOMIX_COLUMNS
     rows = []
     for name, entry in result["routers"].items():
         resamples = result["bootstrap"]["resamples"]
-        best = _estimate_cells(entry["metrics"]["best_delta_IBC_automix"], 1, 1, m, marks, resamples)
         share = entry["best_delta_IBC_automix_routed_share"]
-        cells = [(m.number(entry["verifier_charge"], 2), ""), best,
-                 (m.missing if _missing(share) else m.number(100 * share, 1), ""),
+        cells = [(m.number(entry["verifier_charge"], charge.in_table), ""),
+                 _estimate_cells(entry["metrics"][best.name], best, m, marks, resamples),
+                 (m.missing if _missing(share) else m.number(routed.in_unit(share), routed.in_table), ""),
                  _held_out_cells(name, entry["held_out_delta_IBC_automix"], result["has_automix_baseline"], m,
-                                 marks),
-                 _estimate_cells(entry["metrics"]["verifier_break_even_cost"], 1, 2, m, marks, resamples)]
+                                 marks, held_out),
+                 _estimate_cells(entry["metrics"][break_even.name], break_even, m, marks, resamples)]
         values, intervals = zip(*cells)
         rows.append((LABELS[name], list(values), list(intervals)))
     return rows
@@ -374,10 +371,8 @@ def _dataset_headings(text: str, row_counts: Mapping[str, int], width: int) -> s
 
 # --- The routers compared pair by pair ---------------------------------------------------------
 
-#: metric of comparison.csv -> (column header (a symbol's name or text), decimals)
-COMPARISON_COLUMNS = {"APGR": ("APGR", 3), "AIQ": ("AIQ", 3),
-                      "best_delta_IBC_automix": ("Best delta_IBC_automix", 1),
-                      "best_delta_IBC": ("Best delta_IBC", 1)}
+#: metric of comparison.csv (its header: the markup's symbol of that name) -> decimals
+COMPARISON_COLUMNS = {"APGR": 3, "AIQ": 3, "best_delta_IBC_automix": 1, "best_delta_IBC": 1}
 PAIR_LABELS = {**TABLE_LABELS, "random": "Random"}
 
 
@@ -412,7 +407,7 @@ def routing_comparison_cells(comparison: pd.DataFrame, m) -> tuple[dict, list[st
         block = []
         for (a, b), pair in rows.groupby(["router_a", "router_b"], sort=False):
             cells = []
-            for metric, (_, digits) in COMPARISON_COLUMNS.items():
+            for metric, digits in COMPARISON_COLUMNS.items():
                 row = next(pair[pair["metric"] == metric].itertuples(index=False))
                 counts = None
                 if dataset == ALL and metric not in NO_VERDICT:
@@ -440,7 +435,7 @@ def routing_comparison_cells(comparison: pd.DataFrame, m) -> tuple[dict, list[st
 
 
 def _comparison_headers(m) -> list[str]:
-    return [_header(header, m) for header, _ in COMPARISON_COLUMNS.values()]
+    return [m.symbols[metric] for metric in COMPARISON_COLUMNS]
 
 
 def routing_comparison_table(comparison: pd.DataFrame) -> str:

@@ -30,6 +30,8 @@ TOKEN_COLUMNS = [
     "input_tokens_downstream_llm",
     "output_tokens_downstream_llm",
 ]
+#: the input token columns: the meta-LLM's and the downstream LLM's
+INPUT_COLUMNS = ["input_tokens_meta_llm", "input_tokens_downstream_llm"]
 STEP_COLUMNS = ["step", *TOKEN_COLUMNS]
 #: Read when the file has them (the optimization stage's columns): numbers, may be empty.
 SCORE_COLUMNS = ["score", "test_score", "time_elapsed"]
@@ -37,6 +39,20 @@ PROMPT_COLUMN = "prompt"
 #: Token counts (and steps) are whole numbers below 2**53: every such number is
 #: exact in float64, so means and sums downstream cannot silently round or wrap.
 MAX_COUNT = 2**53
+
+
+def total_tokens(frame: pd.DataFrame) -> pd.Series:
+    """**Total tokens** of each row (a step, or a run's totals): the meta-LLM's and the downstream
+    LLM's input and output tokens together (``TOKEN_COLUMNS``). Counts below ``MAX_COUNT`` (runs.py
+    checks a run's totals), so the sum is exact in any order."""
+    return frame[TOKEN_COLUMNS].sum(axis=1)
+
+
+def input_tokens(frame: pd.DataFrame) -> pd.Series:
+    """**Input tokens** of each row: the meta-LLM's plus the downstream LLM's (exact, as above).
+    Added up over a run's steps, the cumulative input tokens that budgets are counted in."""
+    meta, downstream = INPUT_COLUMNS
+    return frame[meta] + frame[downstream]
 
 
 def _read_table(path: str, as_text: bool = False) -> pa.Table:

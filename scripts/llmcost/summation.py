@@ -13,6 +13,27 @@ therefore summed here, in one of two ways:
   the bootstrap's thousands of rows, and fixed in order.
 
 Counts are integers and need neither.
+
+Every published mean of non-integer values goes through ``mean`` (the quoted
+numbers of numbers.py, the tables' averages, the overall shares and savings),
+except these, which are pandas' grouped reductions over cells and runs:
+
+- the per-cell mean and std (ddof=0) of the test score at each budget and
+  along the score curve, and of the wall-clock (``optimization._count_mean_std``:
+  scores.csv, the score figure's data, summary.json), and each run's wall-clock,
+  a grouped sum of its steps' seconds (``optimization.wall_clock_hours``);
+- the per-cell std (ddof=1) of the token totals (``tokens.summarize``).
+
+pandas adds a group's rows one by one in the table's order (its grouped sum and
+mean are Kahan-compensated, its variance is Welford's), in Cython: no BLAS and
+no SIMD path, so their bits depend on the pandas version and the order of the
+rows alone, which does not depend on the machine;
+tests/test_machine_independent.py regenerates every artifact on other CPU
+paths and compares the bytes. Moving them to ``mean`` and ``std`` would change
+the last bits of scores.csv and summary.json without changing what is
+printed. Means of integers (token totals and counts, racing blocks:
+``tokens.summarize``, ``optimization.racing_savings``, the cumulative tokens of
+the token figure) are exact in any order below 2**53, which runs.py checks.
 """
 
 from __future__ import annotations

@@ -16,13 +16,13 @@ import pandas as pd
 from .discovery import CELL_KEYS, RUN_KEYS
 from .errors import InputError
 from .latex import LATEX, Notes, booktabs, fewer_seeds_note, partial, seed_mark, with_notes
+from .quantities import BY_NAME, TOKEN_USAGE_TABLE, table_columns
 from .steplogs import TOKEN_COLUMNS
 from .summation import mean
 
 
 #: the step columns run_totals reads
 TOTALS_COLUMNS = [*RUN_KEYS, *TOKEN_COLUMNS]
-
 
 def run_totals(steps: pd.DataFrame) -> pd.DataFrame:
     """One row per run: identifiers, number of steps, and the four token totals."""
@@ -115,8 +115,8 @@ def token_fraction_cells(summary: pd.DataFrame, optimizer: str, m) -> tuple[pd.D
     """The cells of ``token_fraction_table`` written in markup ``m``, and its notes."""
     cells = rows_of_optimizer(summary, optimizer)
     datasets, models = sorted(summary["dataset"].unique()), sorted(summary["model"].unique())
-    pct = cells.pivot(index="dataset", columns="model", values="frac_downstream_llm").reindex(
-        index=datasets, columns=models) * 100
+    pct = DOWNSTREAM_SHARE.in_unit(cells.pivot(index="dataset", columns="model", values="frac_downstream_llm")
+                                   .reindex(index=datasets, columns=models))
     present = pct.notna()
     ran = set(cells[["dataset", "model"]].itertuples(index=False, name=None))
     notes = Notes(m, {
@@ -131,24 +131,23 @@ def token_fraction_cells(summary: pd.DataFrame, optimizer: str, m) -> tuple[pd.D
             return m.missing + notes.mark(missing)
         if count < total:
             notes.use("k")
-        return partial(m.number(value, 1), count, total)
+        return partial(m.number(value, DOWNSTREAM_SHARE.in_table), count, total)
 
     rows = [[shown(pct.loc[d, model], missing="z" if (d, model) in ran else "a") for model in models]
             + [shown(mean(pct.loc[d]), present.loc[d].sum(), len(models))] for d in datasets]
     rows.append([shown(mean(pct[model]), present[model].sum(), len(datasets)) for model in models]
-                + [shown(mean(cells["frac_downstream_llm"]) * 100, cells["frac_downstream_llm"].notna().sum(),
+                + [shown(DOWNSTREAM_SHARE.in_unit(mean(cells["frac_downstream_llm"])),
+                         cells["frac_downstream_llm"].notna().sum(),
                          len(datasets) * len(models))])
     frame = pd.DataFrame(rows, index=[*(m.text(d) for d in datasets), "Mean"],
                          columns=[*(m.text(model) for model in models), "Mean"])
     return frame, list(notes)
 
 
-TOKEN_LABELS = {
-    "input_tokens_meta_llm": "Meta in [M]",
-    "output_tokens_meta_llm": "Meta out [M]",
-    "input_tokens_downstream_llm": "Downstream in [M]",
-    "output_tokens_downstream_llm": "Downstream out [M]",
-}
+#: the four token totals the usage table shows, in their declared order (quantities.py)
+TOKEN_TOTALS = table_columns(TOKEN_USAGE_TABLE)
+#: the quantity of the fraction table
+DOWNSTREAM_SHARE = BY_NAME["frac_downstream_llm"]
 
 
 def token_usage_table(summary: pd.DataFrame, optimizer: str) -> str:
@@ -159,7 +158,7 @@ def token_usage_table(summary: pd.DataFrame, optimizer: str) -> str:
     most are marked (c).
     """
     frame, notes = token_usage_cells(summary, optimizer, LATEX)
-    text = booktabs(frame, column_format="ll" + "r" * len(TOKEN_LABELS), multirow=True)
+    text = booktabs(frame, column_format="ll" + "r" * len(TOKEN_TOTALS), multirow=True)
     return with_notes(text, notes, len(frame.columns) + 2)
 
 
@@ -176,16 +175,16 @@ def token_usage_cells(summary: pd.DataFrame, optimizer: str, m) -> tuple[pd.Data
         "c": fewer_seeds_note(m, n_seeds[(n_seeds > 1) & (n_seeds < most)], most),
     })
 
-    def shown(n: int, mean: float, std: float) -> str:
+    def shown(total, n: int, mean: float, std: float) -> str:
         if n == 0:
             return m.missing + notes.mark("a")
         mark = seed_mark(n, most)
-        return m.pm(mean / 1e6, std / 1e6, 3) + (notes.mark(mark) if mark else "")
+        return m.pm(total.in_unit(mean), total.in_unit(std), total.in_table) + (notes.mark(mark) if mark else "")
 
     frame = pd.DataFrame({
-        label: [shown(n, mean, std) for n, mean, std in
-                zip(n_seeds, cells[f"{column}_mean"], cells[f"{column}_std"])]
-        for column, label in TOKEN_LABELS.items()
+        m.symbols[total.name]: [shown(total, n, mean, std) for n, mean, std in
+                                zip(n_seeds, cells[f"{total.name}_mean"], cells[f"{total.name}_std"])]
+        for total in TOKEN_TOTALS
     })
     frame.index = pd.MultiIndex.from_arrays(
         [grid.get_level_values(0).map(m.text), grid.get_level_values(1).map(m.text)], names=["Dataset", "Model"])

@@ -31,6 +31,7 @@ from llmcost.config import (  # noqa: E402
     with_canonical_paths,
     with_numbers,
 )
+from llmcost.dependencies import imported_modules  # noqa: E402
 from llmcost.discovery import (  # noqa: E402
     discover_routing_datasets,
     discover_runs,
@@ -187,10 +188,16 @@ ROUTERS = list(ROUTER_SCORES)  # each sweep writes one file per router
 _parse_time(cost_model, ROUTING["costs"])
 
 
-def lib(*modules):
-    """The llmcost modules a job imports, as inputs: editing one reruns the jobs using it."""
-    names = ("__init__", "errors", "outputs", "summation", *modules)
-    return [workflow_file(f"scripts/llmcost/{name}.py") for name in names]
+def code_of(script):
+    """The llmcost modules a rule's script imports, directly or through each other, as inputs:
+    editing one reruns exactly the jobs that run it. Derived from the code, never listed by
+    hand (llmcost/dependencies.py)."""
+    return [
+        workflow_file(f"scripts/llmcost/{name}.py")
+        for name in imported_modules(
+            WORKFLOW_DIR / "scripts" / script, WORKFLOW_DIR / "scripts/llmcost"
+        )
+    ]
 
 
 # read_runs reads a dataset's runs through one manifest file (llmcost/manifest.py:
@@ -332,10 +339,7 @@ def build_complete(wildcards):
 
 #: What the publish job runs, as its inputs: an edit republishes.
 PUBLISH_SCRIPT = workflow_file("scripts/publish_artifacts.py")
-PUBLISH_CODE = [
-    workflow_file(f"scripts/llmcost/{name}.py")
-    for name in ("__init__", "errors", "publish")
-]
+PUBLISH_CODE = code_of("publish_artifacts.py")
 
 
 def cancel_rate_limiter_timers():

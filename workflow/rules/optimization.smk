@@ -19,17 +19,7 @@ rule optimization_summary:
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
         racing=expand(intermediate("racing/{dataset}.parquet"), dataset=TOKEN_DATASETS),
-        code=lib(
-            "discovery",
-            "optimization",
-            "optimization_tables",
-            "optimizer_comparison",
-            "latex",
-            "report_html",
-            "fonts",
-            "plotting",
-            "optimization_figures",
-        ),
+        code=code_of("optimization_summary.py"),
     output:
         runs=shown(
             "optimization/runs.csv",
@@ -151,7 +141,7 @@ rule optimization_summary:
 rule score_vs_tokens_figure:
     input:
         curves=expand(intermediate("curve/{dataset}.parquet"), dataset=TOKEN_DATASETS),
-        code=lib("fonts", "plotting", "optimization_figures"),
+        code=code_of("score_vs_tokens_figure.py"),
     output:
         pdf=shown(
             "figures/score_vs_tokens.pdf",

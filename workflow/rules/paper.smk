@@ -1,6 +1,13 @@
 # The paper's numbers as LaTeX macros (part of `all`), and the paper built from
 # the published artifacts (`paper`, outside `all`: TeX is a system dependency);
-# its sections' text is generated from numbers.json (scripts/llmcost/paper.py).
+# its sections' text is generated from numbers.json (scripts/llmcost/paper.py)
+# through the templates of its words, one per section.
+
+# the sections' templates (scripts/llmcost/templates/): editing one rebuilds the paper
+PAPER_TEMPLATES = sorted(
+    workflow_file(f"scripts/llmcost/templates/{path.name}")
+    for path in (WORKFLOW_DIR / "scripts/llmcost/templates").glob("*.tex.j2")
+)
 
 
 rule numbers:
@@ -15,18 +22,7 @@ rule numbers:
         routing_metrics=expand(
             built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS
         ),
-        code=lib(
-            "numbers",
-            "routing_model",
-            "routing_metrics",
-            "routing_comparison",
-            "intervals",
-            "statements",
-            "optimization_tables",
-            "paper",
-            "latex",
-            "report_html",
-        ),
+        code=code_of("paper_numbers.py"),
     output:
         json=shown("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),
         json_view=view("numbers.json", "../report/numbers_json.rst", "Paper", "Numbers"),
@@ -54,7 +50,8 @@ rule paper:
         numbers=f"{OUTPUT}/numbers.tex",
         artifacts=expand("{output}/{artifact}", output=OUTPUT, artifact=ARTIFACTS),
         script=workflow_file("scripts/build_paper.py"),
-        code=lib("paper", "numbers", "latex"),
+        code=code_of("build_paper.py"),
+        templates=PAPER_TEMPLATES,
     output:
         "paper/main.pdf",
     log:

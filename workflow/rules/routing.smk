@@ -16,20 +16,7 @@ rule routing_sweep:
     input:
         logits=router_file("logits"),
         router=router_file("router"),
-        code=lib(
-            "routing_model",
-            "routing_data",
-            "ranges",
-            "routing",
-            "routing_metrics",
-            "routing_resampling",
-            "routing_comparison",
-            "latex",
-            "report_html",
-            "fonts",
-            "plotting",
-            "routing_figures",
-        ),
+        code=code_of("routing_sweep.py"),
     output:
         logits=shown(
             "routing/datasets/{dataset}/logits_sweep.json",
@@ -132,16 +119,7 @@ rule routing_summary:
         comparisons=expand(
             intermediate("routing/comparison/{dataset}.json"), dataset=ROUTING_DATASETS
         ),
-        code=lib(
-            "latex",
-            "routing_model",
-            "routing",
-            "routing_metrics",
-            "routing_resampling",
-            "routing_comparison",
-            "routing_tables",
-            "report_html",
-        ),
+        code=code_of("routing_summary.py"),
     output:
         summary=shown(
             "routing/summary.json", "../report/routing_summary.rst", "Routing", "Data"
@@ -263,17 +241,7 @@ rule routing_figures:
         comparisons=expand(
             intermediate("routing/comparison/{dataset}.json"), dataset=ROUTING_DATASETS
         ),
-        code=lib(
-            "latex",
-            "routing_model",
-            "routing",
-            "routing_metrics",
-            "routing_comparison",
-            "fonts",
-            "plotting",
-            "routing_figures",
-            "routing_metric_figures",
-        ),
+        code=code_of("routing_figures.py"),
     output:
         delta_ibc_pdf=shown(
             "figures/routing_delta_ibc.pdf",

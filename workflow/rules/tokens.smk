@@ -14,15 +14,7 @@
 rule read_runs:
     input:
         runs=lambda wildcards: RUN_MANIFESTS[wildcards.dataset],
-        code=lib(
-            "discovery",
-            "steplogs",
-            "optimization_logs",
-            "runs",
-            "manifest",
-            "optimization",
-            "ranges",
-        ),
+        code=code_of("read_runs.py"),
     output:
         steps=intermediate("steps/{dataset}.parquet"),
         racing=intermediate("racing/{dataset}.parquet"),
@@ -49,7 +41,7 @@ rule read_runs:
 rule token_summary:
     input:
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
-        code=lib("discovery", "steplogs", "tokens", "latex", "report_html"),
+        code=code_of("token_summary.py"),
     output:
         runs=shown("tokens/runs.csv", "../report/token_runs.rst", "Token usage", "Data"),
         runs_view=view(
@@ -121,15 +113,7 @@ rule token_figures:
     input:
         runs=built("tokens/runs.csv"),
         steps=expand(intermediate("steps/{dataset}.parquet"), dataset=TOKEN_DATASETS),
-        code=lib(
-            "discovery",
-            "steplogs",
-            "tokens",
-            "latex",
-            "fonts",
-            "plotting",
-            "token_figures",
-        ),
+        code=code_of("token_figures.py"),
     output:
         usage_pdf=shown(
             "figures/token_usage.pdf",
