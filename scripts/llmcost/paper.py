@@ -34,6 +34,7 @@ from typing import Collection, Mapping
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from . import quantities
 from .latex import escape
 from .numbers import MISSING, macro_name
 
@@ -56,10 +57,10 @@ PCT = r"\,\%"
 
 def exported_only(path: tuple) -> bool:
     """Whether the number at ``path`` (a key path of numbers.json) is published for readers and
-    ``make changes`` but quoted by no sentence or table of the generated sections: the pairs of
-    the paired router comparison, which its own published table (COMPARISON_TABLE) shows; the
-    findings quote the leading pair only."""
-    return bool(path) and path[0] == "routing_comparison"
+    ``make changes`` but quoted by no sentence or table of the generated sections: its quantity's
+    declaration says so (``quantities.py``; e.g. the pairs of the paired router comparison, which
+    its own published table shows; the findings quote the leading pair only)."""
+    return quantities.is_exported_only(path)
 
 
 class Quote:
