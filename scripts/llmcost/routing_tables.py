@@ -403,7 +403,8 @@ def routing_comparison_cells(comparison: pd.DataFrame, m) -> tuple[dict, list[st
     per_dataset = comparison[comparison["dataset"] != ALL]
     for dataset in [*datasets, ALL]:
         rows = comparison[comparison["dataset"] == dataset]
-        heading = f"Mean over {len(datasets)} datasets" if dataset == ALL else dataset
+        heading = (f"Mean over {len(datasets)} dataset{'s' if len(datasets) != 1 else ''}" if dataset == ALL
+                   else dataset)
         block = []
         for (a, b), pair in rows.groupby(["router_a", "router_b"], sort=False):
             cells = []
