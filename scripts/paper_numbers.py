@@ -10,6 +10,7 @@ from llmcost.numbers import (comparison_numbers, headline_numbers, leaves, macro
                              token_numbers)
 from llmcost.outputs import read_csv, read_json, run_rule, write_json, write_text
 from llmcost.report_html import artifact_of, table_page, write_data_views
+from llmcost.routing_comparison import comparison_numbers as comparison_numbers_of_routers
 from llmcost.statements import Sources, statements
 
 
@@ -19,12 +20,13 @@ def main(snakemake):
     scores, budget = read_csv(inputs.optimization_scores), snakemake.params.table_budget
     optimization = optimization_numbers(read_json(inputs.optimization_summary), scores, budget)
     optimization["comparison"] = comparison_numbers(read_csv(inputs.optimization_comparison), budget)
-    routing, routing_config = {}, None  # config routing.logits and .router null: no routing data
+    routing, routing_config, compared = {}, None, {}  # config routing.logits and .router null: no routing data
     if inputs.routing_summary:
         routing = routing_numbers(read_json(inputs.routing_summary), metrics)
         routing_config = routing_config_numbers(snakemake.params.routing_costs, snakemake.params.min_routed_share)
+        compared = comparison_numbers_of_routers(read_csv(inputs.routing_comparison))
     numbers = headline_numbers(token_numbers(read_json(inputs.token_summary), read_csv(inputs.token_runs)),
-                               optimization, routing, routing_config)
+                               optimization, routing, routing_config, compared)
     write_text(snakemake.output.tex, numbers_tex(numbers))  # checks that names are unique
     # what `make changes` needs beside the quoted numbers (no macros: numbers.UNQUOTED)
     numbers |= {"intervals": intervals(numbers, score_spreads(scores, budget), routing_intervals(metrics)),

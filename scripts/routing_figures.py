@@ -1,12 +1,13 @@
 """Rule routing_figures: delta_IBC against routed share, every dataset and router; PGR against
-routed share with bootstrap bands, every dataset."""
+routed share with bootstrap bands, every dataset; the routers compared pair by pair (forest plot)."""
 
 from pathlib import Path
 
 from llmcost.outputs import read_json, run_rule
 from llmcost.plotting import save_figure
 from llmcost.routing_figures import delta_ibc_figure, read_sweep_outputs
-from llmcost.routing_metric_figures import pgr_figure
+from llmcost.routing_comparison import across_datasets, comparison_frame
+from llmcost.routing_metric_figures import pgr_figure, routing_comparison_figure
 
 
 def main(snakemake):
@@ -22,6 +23,10 @@ def main(snakemake):
     by_dataset = {Path(path).parent.name: read_json(path)  # routing/datasets/{dataset}/metrics.json
                   for path in snakemake.input.metrics}
     save_figure(pgr_figure(by_dataset), snakemake.output.pgr_pdf, snakemake.output.pgr_png)
+    compared = {Path(path).stem: read_json(path) for path in snakemake.input.comparisons}  # comparison/{dataset}.json
+    compared = {dataset: compared[dataset] for dataset in summaries}  # in the summaries' order
+    save_figure(routing_comparison_figure(comparison_frame(compared, across_datasets(compared))),
+                snakemake.output.comparison_pdf, snakemake.output.comparison_png)
 
 
 run_rule(main, snakemake)  # noqa: F821 (injected by Snakemake)

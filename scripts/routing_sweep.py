@@ -1,5 +1,6 @@
 """Rule routing_sweep: merge one dataset's files, sweep every router, exact curves, summary,
-curve metrics with bootstrap intervals and held-out threshold choice; the dataset's
+curve metrics with bootstrap intervals and held-out threshold choice, the routers compared pair
+by pair on the same resamples; the dataset's
 cost-performance figure, made from those files as written."""
 
 import logging
@@ -9,7 +10,8 @@ from llmcost.plotting import save_figure
 from llmcost.report_html import write_data_views
 from llmcost.routing_figures import cost_performance_figure, read_sweep_outputs
 from llmcost.routing_data import load_dataset
-from llmcost.routing_resampling import dataset_metrics
+from llmcost.routing_comparison import dataset_comparison
+from llmcost.routing_resampling import BOOTSTRAP, bootstrap_metrics, dataset_metrics
 from llmcost.routing import (baseline, cost_model, dataset_summary, exact_curves, keep_orders, records,
                             sweeps)
 from llmcost.routing_model import ROUTERS
@@ -35,14 +37,18 @@ def main(snakemake):
     write_csv(snakemake.output.curve, exact_curves(frame, costs, orders))
     write_json(snakemake.output.summary, dataset_summary(
         snakemake.wildcards.dataset, frame, merge, costs, swept, params.min_routed_share, params.verifier_routers))
+    bootstrap = {**BOOTSTRAP, **params.bootstrap}
+    resampled = bootstrap_metrics(frame, params.min_routed_share, bootstrap["resamples"], bootstrap["seed"], costs,
+                                  params.verifier_routers)  # once, for the intervals and the paired comparison
     metrics = dataset_metrics(frame, params.min_routed_share, params.holdout, params.bootstrap, costs,
-                              params.verifier_routers)
+                              params.verifier_routers, resampled)
     notes = {entry["held_out_delta_IBC"].get("note") for router, entry in metrics["routers"].items()
              if router != "oracle"}  # too few queries to split: the same note for every router
     for note in notes - {None}:
         log.warning("%s: %s Held-out delta_IBC is missing for every router.", snakemake.wildcards.dataset,
                     note)
     write_json(snakemake.output.metrics, metrics)
+    write_json(snakemake.output.comparison, dataset_comparison(metrics, resampled, costs))
     write_data_views(snakemake)
     curve, swept, summary = read_sweep_outputs(snakemake.output.curve, [snakemake.output[r] for r in ROUTERS],
                                                snakemake.output.summary)

@@ -22,8 +22,9 @@ from llmcost.optimizer_comparison import optimizer_comparison
 from llmcost.outputs import to_jsonable
 from llmcost.routing import cost_model, dataset_summary, exact_curves, keep_orders, sweeps
 from llmcost.routing_figures import cost_performance_figure, delta_ibc_figure
-from llmcost.routing_metric_figures import pgr_figure
-from llmcost.routing_resampling import dataset_metrics
+from llmcost.routing_comparison import across_datasets, comparison_frame, dataset_comparison
+from llmcost.routing_metric_figures import pgr_figure, routing_comparison_figure
+from llmcost.routing_resampling import bootstrap_metrics, dataset_metrics
 from llmcost.token_figures import RANGE_LABEL, token_cumulative_figure, token_usage_figure
 from llmcost.tokens import cumulative_input
 from matplotlib.collections import LineCollection
@@ -157,6 +158,26 @@ def routing_inputs(router_datasets, count: int):
     summaries = {name: {**value[2], "dataset": name} for name, value in chosen.items()}
     metrics = {name: value[3] for name, value in chosen.items()}
     return curves, swept, summaries, metrics
+
+
+@pytest.fixture(scope="module")
+def router_comparisons():
+    """The paired router comparison of three distinct datasets (as ``router_datasets``: the third
+    without a baseline); figures of more datasets repeat them under other names."""
+    results = []
+    for seed, swapped in ((0, False), (1, False), (2, True)):
+        frame = router_queries(300, seed, swapped)
+        resampled = bootstrap_metrics(frame, 0.05, 20, 0, ROUTING_COSTS)
+        metrics = dataset_metrics(frame, 0.05, {"splits": 0}, {"resamples": 20, "seed": 0}, ROUTING_COSTS,
+                                  resampled=resampled)
+        results.append(to_jsonable(dataset_comparison(metrics, resampled, ROUTING_COSTS)))
+    return results
+
+
+def comparison_table(router_comparisons, names) -> pd.DataFrame:
+    """comparison.csv's table of datasets ``names``, each one of ``router_comparisons`` in turn."""
+    by_dataset = {name: router_comparisons[i % len(router_comparisons)] for i, name in enumerate(names)}
+    return comparison_frame(by_dataset, across_datasets(by_dataset))
 
 
 # --- what every figure must satisfy -----------------------------------------------------------
@@ -552,6 +573,28 @@ def test_a_figure_saves_as_pdf_and_png():
 
 # --- captions ---------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("count", COUNTS)
+def test_routing_comparison_figure_fits(router_comparisons, count):
+    table = comparison_table(router_comparisons, dataset_names(count))
+    fig = routing_comparison_figure(table)
+    texts = [text.get_text() for text in drawn_texts(fig)]
+    assert ("mean of %d" % count in texts) == (count > 1)  # a mean row only where it is one of several
+    assert ("n/a" in texts) == (count > 2)  # the third dataset has no baseline: APGR and best delta_IBC undefined
+    check(fig, dataset_names(count))
+
+
+def test_routing_comparison_figure_colours_each_interval_by_its_verdict(router_comparisons):
+    table = comparison_table(router_comparisons, ["a", "b"])
+    fig = routing_comparison_figure(table)
+    labels = [text.get_text() for text in fig.legends[0].get_texts()]
+    said = set(table["verdict"])
+    assert ("first router better (interval above 0)" in labels) == any(
+        r.verdict == f"{r.router_a} better" for r in table.itertuples())
+    assert ("not distinguishable (interval contains 0)" in labels) == ("not distinguishable" in said)
+    assert "no verdict (AIQ; best values across datasets)" in labels and "mean over datasets" in labels
+    plt.close(fig)
+
+
 CAPTIONS = {  # caption: (the rule's params, input, wildcards)
     "token_usage_figure": ({"optimizer": "CAPO"}, {"runs": "r.csv"}, {}),
     "token_cumulative": ({"optimizer": "CAPO"}, {"steps": ["a.parquet", "b.parquet"]}, {}),
@@ -561,6 +604,8 @@ CAPTIONS = {  # caption: (the rule's params, input, wildcards)
     "routing_pgr": ({"bootstrap": {"resamples": 1000, "seed": 0}}, {"metrics": ["a.json", "b.json"]}, {}),
     "optimizer_comparison_figure": ({"comparison": {"resamples": 2000, "permutations": 2000, "seed": 0}},
                                     {"comparison": "c.csv"}, {}),
+    "routing_comparison_figure": ({"bootstrap": {"resamples": 1000, "seed": 0}},
+                                  {"comparisons": ["a.json", "b.json", "c.json"]}, {}),
 }
 #: what discovery found (discovery.runs_found), a param of the token and optimization rules
 FOUND = {"found": {"runs": 45, "datasets": ["agnews", "copa", "gsm8k", "sst-5", "subj"],
@@ -602,7 +647,8 @@ def test_captions_state_values_not_config_keys(name):
                 "routing_delta_ibc": ["(3)", "below\n5 %", "answer 5.0", "model\n25.0"],
                 "routing_pgr": ["1000 bootstrap", "(2)"],
                 "optimizer_comparison_figure": ["CAPO, EvoPromptGA", "2000 resamples", "seed 0",
-                                                "2000\npermutations"]}[name]
+                                                "2000\npermutations"],
+                "routing_comparison_figure": ["(3)", "1000 resamples", "seed 0", "mean over datasets"]}[name]
     assert all(value in text for value in expected), text
     if name in ("token_usage_figure", "token_cumulative", "score_vs_tokens"):
         assert "45 runs" in text and "42, 43, 44" in text

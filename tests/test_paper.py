@@ -111,7 +111,9 @@ def test_the_sections_of_a_filtered_config_quote_only_its_macros():
     # a pair of optimizers ("CAPO_vs_EvoPromptGA") goes with either of them
     numbers = filtered(bundled, lambda key: key not in dropped and not set(key.split("_vs_")) & dropped)
     defined = set(MACRO.findall(numbers_tex(numbers)))
-    assert quoted(numbers) == defined - {macro_name(path) for path in quantities.exported_only(numbers)}
+    exported = {macro_name(path) for path in quantities.exported_only(numbers)}
+    # exported-only numbers may still be quoted (the findings quote the leading pair of routers)
+    assert quoted(numbers) - exported == defined - exported and quoted(numbers) <= defined
     text = "".join(sections(numbers, "CAPO").values())
     assert "EvoPromptGA" not in text and "coqa" not in text and r"\NumberMissing" not in text
     assert "Figures~\\ref{fig:routing-1}--\\ref{fig:routing-3} show" in text
@@ -558,6 +560,7 @@ def comparison_macros(text: str) -> set[str]:
 
 def test_without_the_paired_comparison_the_leading_router_is_not_stated():
     numbers = bundled_numbers()
+    del numbers["routing_comparison"]  # a numbers.json made before the routers were compared pair by pair
     q = Quote(numbers)
     assert leading_router(q, q.keys("routing"), ["logits", "entropy", "confidence"])["case"] == "unavailable"
     text = first_finding(numbers)

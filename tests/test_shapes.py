@@ -344,7 +344,27 @@ def test_without_routing_data_the_numbers_have_no_routing_and_its_statements_are
     numbers = shapes("no routing data").numbers()
     assert numbers["routing"] == {} and "routing_config" not in numbers
     assert numbers["statements"]["best_router"] == {} and numbers["statements"]["verifier_pays"] == {}
+    assert numbers["routing_comparison"] == {} and numbers["statements"]["router_comparison"] == {}
     assert "Routing" not in (shapes("no routing data").out / "numbers.tex").read_text()
+
+
+@pytest.mark.parametrize("name", [name for name in RUNS_SHAPES if name != "no routing data"])
+def test_a_shapes_router_comparison_is_defined_or_says_why(shapes, name):
+    shape = shapes(name)
+    comparison = read_csv(shape.out / "routing/comparison.csv")
+    undefined = comparison[comparison["verdict"] == "undefined"]
+    assert undefined["note"].notna().all() and comparison.loc[comparison["verdict"] != "undefined", "note"].isna().all()
+    assert (comparison["difference"].isna() <= comparison["verdict"].eq("undefined")).all()
+    numbers = shape.numbers()
+    said = numbers["statements"]["router_comparison"]
+    for row in comparison.itertuples(index=False):
+        assert said[row.dataset][f"{row.router_a}_vs_{row.router_b}"][row.metric.lower()] == row.verdict
+    if name == "uneven coverage":  # no resamples: differences without intervals; cnli_short has no baseline
+        assert comparison["ci_low"].isna().all() and (comparison["verdict"] == "undefined").all()
+        no_baseline = comparison[(comparison["dataset"] == "cnli_short") & (comparison["metric"] == "APGR")]
+        assert no_baseline["difference"].isna().all() and no_baseline["note"].str.startswith("no baseline").all()
+    if name == "one query":
+        assert comparison.loc[comparison["metric"] == "APGR", "difference"].isna().all()
 
 
 def test_one_router_pattern_null_and_the_other_not_stops_with_one_line(tmp_path):

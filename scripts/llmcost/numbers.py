@@ -2,7 +2,9 @@
 
 ``numbers.json`` holds the headline numbers, unrounded, under nested keys
 that follow the artifacts they come from (``tokens``, ``optimization``,
-``routing``, and ``routing_config``: the routing settings the paper quotes),
+``routing``, ``routing_comparison`` (the routers compared pair by pair,
+routing_comparison.py; empty without routing data), and ``routing_config``: the
+routing settings the paper quotes),
 each leaf a number in the unit its key names (``_pct``: percent,
 ``_millions``: millions of tokens, ``_hours``, ``_count``) or null;
 a verdict (``optimization.comparison``) is a word, printed as text.
@@ -22,7 +24,8 @@ by ``numbers_tex`` and ``quoted``):
   artifacts;
 - ``statements`` (statements.py): each categorical statement the paper makes,
   per kind (``word``, ``best_optimizer``, ``best_average_optimizer``,
-  ``best_router``, ``defined``), under the keys of what it is about.
+  ``best_router``, ``verifier_pays``, ``router_comparison``, ``defined``), under the keys of
+  what it is about.
 
 Each leaf is a quantity declared once in quantities.py, which gives its
 decimals and its macro's name (the naming rule: the key path, each part split
@@ -249,6 +252,7 @@ def routing_config_numbers(costs: Mapping, min_routed_share: float) -> dict:
 
 
 def headline_numbers(tokens: Mapping, optimization: Mapping, routing: Mapping,
-                     routing_config: Mapping | None = None) -> dict:
-    numbers = {"tokens": tokens, "optimization": optimization, "routing": routing}
+                     routing_config: Mapping | None = None, routing_comparison: Mapping | None = None) -> dict:
+    numbers = {"tokens": tokens, "optimization": optimization, "routing": routing,
+               "routing_comparison": routing_comparison or {}}
     return numbers if routing_config is None else numbers | {"routing_config": routing_config}

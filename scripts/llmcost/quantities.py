@@ -273,6 +273,16 @@ QUANTITIES = (
              bounds=("apgr_difference_ci_low", "apgr_difference_ci_high"), quoted=False,
              caption="A's APGR minus B's (per dataset, or their mean over the datasets under all); the findings "
                      "quote the leading pair, the comparison's table shows every pair"),
+    Quantity("aiq_difference", r"$\Delta$AIQ", "ΔAIQ", "performance", 3,
+             path=("routing_comparison", DATASET, PAIR, "aiq_difference"),
+             bounds=("aiq_difference_ci_low", "aiq_difference_ci_high"), quoted=False,
+             caption="A's AIQ minus B's (per dataset, or their mean under all); no verdict"),
+    Quantity("best_delta_ibc_automix_difference", r"$\Delta$ best $\Delta_\mathrm{IBC}^\mathrm{AutoMix}$",
+             "Δ best Δ<sub>IBC</sub><sup>AutoMix</sup>", "pp", 1,
+             path=("routing_comparison", DATASET, PAIR, "best_delta_ibc_automix_difference_pct"),
+             bounds=("best_delta_ibc_automix_difference_ci_low_pct", "best_delta_ibc_automix_difference_ci_high_pct"),
+             quoted=False,
+             caption="A's best AutoMix delta_IBC minus B's, in percentage points (per dataset, or their mean under all)"),
     Quantity("best_delta_ibc_difference", r"$\Delta$ best $\Delta_\mathrm{IBC}$", "Δ best Δ<sub>IBC</sub>", "pp", 1,
              path=("routing_comparison", DATASET, PAIR, "best_delta_ibc_difference_pct"),
              bounds=("best_delta_ibc_difference_ci_low_pct", "best_delta_ibc_difference_ci_high_pct"), quoted=False,
@@ -280,7 +290,8 @@ QUANTITIES = (
     *(Quantity(f"{metric}_{side}_count", f"{side.capitalize()}", f"{side.capitalize()}", "count", 0,
                path=("routing_comparison", "all", PAIR, f"{metric}_{side}_count"), quoted=False,
                caption=f"the datasets where the {metric} difference's interval lies {where} 0")
-      for metric in ("apgr", "best_delta_ibc") for side, where in (("better", "above"), ("worse", "below"))),
+      for metric in ("apgr", "aiq", "best_delta_ibc_automix", "best_delta_ibc")
+      for side, where in (("better", "above"), ("worse", "below"))),
     Quantity("comparison_datasets_count", "Datasets", "Datasets", "count", 0,
              path=("routing_comparison", "all", PAIR, "datasets_count"), quoted=False,
              caption="the datasets where the pair has an APGR difference"),

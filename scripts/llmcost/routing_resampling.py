@@ -222,7 +222,7 @@ def _estimate(value, resampled) -> dict:
 
 def dataset_metrics(frame: pd.DataFrame, min_routed_share: float, holdout: Mapping = HOLDOUT,
                     bootstrap: Mapping = BOOTSTRAP, costs: Costs = DEFAULT_COSTS,
-                    verifier_routers=VERIFIER_ROUTERS) -> dict:
+                    verifier_routers=VERIFIER_ROUTERS, resampled: Mapping | None = None) -> dict:
     """Every routing curve metric of one dataset, with bootstrap intervals and held-out choice.
 
     ``frame`` is what ``routing.load_dataset`` returns. The result (JSON-ready
@@ -230,14 +230,16 @@ def dataset_metrics(frame: pd.DataFrame, min_routed_share: float, holdout: Mappi
     data has a baseline (and ``why`` not), whether it has AutoMix's (and
     ``automix_why`` not), and per router and the oracle its verifier charge,
     each metric's value and interval, the held-out statistics (by the
-    notebook's delta_IBC and by AutoMix's) and the PGR band.
+    notebook's delta_IBC and by AutoMix's) and the PGR band. ``resampled``: the
+    ``bootstrap_metrics`` of the same arguments, where the caller has it already.
     """
     holdout, bootstrap = {**HOLDOUT, **holdout}, {**BOOTSTRAP, **bootstrap}
     queries = _Queries(frame)
     n = len(frame)
     charges = verifier_charges(costs, verifier_routers)
     sample = sample_metrics(queries, np.arange(n)[None], min_routed_share, costs, charges)
-    resampled = _bootstrap(queries, min_routed_share, bootstrap["resamples"], bootstrap["seed"], costs, charges)
+    if resampled is None:
+        resampled = _bootstrap(queries, min_routed_share, bootstrap["resamples"], bootstrap["seed"], costs, charges)
     result = {"rows": n, "min_routed_share": min_routed_share, "holdout": holdout, "bootstrap": bootstrap,
               "P_slm": _estimate(sample["P_slm"][0], resampled["P_slm"]),
               "P_llm": _estimate(sample["P_llm"][0], resampled["P_llm"]),

@@ -24,6 +24,7 @@ import pandas as pd
 from .latex import LATEX, booktabs, escape, fmt_number
 from .quantities import AUTOMIX_TABLE, BY_NAME, ROUTING_METRICS_TABLE, table_columns
 from .routing import ROUTER_LABELS
+from .routing_comparison import ALL, NO_VERDICT
 
 TABLE_LABELS = {"logits": "Log-prob.", "entropy": "Entropy", "confidence": "Self-verif."}
 
@@ -201,14 +202,14 @@ def _rows(result: Mapping, m, marks: set) -> list[tuple]:
     return rows
 
 
-def _tabular(blocks: Mapping[str, list], notes: list[str], headers: list[str]) -> str:
+def _tabular(blocks: Mapping[str, list], notes: list[str], headers: list[str], row_header: str = "Router") -> str:
     """A booktabs tabular of ``blocks`` (per dataset its routers' (label, values, intervals)):
     each dataset's name above its rows, each router on two lines (values, then intervals),
     5 pt between columns, the notes under the bottom rule."""
     rows = {dataset: [row for label, values, intervals in block
                       for row in ((label, *values), ("", *intervals))] for dataset, block in blocks.items()}
-    columns = ["Router", *headers]
-    frame = pd.DataFrame([row for block in rows.values() for row in block], columns=columns).set_index("Router")
+    columns = [row_header, *headers]
+    frame = pd.DataFrame([row for block in rows.values() for row in block], columns=columns).set_index(row_header)
     # 5 pt between columns instead of 12, short headers and notes of a line each:
     # the table fits a plain article's text width
     text = booktabs(frame, column_format="l" + r"@{\hspace{5pt}}r" * (len(columns) - 1))
@@ -218,13 +219,13 @@ def _tabular(blocks: Mapping[str, list], notes: list[str], headers: list[str]) -
     return text.replace("\\bottomrule\n", "\\bottomrule\n" + footer + "\n")
 
 
-def _view_frame(blocks: Mapping[str, list], headers: list[str], m) -> pd.DataFrame:
+def _view_frame(blocks: Mapping[str, list], headers: list[str], m, row_header: str = "Router") -> pd.DataFrame:
     """The cells of ``blocks`` a row per dataset and router, the interval under the value."""
     rows = {(m.text(dataset), label): [f"{value}<br>{interval}" if interval else value
                                        for value, interval in zip(values, intervals)]
             for dataset, block in blocks.items() for label, values, intervals in block}
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=headers)
-    frame.index = pd.MultiIndex.from_tuples(frame.index, names=["Dataset", "Router"])
+    frame.index = pd.MultiIndex.from_tuples(frame.index, names=["Dataset", row_header])
     return frame
 
 
@@ -366,3 +367,88 @@ def _dataset_headings(text: str, row_counts: Mapping[str, int], width: int) -> s
         out += lines[position:position + count]
         position += count
     return "\n".join(out + lines[position:]) + "\n"
+
+
+# --- The routers compared pair by pair ---------------------------------------------------------
+
+#: metric of comparison.csv (its header: the markup's symbol of that name) -> decimals
+COMPARISON_COLUMNS = {"APGR": 3, "AIQ": 3, "best_delta_IBC_automix": 1, "best_delta_IBC": 1}
+PAIR_LABELS = {**TABLE_LABELS, "random": "Random"}
+
+
+def _comparison_cells(row, counts: tuple[int, int, int] | None, digits: int, m, marks: set) -> tuple[str, str]:
+    """A difference (bold where its interval excludes 0; a dash and a mark where undefined) and, in
+    small type, its interval, with the datasets' verdicts counted for the mean over datasets."""
+    if _missing(row.difference):
+        marks.add(NO_BASELINE)
+        return m.missing + m.symbols[NO_BASELINE], ""
+    value = m.pm(row.difference, None, digits, bold=row.verdict.endswith(" better"))
+    interval = "" if _missing(row.ci_low) or _missing(row.ci_high) else \
+        m.small(m.math(f"[{row.ci_low:.{digits}f}, {row.ci_high:.{digits}f}]"))
+    if not interval:
+        marks.add(NO_INTERVAL)
+        value += m.symbols[NO_INTERVAL]
+    if counts is not None:
+        better, worse, defined = counts
+        interval = " ".join(part for part in (interval, m.small(f"{better}:{worse}/{defined}")) if part)
+    return value, interval
+
+
+def routing_comparison_cells(comparison: pd.DataFrame, m) -> tuple[dict, list[str]]:
+    """Per dataset (the mean over datasets last) its pairs' (label, values, intervals) in markup
+    ``m``, and the notes; ``comparison`` is comparison.csv's table."""
+    s, marks = m.symbols, set()
+    blocks: dict = {}
+    datasets = [d for d in dict.fromkeys(comparison["dataset"]) if d != ALL]
+    per_dataset = comparison[comparison["dataset"] != ALL]
+    for dataset in [*datasets, ALL]:
+        rows = comparison[comparison["dataset"] == dataset]
+        heading = (f"Mean over {len(datasets)} dataset{'s' if len(datasets) != 1 else ''}" if dataset == ALL
+                   else dataset)
+        block = []
+        for (a, b), pair in rows.groupby(["router_a", "router_b"], sort=False):
+            cells = []
+            for metric, digits in COMPARISON_COLUMNS.items():
+                row = next(pair[pair["metric"] == metric].itertuples(index=False))
+                counts = None
+                if dataset == ALL and metric not in NO_VERDICT:
+                    same = per_dataset[(per_dataset["router_a"] == a) & (per_dataset["router_b"] == b)
+                                       & (per_dataset["metric"] == metric)]
+                    verdicts = same["verdict"].tolist()
+                    counts = (verdicts.count(f"{a} better"), verdicts.count(f"{b} better"),
+                              int(same["difference"].notna().sum()))
+                cells.append(_comparison_cells(row, counts, digits, m, marks))
+            values, intervals = zip(*cells)
+            block.append((f"{PAIR_LABELS[a]} vs {PAIR_LABELS[b]}", list(values), list(intervals)))
+        blocks[heading] = block
+    notes = [f"Difference: first router minus second on the same queries; small type: its 95{s['thin_pct']} "
+             "paired basic bootstrap interval",
+             f"{s['quad']}over the resamples of the metrics' own intervals. Bold: the interval excludes 0.",
+             f"Random: the diagonal (no verifier). {s['delta_IBC']} and {s['delta_IBC_automix']} in {s['pct']}. "
+             "No verdict on AIQ.",
+             "Mean over datasets: stratified bootstrap, a verdict on APGR only; k:j/n: first better",
+             f"{s['quad']}on k, second on j, of n datasets."]
+    if NO_BASELINE in marks:
+        notes.append(s[NO_BASELINE] + " Undefined: no baseline (comparison.csv's note says why).")
+    if NO_INTERVAL in marks:
+        notes.append(s[NO_INTERVAL] + " No interval: no resample gives a difference, or no resamples.")
+    return blocks, notes
+
+
+def _comparison_headers(m) -> list[str]:
+    return [m.symbols[metric] for metric in COMPARISON_COLUMNS]
+
+
+def routing_comparison_table(comparison: pd.DataFrame) -> str:
+    """Booktabs tabular of the paired router comparison (``results/tables/routing_comparison.tex``):
+    per dataset, then the mean over datasets, a row per pair with the difference of APGR, AIQ,
+    best delta_IBC_automix and best delta_IBC (first router minus second) and, in small type,
+    its 95 % paired bootstrap interval."""
+    blocks, notes = routing_comparison_cells(comparison, LATEX)
+    return _tabular(blocks, notes, _comparison_headers(LATEX), row_header="Pair")
+
+
+def routing_comparison_frame(comparison: pd.DataFrame, m) -> tuple[pd.DataFrame, list[str]]:
+    """The cells of ``routing_comparison_table`` in markup ``m`` for the report's view, and its notes."""
+    blocks, notes = routing_comparison_cells(comparison, m)
+    return _view_frame(blocks, _comparison_headers(m), m, row_header="Pair"), notes

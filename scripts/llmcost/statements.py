@@ -24,6 +24,7 @@ import pandas as pd
 from .numbers import leaves, quoted
 from .optimization_tables import bold_candidates
 from .paper import Quote, break_even_interval_contains_cost, pays_for_verifier
+from .routing_comparison import statement_verdicts
 
 #: Two values within this relative difference are a tie (float rounding, not a difference).
 TIE = 1e-9
@@ -153,6 +154,17 @@ def verifier_pays(s: Sources) -> dict:
     return tree
 
 
+def router_comparison(s: Sources) -> dict:
+    """Router comparison's verdict (paired bootstrap interval)
+
+    Per routing dataset and ``all`` (the mean over datasets), per pair of routers "A_vs_B"
+    and metric: "A better" where the difference's interval in ``routing_comparison`` lies
+    above 0, "B better" below, "not distinguishable" where it contains 0, "undefined"
+    without an interval, for AIQ, and under ``all`` for the best values (no verdict:
+    ``routing_comparison.NO_VERDICT``, ``NO_VERDICT_ACROSS``)."""
+    return statement_verdicts(s.numbers.get("routing_comparison", {}))
+
+
 #: kind -> the function that makes its statements (numbers.json's statements.<kind>)
 STATEMENTS = {
     "word": words,
@@ -160,6 +172,7 @@ STATEMENTS = {
     "best_average_optimizer": best_average_optimizer,
     "best_router": best_router,
     "verifier_pays": verifier_pays,
+    "router_comparison": router_comparison,
     "defined": defined,
 }
 

@@ -301,12 +301,14 @@ def routing_artifacts():
         ),
         "routing/summary.json",
         "routing/metrics.csv",
+        "routing/comparison.csv",
         "tables/routing_ibc.tex",
         "tables/routing_metrics.tex",
         "tables/routing_automix.tex",
+        "tables/routing_comparison.tex",
         *expand(
             "figures/routing_{name}.{ext}",
-            name=["delta_ibc", "pgr"],
+            name=["delta_ibc", "pgr", "comparison"],
             ext=["pdf", "png"],
         ),
     ]
@@ -357,6 +359,9 @@ INTERMEDIATES = [
         dataset=TOKEN_DATASETS,
     ),
     *expand(intermediate("routing/{dataset}.json"), dataset=ROUTING_DATASETS),
+    *expand(
+        intermediate("routing/comparison/{dataset}.json"), dataset=ROUTING_DATASETS
+    ),
 ]
 
 

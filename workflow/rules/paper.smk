@@ -18,6 +18,7 @@ rule numbers:
         optimization_scores=built("optimization/scores.csv"),
         optimization_comparison=built("optimization/comparison.csv"),
         routing_summary=built("routing/summary.json") if ROUTING_ON else [],
+        routing_comparison=built("routing/comparison.csv") if ROUTING_ON else [],
         routing_metrics=expand(
             built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS
         ),

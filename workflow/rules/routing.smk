@@ -4,8 +4,10 @@
 # computes the curve metrics with their bootstrap intervals and held-out
 # threshold choice, and draws the dataset's cost-performance figure; a new
 # dataset reruns only its own sweep plus the two jobs that combine the datasets
-# (routing_summary: summary and tables; routing_figures: the delta_IBC and PGR
-# figures). The cost model, thresholds, held-out splits and bootstrap are
+# (routing_summary: summary, tables and the routers compared across datasets;
+# routing_figures: the delta_IBC, PGR and router comparison figures). The sweep
+# also compares the routers pair by pair on its bootstrap resamples and passes
+# the per-resample differences on (routing/comparison/{dataset}.json). The cost model, thresholds, held-out splits and bootstrap are
 # params: changing them in the config reruns the sweeps. Jobs write into the
 # build area, as in tokens.smk.
 
@@ -59,6 +61,7 @@ rule routing_sweep:
             "Data per dataset",
         ),
         summary=intermediate("routing/{dataset}.json"),
+        comparison=intermediate("routing/comparison/{dataset}.json"),
         metrics=shown(
             "routing/datasets/{dataset}/metrics.json",
             "../report/routing_metrics_dataset.rst",
@@ -112,6 +115,9 @@ rule routing_summary:
         ),
         metrics=expand(
             built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS
+        ),
+        comparisons=expand(
+            intermediate("routing/comparison/{dataset}.json"), dataset=ROUTING_DATASETS
         ),
         code=code_of("routing_summary.py"),
     output:
@@ -169,6 +175,30 @@ rule routing_summary:
             "Routing",
             "Tables",
         ),
+        comparison=shown(
+            "routing/comparison.csv",
+            "../report/routing_comparison_csv.rst",
+            "Routing",
+            "Data",
+        ),
+        comparison_view=view(
+            "routing/comparison.csv",
+            "../report/routing_comparison_csv.rst",
+            "Routing",
+            "Data",
+        ),
+        comparison_table=shown(
+            "tables/routing_comparison.tex",
+            "../report/routing_comparison_table.rst",
+            "Routing",
+            "Tables",
+        ),
+        comparison_table_view=view(
+            "tables/routing_comparison.tex",
+            "../report/routing_comparison_table.rst",
+            "Routing",
+            "Tables",
+        ),
     log:
         logged("routing/summary.log"),
     group:
@@ -187,7 +217,7 @@ rule routing_summary:
         holdout=ROUTING["holdout"],
         bootstrap=ROUTING["bootstrap"],
     message:
-        "the routing summary, metrics table and LaTeX tables"
+        "the routing summary, metrics table, paired router comparison and LaTeX tables"
     script:
         "../../scripts/routing_summary.py"
 
@@ -207,6 +237,9 @@ rule routing_figures:
         ),
         metrics=expand(
             built("routing/datasets/{dataset}/metrics.json"), dataset=ROUTING_DATASETS
+        ),
+        comparisons=expand(
+            intermediate("routing/comparison/{dataset}.json"), dataset=ROUTING_DATASETS
         ),
         code=code_of("routing_figures.py"),
     output:
@@ -234,6 +267,18 @@ rule routing_figures:
             "Routing",
             "Figures",
         ),
+        comparison_pdf=shown(
+            "figures/routing_comparison.pdf",
+            "../report/routing_comparison_figure.rst",
+            "Routing",
+            "Figures",
+        ),
+        comparison_png=shown(
+            "figures/routing_comparison.png",
+            "../report/routing_comparison_figure.rst",
+            "Routing",
+            "Figures",
+        ),
     log:
         logged("routing/figures.log"),
     group:
@@ -245,6 +290,6 @@ rule routing_figures:
     params:
         bootstrap=ROUTING["bootstrap"],
     message:
-        "the delta_IBC and PGR figures"
+        "the delta_IBC, PGR and router comparison figures"
     script:
         "../../scripts/routing_figures.py"
