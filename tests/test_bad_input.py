@@ -391,6 +391,9 @@ ROW_CASES = {  # a part of the row's input cell -> its cases
         Fails(None, {"key": r"config routing\.logits is null but routing\.router is not: set both to file "
                             r"patterns .* or both to null \(none\)"},
               ("--config", "routing={'logits': null}"))],
+    "a router dataset named `all`": [
+        Elsewhere("test_discovery.py::test_a_router_dataset_named_all_stops_naming_its_file",
+                  {"its logits file": r"r/all_logits\.jsonl: a router dataset named 'all'"})],
     "no run under `tokens.runs`, or no file matching the router patterns": [
         Fails(None, {"what is missing": r"elsewhere/\{dataset\}\.jsonl: no file matches this pattern",
                      "which config key to fix": r"\(config routing\.logits\)"},

@@ -126,6 +126,19 @@ def test_a_plain_and_a_gzipped_router_file_are_an_error_naming_both(tmp_path, mo
         discover_routing_datasets("r/{dataset}_logits.jsonl", "r/router_{dataset}.jsonl")
 
 
+def test_a_router_dataset_named_all_stops_naming_its_file(tmp_path, monkeypatch):
+    """'all' is the router comparison's key for the mean over the datasets: a dataset of that name
+    would be mistaken for it, so it stops with its logits file named; listed or not, any other name goes."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("all", "b"):
+        touch(tmp_path / f"r/{name}_logits.jsonl"), touch(tmp_path / f"r/router_{name}.jsonl")
+    for listed in ((), ("all", "b")):
+        with pytest.raises(InputError, match=r"^r/all_logits\.jsonl: a router dataset named 'all' would share "
+                                             r"its key with the mean over the datasets.*Rename its two files"):
+            discover_routing_datasets("r/{dataset}_logits.jsonl", "r/router_{dataset}.jsonl", listed)
+    assert list(discover_routing_datasets("r/{dataset}_logits.jsonl", "r/router_{dataset}.jsonl", ("b",))) == ["b"]
+
+
 def test_dataset_may_appear_twice_in_a_pattern(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     touch(tmp_path / "my/cnli/cnli.logits.jsonl"), touch(tmp_path / "my/cnli/cnli.router.jsonl")

@@ -305,6 +305,10 @@ def _one_file(dataset: str, files: list[str], key: str) -> str:
     return files[0]
 
 
+#: the router comparison's key for its mean over the datasets (routing_comparison.ALL)
+MEAN_OVER_DATASETS = "all"
+
+
 def discover_routing_datasets(logits_pattern: str, router_pattern: str, datasets=()
                               ) -> dict[str, tuple[str, str]]:
     """dataset -> (logits file, router file): those listed, or every dataset that has both.
@@ -346,6 +350,11 @@ def discover_routing_datasets(logits_pattern: str, router_pattern: str, datasets
         chosen = sorted(with_logits.keys() & with_router.keys())
     files = {dataset: (_one_file(dataset, with_logits[dataset], "logits"),
                        _one_file(dataset, with_router[dataset], "router")) for dataset in chosen}
+    if MEAN_OVER_DATASETS in files:
+        raise InputError(
+            f"{files[MEAN_OVER_DATASETS][0]}: a router dataset named '{MEAN_OVER_DATASETS}' would share its "
+            f"key with the mean over the datasets in the router comparison (comparison.csv, numbers.json). "
+            f"Rename its two files (e.g. {MEAN_OVER_DATASETS}_queries), or leave it out of config routing.datasets.")
     for paths in files.values():
         for path in paths:
             no_wildcard_markup(path, "a router dataset's file")
