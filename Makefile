@@ -72,7 +72,7 @@ FAIL_ON ?=
 changes: $(VENV)/.installed
 	@$(BIN)/python scripts/changes.py --output '$(OUTPUT)' --base '$(BASE)' --fail-on '$(FAIL_ON)' --markdown changes.md
 
-# Speed and memory: issue 37's pipeline targets (this checkout against the base
+# Speed and memory: the pipeline's speed targets (this checkout against the base
 # commit and the one-process floor), a new seed at 400, 4,000 and 20,000 runs, and the
 # routing benchmarks; prints the tables and writes benchmarks/RESULTS.md.
 # Its pipeline rows took 39 minutes on the shared 2-core machine (load 3 to 8), plus about 3 on

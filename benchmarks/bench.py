@@ -116,7 +116,7 @@ def main() -> None:
         f"Machine: {machine()}.",
         f"Command: `python benchmarks/bench.py {options}`, {time.perf_counter() - start:.0f} s in all.",
         "",
-        "## The pipeline: issue 37's targets",
+        "## The pipeline: its speed targets",
         "",
         "Bundled data, and synthetic trees of 400, 4000 and 20,000 runs (`benchmarks/synth_runs.py`: 20 "
         "datasets x 5 models x 4 optimizers x 1, 10 or 50 seeds, the real layout and columns, ~580 KB per "

@@ -332,7 +332,7 @@ def issue_table(rows: list[dict], scale: list[dict], engine: float, baseline: st
     """Issue 37's table: its "now", the baseline measured in this run, this checkout, the target, and
     for each target met or missed, the measured cause."""
     found = targets(rows, scale, engine)
-    lines = [f"| | issue 37's \"now\" | baseline ({baseline}), this run | this checkout | target | "
+    lines = [f"| | first measured | baseline ({baseline}), this run | this checkout | target | "
              "met, or where the time goes (docs/performance.md) |", "|---|---|---|---|---|---|"]
     for name, label in LABELS.items():
         if name == "suite":

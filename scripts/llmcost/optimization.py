@@ -46,7 +46,7 @@ log = logging.getLogger("llmcost")
 
 RACING_COLUMNS = ["evaluated_blocks", "full_blocks"]
 #: the step columns the scores at budgets read: taking rows of the step table's text columns was most
-#: of this stage's time at 4000 runs (issue 29), so the functions below take only what they read
+#: of this stage's time at 4000 runs, so the functions below take only what they read
 SCORE_COLUMNS = [*RUN_KEYS, "step", "candidates", *INPUT_COLUMNS, "best_train_test_score"]
 #: the step columns optimization_results reads
 RESULT_COLUMNS = [*SCORE_COLUMNS, "has_test_score", "time_elapsed_s"]

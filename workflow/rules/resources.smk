@@ -7,9 +7,9 @@
 # log ("done: peak memory ... MB, ... s"; the time excludes Python's start-up
 # and imports, about 0.3 to 0.8 s), on the bundled data and on the 4000-run
 # benchmark (benchmarks/synth_runs.py: 20 datasets x 5 models x 4 optimizers x
-# 10 seeds, ~580 KB per run) on this project's 2-core machine, after issue 29
+# 10 seeds, ~580 KB per run) on this project's 2-core machine, after merging the combining jobs
 # merged the combining jobs (measured at a load of about 4 on the 2 cores: the
-# times are about twice a quiet machine's; read_runs from issue 22's table):
+# times are about twice a quiet machine's; read_runs from an earlier measurement):
 #
 #   rule                        bundled          4000 runs
 #   read_runs (per dataset)     227 MB  1.6 s    182 MB  3.5 s
