@@ -15,9 +15,10 @@ from llmcost.numbers import (comparison_numbers, leaves, macro_name, numbers_tex
                              routing_numbers)
 from llmcost.numbers import quoted as quoted_numbers
 from llmcost.optimizer_comparison import optimizer_comparison
-from llmcost.paper import (COMPARISON_FIGURE, COMPARISON_TABLE, NOTES, SECTIONS, Quote, exported_only,
-                           heldout_finding, leading_router, same_tasks, scores_case, sections, tasks_words,
-                           verifier_findings)
+from llmcost.latex import escape
+from llmcost.paper import (COMPARISON_FIGURE, COMPARISON_TABLE, NOTES, ROUTER_NAMES, SECTIONS, Quote, any_of, every,
+                           exported_only, heldout_finding, leading_router, router_name, routing_tables, same_tasks,
+                           scores_case, sections, tasks_words, undecided_pairs, verifier_findings, which)
 
 MACRO = re.compile(r"\\newcommand\{\\([A-Za-z]+)\}")
 
@@ -593,7 +594,7 @@ def test_each_section_opens_with_its_findings_each_with_a_pointer_to_its_detail(
     for item in items:
         assert sentence_count(item) == 1 and item[0].isupper() and item.endswith("."), item
         assert "\\ref{" in item, item
-    assert texts["routing"].index("\\end{itemize}") < texts["routing"].index("\\paragraph{Definitions.}")
+    assert texts["routing"].index("\\end{itemize}") < texts["routing"].index("\\paragraph{")  # then the definitions
 
 
 @pytest.mark.parametrize("fixture, most", [("bundled", 600), ("bundled, compared", 600),
@@ -659,7 +660,9 @@ def test_the_leading_router_and_its_paired_lead_over_the_next(half_width, case):
     # intervals no dataset's verdict says better)
     assert (f"{pair}ApgrWorseCount{{}}" in text) == (half_width is not None)
     assert f"{pair}ApgrBetterCount{{}}" not in text
-    assert ("cannot tell" in text) == (case != "ahead")
+    # the three cases quote the same macros; each says its own verdict
+    others = {first_finding(with_comparison(bundled_numbers(), width)) for width in (0.001, 0.5, None)} - {text}
+    assert len(others) == 2
     assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
 
 
@@ -667,8 +670,10 @@ def test_a_null_paired_difference_says_the_data_cannot_tell_without_a_placeholde
     numbers = with_comparison(bundled_numbers())
     for row in numbers["routing_comparison"]["all"].values():
         row.update({key: None for key in row if key.startswith("apgr_difference")})
+    q = Quote(numbers)
+    assert leading_router(q, q.keys("routing"), ["logits", "entropy", "confidence"])["case"] == "undefined"
     text = first_finding(numbers)
-    assert "cannot tell" in text and not comparison_macros(text)
+    assert not comparison_macros(text) and "\\ref{tab:routing-datasets}" in text
     assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
 
 
@@ -689,8 +694,16 @@ def test_the_comparisons_table_and_figure_are_shown_only_where_they_are_among_th
     assert "\\ref{tab:routing-comparison}" in first_finding(numbers, (COMPARISON_TABLE, COMPARISON_FIGURE))
 
 
+#: the routing findings, in their order (the held-out one only where a router has a baseline)
+FINDINGS = ("leader", "verifier", "gap", "held-out")
+
+
+def routing_finding(numbers: dict, which: str) -> str:
+    return findings(sections(numbers, "CAPO"), "routing")[FINDINGS.index(which)]
+
+
 def verifier_item(numbers: dict) -> str:
-    return next(item for item in findings(sections(numbers, "CAPO"), "routing") if "verifier" in item)
+    return routing_finding(numbers, "verifier")
 
 
 def break_even(dataset: str) -> str:
@@ -710,8 +723,10 @@ def test_whether_self_verification_pays_for_its_verifier_on_none_one_or_several_
     found = verifier_findings(Quote(numbers), list(numbers["routing"]))
     assert [(v["router"], v["case"], v["pays"], v["quoted"]) for v in found] == [("confidence", case, paying, quoted)]
     item = verifier_item(numbers)
-    assert re.search(r"the self-verification router (does not pay|pays) for its verifier on", item), item
-    assert ("does not pay" in item) == (case == "none")
+    # the router is the subject of its verdict: named before any dataset; the datasets where it pays named
+    named = [item.index(escape(d)) for d in numbers["routing"] if escape(d) in item]
+    assert router_name("confidence") in item and item.index(router_name("confidence")) < min(named), item
+    assert all(escape(d) in item for d in paying)
     assert break_even(quoted) in item and "\\RoutingConfigVerifierCost{}" in item
     assert placeholders(printed(numbers, "routing")) == []
 
@@ -722,7 +737,8 @@ def test_one_dataset_is_named_not_counted(cost, case):
     numbers["routing_config"]["verifier_cost"] = cost
     assert verifier_findings(Quote(numbers), ["qasper_short"])[0]["case"] == case
     item = verifier_item(numbers)
-    assert "qasper\\_short" in item and "datasets" not in item and break_even("qasper_short") in item
+    assert "qasper\\_short" in item and break_even("qasper_short") in item
+    assert not [count for count in (every(1), any_of(1), which(["a", "b", "c", "d"], 1)) if count in item]
     text = printed(numbers, "routing")
     assert placeholders(text) == [] and "1 datasets" not in text
 
@@ -755,10 +771,15 @@ def test_undefined_break_even_costs_get_their_reason():
     (found,) = verifier_findings(Quote(numbers), list(numbers["routing"]))
     assert found["case"] == "undefined" and found["why"] == "costs"
     item = verifier_item(numbers)
-    assert "costs no more than the small one" in item and not NUMBER.findall(item.split("per query,")[1])
+    assert NUMBER.findall(item) == ["\\RoutingConfigVerifierCost{}"]  # no break-even cost: only the configured cost
+    # the reason said is the costs, not the missing baseline of a large model no better than the small one
+    baseline = json.loads(json.dumps(numbers))
+    baseline["routing_config"] |= {"slm_cost": 1.0, "llm_cost": 2.0}
+    assert verifier_findings(Quote(baseline), list(numbers["routing"]))[0]["why"] == "baseline"
+    assert verifier_item(baseline) != item
     assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
     table = sections(numbers, "CAPO")["routing"]
-    assert "$^{a}$ undefined: the large model costs no more than the small one here" in table
+    assert f"$^{{a}}$ {NOTES['costs']}" in table
 
 
 @pytest.mark.parametrize("values, case, quoted_", [
@@ -775,9 +796,10 @@ def test_whether_the_threshold_chosen_on_calibration_queries_holds_on_the_others
             numbers["routing"][dataset]["entropy"]["heldout_delta_ibc_std_pct"] = None
     found = heldout_finding(Quote(numbers), ["cnli_short", "qasper_short"], "entropy")
     assert found["case"] == case
-    item = next(i for i in findings(sections(numbers, "CAPO"), "routing") if "held-out" in i)
+    item = routing_finding(numbers, "held-out")
+    assert router_name("entropy") in item
     if case == "undefined":
-        assert "cannot tell" in item and not NUMBER.findall(item)
+        assert not NUMBER.findall(item)
     else:
         assert found["quoted"] == quoted_
         assert ("qasper\\_short" in item) == (quoted_ == "qasper_short" or None in values or case == "some")
@@ -790,17 +812,28 @@ def test_a_held_out_value_from_a_single_split_has_no_spread():
     numbers = bundled_numbers()
     for entry in numbers["routing"].values():
         entry["entropy"]["heldout_delta_ibc_std_pct"] = None
-    item = next(i for i in findings(sections(numbers, "CAPO"), "routing") if "held-out" in i)
-    assert "StdPct" not in item and "single split" in item
+    item = routing_finding(numbers, "held-out")
+    assert "HeldoutDeltaIbcPct" in item and "StdPct" not in item and "\\pm" not in item  # a value without a spread
     assert not null_macros_quoted(numbers)
+
+
+def named_in(text: str, datasets) -> list[str]:
+    """The datasets a text names."""
+    return [d for d in datasets if re.search(rf"(?<![\w\\]){re.escape(escape(d))}(?!\w)", text)]
 
 
 def test_the_data_cannot_tell_where_intervals_contain_the_verdicts_boundary():
     numbers = with_comparison(bundled_numbers(), 0.5)
     last = findings(sections(numbers, "CAPO"), "routing")[-1]
     # every per-dataset APGR difference's interval contains 0; three break-even intervals contain the cost
-    assert "cannot tell" in last and "12 of the 12" in last
-    assert "cnli\\_short, coqa\\_short and qasper\\_short" in last
+    q = Quote(numbers)
+    datasets = list(numbers["routing"])
+    assert undecided_pairs(q, datasets, ["logits", "entropy", "confidence"]) == (12, 12)
+    # the undecided comparisons of all, then the 95 % interval's level
+    assert re.findall(r"\b\d+\b", NUMBER.sub("", last)) == ["12", "12", "95"]
+    (verifier,) = verifier_findings(q, datasets)
+    assert verifier["unsure"] == ["cnli_short", "coqa_short", "qasper_short"]
+    assert named_in(last, datasets) == verifier["unsure"]
     numbers = bundled_numbers()
     for entry in numbers["routing"].values():
         entry["bootstrap_resamples_count"] = 0
@@ -808,7 +841,7 @@ def test_the_data_cannot_tell_where_intervals_contain_the_verdicts_boundary():
             if isinstance(router, dict):
                 router.update({key: None for key in router if "_ci_" in key})
     last = findings(sections(numbers, "CAPO"), "routing")[-1]
-    assert "resamples" in last and "cannot tell" in last
+    assert "routing.bootstrap.resamples" in last and not NUMBER.findall(last)  # the setting that gives intervals
     assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
 
 
@@ -826,7 +859,9 @@ def test_routing_without_a_baseline_or_without_resamples_says_why_instead_of_mis
     assert {m for m in used if m.startswith("RoutingWorse")} == {"RoutingWorsePSlm", "RoutingWorsePLlm",
                                                                  "RoutingWorseBootstrapResamplesCount"}
     assert not {m for m in used if m.startswith("RoutingPlain") and "Ci" in m}
-    assert "no IBC baseline" in text
+    tables = routing_tables(Quote(numbers), ["worse", "plain"])
+    assert [(b["dataset"], b["no_baseline"], bool(b["rows"])) for b in tables[0]["blocks"]] == [
+        ("worse", True, False), ("plain", False, True)]
     assert "Routing metrics (no bootstrap resamples)" not in text  # the other dataset has them
     assert not null_macros_quoted(numbers) and placeholders(printed(numbers)) == []
 
@@ -834,12 +869,13 @@ def test_routing_without_a_baseline_or_without_resamples_says_why_instead_of_mis
 def test_the_routing_section_defines_both_ibcs_after_its_findings():
     numbers = bundled_numbers()
     text = " ".join(sections(numbers, "CAPO")["routing"].split())
-    definitions = text[text.index("\\paragraph{Definitions.}"):]
-    assert text.index("\\end{itemize}") < text.index("\\paragraph{Definitions.}")
+    definitions = text[text.index("\\end{itemize}"):]
+    definitions = definitions[:definitions.index("\\begin{table}")]
     for quoted_ in ("\\RoutingConfigSlmCost{}", "\\RoutingConfigLlmCost{}", "\\RoutingConfigVerifierCost{}",
                     "\\RoutingConfigMinRoutedSharePct{}"):
         assert quoted_ in definitions
-    assert "(here the self-verification router)" in definitions  # who pays a verifier, from the numbers
+    # who pays a verifier, from the numbers: the self-verification router alone
+    assert [name for name in ROUTER_NAMES.values() if name in definitions] == [router_name("confidence")]
     assert not null_macros_quoted(numbers)
 
 
