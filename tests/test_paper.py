@@ -862,8 +862,19 @@ def test_routing_without_a_baseline_or_without_resamples_says_why_instead_of_mis
     tables = routing_tables(Quote(numbers), ["worse", "plain"])
     assert [(b["dataset"], b["no_baseline"], bool(b["rows"])) for b in tables[0]["blocks"]] == [
         ("worse", True, False), ("plain", False, True)]
-    assert "Routing metrics (no bootstrap resamples)" not in text  # the other dataset has them
+    # the dataset without a baseline has its header (saying why) and no rows in both tables
+    for table in re.findall(r"\\begin\{table\}.*?\\end\{table\}", text, flags=re.S)[:2]:
+        header = next(line for line in table.splitlines() if "\\textit{worse}" in line)
+        assert table.splitlines()[table.splitlines().index(header) + 1] == "\\addlinespace"
+    # the other dataset has resamples: the metrics table is captioned as the bundled one, with intervals
+    assert caption(text, "tab:routing-metrics") == caption(sections(bundled_numbers(), "CAPO")["routing"],
+                                                           "tab:routing-metrics")
     assert not null_macros_quoted(numbers) and placeholders(printed(numbers)) == []
+
+
+def caption(text: str, label: str) -> str:
+    """The caption of the float labelled ``label``."""
+    return re.search(rf"\\caption\{{(.*)\}}\n\\label\{{{label}\}}", text).group(1)
 
 
 def test_the_routing_section_defines_both_ibcs_after_its_findings():
