@@ -238,33 +238,33 @@ def quoted_in(text: str, *macros: str) -> list[str]:
     return list(macros)
 
 
-def no_racing_logs(numbers: dict, texts: dict) -> list[str]:
+def says_no_racing_logs(numbers: dict, texts: dict) -> list[str]:
     assert numbers["optimization"]["racing_saved_pct"] == {}
     assert "OptimizationRacingSaved" not in texts["optimization"]
     assert "\\ref{tab:racing}" in findings(texts, "optimization")[0]
     return []
 
 
-def no_test_scores(numbers: dict, texts: dict) -> list[str]:
+def says_no_test_scores(numbers: dict, texts: dict) -> list[str]:
     assert scores_case(Quote(numbers)) == "no score" and "ScoreAtTableBudget" not in texts["optimization"]
     return []
 
 
-def one_optimizer(numbers: dict, texts: dict) -> list[str]:
+def says_one_optimizer(numbers: dict, texts: dict) -> list[str]:
     tokens = numbers["tokens"]
     assert (tokens["runs_count"], tokens["tasks_count"]) == ({"EvoPromptGA": 4}, {"EvoPromptGA": 2})
     return quoted_in(findings(texts, "tokens")[0], macro("tokens", "runs_count", "EvoPromptGA"),
                      macro("tokens", "tasks_count", "EvoPromptGA"))
 
 
-def one_run(numbers: dict, texts: dict) -> list[str]:
+def says_one_run(numbers: dict, texts: dict) -> list[str]:
     tokens = numbers["tokens"]
     assert (tokens["runs_count"], tokens["tasks_count"]) == ({"CAPO": 1}, {"CAPO": 1})
     return quoted_in(findings(texts, "tokens")[0], macro("tokens", "runs_count", "CAPO"),
                      macro("tokens", "tasks_count", "CAPO"))
 
 
-def different_models(numbers: dict, texts: dict) -> list[str]:
+def says_different_models(numbers: dict, texts: dict) -> list[str]:
     # EvoPromptGA ran on copa only: its share there is named with its dataset
     share = macro("tokens", "downstream_share_by_dataset_pct", "EvoPromptGA", "copa")
     assert list(numbers["tokens"]["downstream_share_by_dataset_pct"]["EvoPromptGA"]) == ["copa"]
@@ -272,17 +272,17 @@ def different_models(numbers: dict, texts: dict) -> list[str]:
     return quoted_in(texts["tokens"], share)
 
 
-def names(numbers: dict, texts: dict) -> list[str]:
+def says_names(numbers: dict, texts: dict) -> list[str]:
     return []  # the name of a model in the PDF: test_a_shape_has_a_paper_with_its_numbers
 
 
-def one_query(numbers: dict, texts: dict) -> list[str]:
+def says_one_query(numbers: dict, texts: dict) -> list[str]:
     assert has_no_baseline(Quote(numbers), "cnli_short")
     assert not re.search(r"\\RoutingCnliShort[A-Za-z]*Apgr", texts["routing"])  # no APGR without a baseline
     return []
 
 
-def uneven_coverage(numbers: dict, texts: dict) -> list[str]:
+def says_uneven_coverage(numbers: dict, texts: dict) -> list[str]:
     optimization = numbers["optimization"]
     assert scores_case(Quote(numbers)) == "averaged"
     assert (optimization["score_at_table_budget_tasks_count"], optimization["tasks_count"]) == (1, 2)
@@ -290,7 +290,7 @@ def uneven_coverage(numbers: dict, texts: dict) -> list[str]:
                      macro("optimization", "tasks_count"))
 
 
-def no_routing_data(numbers: dict, texts: dict) -> list[str]:
+def says_no_routing_data(numbers: dict, texts: dict) -> list[str]:
     routing = texts["routing"]
     assert numbers["routing"] == {} and not NUMBER.findall(routing)
     assert sentence_count(prose(routing)) == 1 and "\\begin{" not in routing  # no finding, table or figure
@@ -299,9 +299,10 @@ def no_routing_data(numbers: dict, texts: dict) -> list[str]:
 
 #: per shape: what its paper says that the bundled paper does not, checked on the sections made
 #: from its numbers (the case taken); it returns the macros whose values the PDF must print
-SHAPE_CASES = {"no racing logs": no_racing_logs, "no test scores": no_test_scores, "one optimizer": one_optimizer,
-               "one run": one_run, "different models": different_models, "names": names, "one query": one_query,
-               "uneven coverage": uneven_coverage, "no routing data": no_routing_data}
+SHAPE_CASES = {"no racing logs": says_no_racing_logs, "no test scores": says_no_test_scores,
+               "one optimizer": says_one_optimizer, "one run": says_one_run, "different models": says_different_models,
+               "names": says_names, "one query": says_one_query, "uneven coverage": says_uneven_coverage,
+               "no routing data": says_no_routing_data}
 
 
 def paper_text(shape: Shape, pdftotext: str) -> str:
