@@ -233,8 +233,8 @@ def optimization_section(q: Quote, table_optimizer: str, artifacts: Collection[s
     scored = q.keys("optimization", "score_at_table_budget_pct")
     optimizers = list(dict.fromkeys([*q.keys("tokens", "runs_count"), *scored]))
     runs = sum(count for count in (q.get("tokens", "runs_count") or {}).values() if isinstance(count, int))
-    return render("optimization", q=q, case=scores_case(q), scored=scored, unscored=[o for o in q.keys("tokens", "runs_count")
-                                                                if o not in scored],
+    return render("optimization", q=q, case=scores_case(q), scored=scored,
+                  unscored=[o for o in q.keys("tokens", "runs_count") if o not in scored],
                   runs=runs, pairs=[(pair, *pair_names(pair, optimizers))
                                     for pair in q.keys("optimization", "comparison")])
 
