@@ -15,8 +15,10 @@ from llmcost.numbers import (comparison_numbers, leaves, macro_name, numbers_tex
                              routing_numbers)
 from llmcost.numbers import quoted as quoted_numbers
 from llmcost.optimizer_comparison import optimizer_comparison
-from llmcost.paper import (COMPARISON_FIGURE, COMPARISON_TABLE, SECTIONS, Quote, exported_only, heldout_finding,
-                           leading_router, sections, verifier_findings)
+from llmcost.latex import escape
+from llmcost.paper import (COMPARISON_FIGURE, COMPARISON_TABLE, NOTES, ROUTER_NAMES, SECTIONS, Quote, any_of, every,
+                           exported_only, heldout_finding, leading_router, router_name, routing_tables, same_tasks,
+                           scores_case, sections, tasks_words, undecided_pairs, verifier_findings, which)
 
 MACRO = re.compile(r"\\newcommand\{\\([A-Za-z]+)\}")
 
@@ -116,7 +118,17 @@ def test_the_sections_of_a_filtered_config_quote_only_its_macros():
     assert quoted(numbers) - exported == defined - exported and quoted(numbers) <= defined
     text = "".join(sections(numbers, "CAPO").values())
     assert "EvoPromptGA" not in text and "coqa" not in text and r"\NumberMissing" not in text
-    assert "Figures~\\ref{fig:routing-1}--\\ref{fig:routing-3} show" in text
+    # one cost-performance figure per router dataset kept, and the text points to exactly those
+    kept = len(numbers["routing"])
+    assert kept == 3 and cost_performance_figures(text) == (list(range(1, kept + 1)), (1, kept))
+
+
+def cost_performance_figures(text: str) -> tuple[list[int], tuple[int, ...]]:
+    """(the numbers of the cost-performance figures a section labels, the first and the last it
+    references: a range ``1--n`` is referenced by its ends, one figure by itself)."""
+    labelled = [int(n) for n in re.findall(r"\\label\{fig:routing-(\d+)\}", text)]
+    referenced = [int(n) for n in re.findall(r"\\ref\{fig:routing-(\d+)\}", text)]
+    return labelled, tuple(referenced)
 
 
 def test_a_number_the_text_needs_but_numbers_json_lacks_prints_the_missing_marker():
@@ -128,7 +140,8 @@ def test_a_number_the_text_needs_but_numbers_json_lacks_prints_the_missing_marke
     text = "".join(texts.values())
     assert "\\NumberMissing{}" in findings(texts, "tokens")[0] and "\\TokensRunsCountCAPO" not in text
     optimization = findings(texts, "optimization")[0]
-    assert "racing" in optimization and "\\OptimizationRacingSaved" not in text  # the no-racing-log case
+    # the no-racing-log case: the finding points to the racing table and quotes no saving
+    assert "\\ref{tab:racing}" in optimization and "\\OptimizationRacingSaved" not in text
     assert "\\OptimizationWallClockHours{}" in optimization  # null: its macro prints [missing]
 
 
@@ -139,9 +152,20 @@ def test_datasets_of_other_optimizers_and_models_are_named_where_they_differ():
                "optimization": {"score_at_table_budget_pct": {"A": 50.0},
                                 "score_at_table_budget_by_model_pct": {"A": {"m": 50.0}}}}
     text = "".join(sections(numbers, "A").values())
-    assert "under B it is \\TokensDownstreamShareByDatasetPctBY{}\\,\\% on y" in text
-    assert "A averages\n\\OptimizationScoreAtTableBudgetByModelPctAM{}\\,\\% with m" in text
+    # B's datasets are not A's: its share is named with its dataset; so are A's own and A's model's score
+    assert named_after(text, "\\TokensDownstreamShareByDatasetPctBY{}", "xy") == ["y"]
+    assert [named_after(text, f"\\TokensDownstreamShareByDatasetPctA{d.upper()}{{}}", "xy") for d in "xy"] == [
+        ["x"], ["y"]]
+    assert named_after(text, "\\OptimizationScoreAtTableBudgetByModelPctAM{}", ["m"]) == ["m"]
     assert set(re.findall(r"\\((?:Tokens|Optimization)[A-Za-z]+)", text)) <= set(MACRO.findall(numbers_tex(numbers)))
+
+
+def named_after(text: str, macro: str, names) -> list[str]:
+    """Which of ``names`` a quoted number is given: those in the words after its macro, up to the
+    next macro, comma, semicolon or full stop."""
+    clause = re.split(r"\\(?:Tokens|Optimization|Routing)[A-Za-z]+\{\}|[;,]|\.(?=\s|$)",
+                      text.split(macro, 1)[1].replace("\\,\\%", ""))[0]
+    return [name for name in names if name in clause.split()]
 
 
 def pdf_text(workdir, pdftotext):
@@ -149,9 +173,9 @@ def pdf_text(workdir, pdftotext):
                           text=True, check=True).stdout
 
 
-def printed_value(workdir, macro: str) -> str:
+def printed_value(workdir, macro: str, output: str = "results") -> str:
     """What the published numbers.tex prints for ``macro``."""
-    tex = (workdir / "results/numbers.tex").read_text()
+    tex = (workdir / output / "numbers.tex").read_text()
     return re.search(rf"\\newcommand\{{\\{macro}\}}\{{([^}}]*)\}}", tex).group(1)
 
 
@@ -168,7 +192,10 @@ def test_the_paper_builds_and_follows_a_changed_number(rerun_copy, pdflatex, pdf
     assert "79.2 %" in after
     log = (rerun_copy / "logs/results/paper.log").read_text()
     assert "built from results/" in log
-    assert "Definitions." in text
+    # the definitions are printed: the costs and the minimum routed share only they quote
+    for cost in ("Slm", "Llm", "Verifier"):
+        assert f"= {printed_value(rerun_copy, f'RoutingConfig{cost}Cost')}" in text, cost
+    assert f"{printed_value(rerun_copy, 'RoutingConfigMinRoutedSharePct')} %" in text
     # the verifier's finding quotes qasper's break-even cost, the highest, as numbers.tex prints it
     highest = printed_value(rerun_copy, "RoutingQasperShortConfidenceVerifierBreakEvenCost")
     assert highest == "4.061" and highest in text
@@ -182,9 +209,9 @@ def test_the_paper_of_a_filtered_config_builds(rerun_copy, pdflatex, pdftotext):
               "output=agnews_only", f"routing={routing!r}")
     text = " ".join(pdf_text(rerun_copy, pdftotext).split())
     numbers = json.loads((rerun_copy / "agnews_only/numbers.json").read_text())
-    share = numbers["tokens"]["downstream_share_pct"]["CAPO"]
-    assert f"consumes {share:.1f} % of the input tokens under CAPO" in text
-    assert "on agnews" in text and "on copa" not in text and "[missing]" not in text
+    share = printed_value(rerun_copy, "TokensDownstreamSharePctCAPO", "agnews_only")
+    assert share == f'{numbers["tokens"]["downstream_share_pct"]["CAPO"]:.1f}' and f"{share} %" in text
+    assert "agnews" in text and "copa" not in text and "[missing]" not in text
     assert "built from agnews_only/" in (rerun_copy / "logs/agnews_only/paper.log").read_text()
 
 
@@ -355,32 +382,64 @@ def test_scores_of_optimizers_on_different_datasets_are_compared_on_the_common_o
     assert numbers["score_at_table_budget_by_model_pct"] == {"CAPO": {"llama": 94.8}, "EvoPromptGA": {"llama": 83.2}}
     assert (numbers["score_at_table_budget_tasks_count"], numbers["tasks_count"]) == (1, 2)
     tokens = {"downstream_share_pct": {"CAPO": 90.0, "EvoPromptGA": 80.0}, "runs_count": {"CAPO": 2, "EvoPromptGA": 1},
-              "tasks_count": {"CAPO": 2, "EvoPromptGA": 1}}
-    text = printed({"tokens": tokens, "optimization": numbers})
-    text = text[:text.index("A CAPO run uses")] + text[text.index("At a budget"):]  # the tokens per run: not given
-    assert ("CAPO's best-train prompts reach a test score of 94.8 %, EvoPromptGA's 83.2 %, averaged over the 1 "
-            "dataset and model where both have a score (of 2; Table \\ref{tab:optimizer-scores}, Figure") in text
-    assert ("Across the 2 CAPO runs on 2 datasets and models (of 2) and the 1 EvoPromptGA run on 1 (each "
-            "optimizer's numbers below average over the datasets and models it ran on)") in text
-    assert "No run records its steps' time" in text
-    assert placeholders(text) == []
+              "tasks_count": {"CAPO": 2, "EvoPromptGA": 1},
+              "mean_tokens_per_run_millions": {"CAPO": 5.0, "EvoPromptGA": 6.0},
+              "mean_input_tokens_per_run_millions": {"CAPO": 4.0, "EvoPromptGA": 5.0}}
+    both = {"tokens": tokens, "optimization": numbers}
+    q = Quote(both)
+    assert (scores_case(q), same_tasks(q)) == ("averaged", False)
+    texts = sections(both, "CAPO")
+    # the scores, in the optimizers' order, averaged over the common datasets and models, and of how many
+    first = findings(texts, "optimization")[0]
+    assert macros_in_order(first, "OptimizationScoreAtTableBudgetPct") == ["CAPO", "EvoPromptGA"]
+    assert "\\OptimizationScoreAtTableBudgetTasksCount{}" in first and "\\OptimizationTasksCount{}" in first
+    # each optimizer's runs and its datasets and models, of how many, since they differ
+    runs = findings(texts, "tokens")[0]
+    for quoted_ in ("TokensRunsCountCAPO", "TokensTasksCountCAPO", "TokensRunsCountEvoPromptGA",
+                    "TokensTasksCountEvoPromptGA", "OptimizationTasksCount"):
+        assert f"\\{quoted_}{{}}" in runs, quoted_
+    assert "WallClock" not in first and numbers["wall_clock_runs_count"] == 0  # no run records its time
+    text = printed(both)
+    assert "94.8 %" in text and "83.2 %" in text and f"1 {tasks_words(1)}" in text
+    assert placeholders(text) == [] and not null_macros_quoted(both)
+
+
+def macros_in_order(text: str, prefix: str) -> list[str]:
+    """The names of the macros ``\\<prefix><name>{}`` a text quotes, in its order."""
+    return re.findall(rf"\\{prefix}([A-Za-z]+)\{{\}}", text)
 
 
 def test_optimizers_without_a_common_dataset_or_without_scores_are_not_averaged_side_by_side():
     apart = optimization_numbers(SUMMARY, scores_rows([("a", "m", "CAPO", 90.0), ("b", "m", "EvoPromptGA", 80.0)]), 5e6)
     assert apart["score_at_table_budget_pct"] == {"CAPO": None, "EvoPromptGA": None}
-    text = printed({"optimization": apart})
-    assert "no dataset and model has a test score from each of CAPO and EvoPromptGA" in text
+    assert scores_case(Quote({"optimization": apart})) == "no common task"
+    first = findings(sections({"optimization": apart}, "CAPO"), "optimization")[0]
+    # both named, no score quoted: the table gives each one's
+    assert "CAPO" in first and "EvoPromptGA" in first and "\\ref{tab:optimizer-scores}" in first
+    assert "ScoreAtTableBudget" not in first
     unscored = optimization_numbers(SUMMARY, scores_rows([("a", "m", "CAPO", 90.0), ("a", "m", "EvoPromptGA",
                                                                                    float("nan"))]), 5e6)
     assert unscored["score_at_table_budget_pct"] == {"CAPO": 90.0}
-    text = printed({"tokens": {"runs_count": {"CAPO": 3, "EvoPromptGA": 3}}, "optimization": unscored}, "optimization")
-    assert "averaged over the 1 dataset and model where it has a score (the only one;" in text
-    assert "Figure \\ref{fig:score-vs-tokens}); EvoPromptGA has no test score from a step below the budget." in text
+    assert (unscored["score_at_table_budget_tasks_count"], unscored["tasks_count"]) == (1, 1)
+    numbers = {"tokens": {"runs_count": {"CAPO": 3, "EvoPromptGA": 3}}, "optimization": unscored}
+    assert scores_case(Quote(numbers)) == "averaged"
+    first = findings(sections(numbers, "CAPO"), "optimization")[0]
+    # CAPO's score over its one dataset and model (the only one: no total quoted); EvoPromptGA named, without one
+    assert macros_in_order(first, "OptimizationScoreAtTableBudgetPct") == ["CAPO"]
+    assert "\\OptimizationScoreAtTableBudgetTasksCount{}" in first and "\\OptimizationTasksCount{}" not in first
+    assert "EvoPromptGA" in first.split("\\ref{fig:score-vs-tokens}")[1]
+    assert f"1 {tasks_words(1)}" in printed(numbers, "optimization")
     none = optimization_numbers(SUMMARY, scores_rows([("a", "m", "CAPO", float("nan"))]), 5e6)
-    assert "no run has a test score from a step below the budget" in printed({"optimization": none})
+    assert scores_case(Quote({"optimization": none})) == "no score"
+    first = findings(sections({"optimization": none}, "CAPO"), "optimization")[0]
+    assert "CAPO" not in first and "ScoreAtTableBudget" not in first and "\\ref{tab:optimizer-scores}" in first
     for numbers in (apart, unscored, none):
         assert placeholders(printed({"optimization": numbers})) == []
+        assert not null_macros_quoted({"optimization": numbers})
+
+
+#: what the optimization section needs besides a comparison of optimizers
+NO_SCORES = {"table_budget_millions": 5.0, "wall_clock_runs_count": 0, "racing_saved_pct": {}}
 
 
 def test_a_pair_on_one_task_with_one_run_a_side_reads_too_few_runs_in_the_singular():
@@ -388,18 +447,32 @@ def test_a_pair_on_one_task_with_one_run_a_side_reads_too_few_runs_in_the_singul
     runs = pd.DataFrame({"dataset": "agnews", "model": "llama", "optimizer": ["CAPO", "EvoPromptGA"], "seed": 42,
                          "test_score_pct_at_5000000": [88.5, 88.6]})
     comparison = comparison_numbers(optimizer_comparison(runs, [5e6], 200, 0, 200), 5e6)
-    text = printed({"optimization": {"comparison": comparison}})
-    text = text[text.index("On the"):]
-    assert "On the 1 dataset and model both have, a CAPO run scores above an EvoPromptGA run" in text
-    assert "gives a p-value of 1.0000" in text
-    assert ("The verdict for CAPO against EvoPromptGA is ``too few runs'': with these run counts, even runs "
-            "completely separated on every task could not give a p-value of at most 0.05") in text
-    assert placeholders(text) == []
+    row = comparison["CAPO_vs_EvoPromptGA"]
+    assert (row["tasks_count"], row["permutation_p_value"], row["verdict"]) == (1, 1.0, "too few runs")
+    numbers = {"optimization": NO_SCORES | {"comparison": comparison}}
+    text = sections(numbers, "CAPO")["optimization"]
+    pair = "OptimizationComparisonCAPOVsEvoPromptGA"
+    for leaf in ("TasksCount", "PImprovement", "PCiLow", "PCiHigh", "DeltaPct", "DeltaCiLowPct", "DeltaCiHighPct",
+                 "PermutationPValue", "Verdict"):
+        assert f"\\{pair}{leaf}{{}}" in text, leaf
+    # "too few runs" is the one verdict said with why: its sentence is longer than another verdict's
+    other = json.loads(json.dumps(numbers))
+    other["optimization"]["comparison"]["CAPO_vs_EvoPromptGA"]["verdict"] = "not distinguishable"
+    verdict = (sentence_with(sections(n, "CAPO")["optimization"], f"\\{pair}Verdict{{}}") for n in (numbers, other))
+    assert len(next(verdict).split()) > len(next(verdict).split()) + 5
+    text = printed(numbers, "optimization")
+    assert f"1 {tasks_words(1)}" in text and placeholders(text) == []
     apart = comparison_numbers(optimizer_comparison(runs.assign(dataset=["a", "b"]), [5e6], 200, 0, 200), 5e6)
-    text = printed({"optimization": {"comparison": apart}})
-    text = text[text.index("CAPO and"):]
-    assert "CAPO and EvoPromptGA have no dataset and model where both have a run with a test score" in text
-    assert placeholders(text) == []
+    numbers = {"optimization": NO_SCORES | {"comparison": apart}}
+    pairs = paragraphs(sections(numbers, "CAPO")["optimization"])[1]
+    # not compared: both named, nothing of the pair quoted
+    assert "CAPO" in pairs and "EvoPromptGA" in pairs and "OptimizationComparison" not in pairs
+    assert placeholders(printed(numbers, "optimization")) == [] and not null_macros_quoted(numbers)
+
+
+def sentence_with(text: str, macro: str) -> str:
+    """The sentence of ``text`` that quotes ``macro``."""
+    return next(s for s in re.split(r"(?<=\.)\s+", " ".join(text.split())) if macro in s)
 
 
 def routing_case(frame: pd.DataFrame, name: str, resamples: int) -> dict:
@@ -521,7 +594,7 @@ def test_each_section_opens_with_its_findings_each_with_a_pointer_to_its_detail(
     for item in items:
         assert sentence_count(item) == 1 and item[0].isupper() and item.endswith("."), item
         assert "\\ref{" in item, item
-    assert texts["routing"].index("\\end{itemize}") < texts["routing"].index("\\paragraph{Definitions.}")
+    assert texts["routing"].index("\\end{itemize}") < texts["routing"].index("\\paragraph{")  # then the definitions
 
 
 @pytest.mark.parametrize("fixture, most", [("bundled", 600), ("bundled, compared", 600),
@@ -587,7 +660,9 @@ def test_the_leading_router_and_its_paired_lead_over_the_next(half_width, case):
     # intervals no dataset's verdict says better)
     assert (f"{pair}ApgrWorseCount{{}}" in text) == (half_width is not None)
     assert f"{pair}ApgrBetterCount{{}}" not in text
-    assert ("cannot tell" in text) == (case != "ahead")
+    # the three cases quote the same macros; each says its own verdict
+    others = {first_finding(with_comparison(bundled_numbers(), width)) for width in (0.001, 0.5, None)} - {text}
+    assert len(others) == 2
     assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
 
 
@@ -595,8 +670,10 @@ def test_a_null_paired_difference_says_the_data_cannot_tell_without_a_placeholde
     numbers = with_comparison(bundled_numbers())
     for row in numbers["routing_comparison"]["all"].values():
         row.update({key: None for key in row if key.startswith("apgr_difference")})
+    q = Quote(numbers)
+    assert leading_router(q, q.keys("routing"), ["logits", "entropy", "confidence"])["case"] == "undefined"
     text = first_finding(numbers)
-    assert "cannot tell" in text and not comparison_macros(text)
+    assert not comparison_macros(text) and "\\ref{tab:routing-datasets}" in text
     assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
 
 
@@ -617,8 +694,16 @@ def test_the_comparisons_table_and_figure_are_shown_only_where_they_are_among_th
     assert "\\ref{tab:routing-comparison}" in first_finding(numbers, (COMPARISON_TABLE, COMPARISON_FIGURE))
 
 
+#: the routing findings, in their order (the held-out one only where a router has a baseline)
+FINDINGS = ("leader", "verifier", "gap", "held-out")
+
+
+def routing_finding(numbers: dict, which: str) -> str:
+    return findings(sections(numbers, "CAPO"), "routing")[FINDINGS.index(which)]
+
+
 def verifier_item(numbers: dict) -> str:
-    return next(item for item in findings(sections(numbers, "CAPO"), "routing") if "verifier" in item)
+    return routing_finding(numbers, "verifier")
 
 
 def break_even(dataset: str) -> str:
@@ -638,8 +723,10 @@ def test_whether_self_verification_pays_for_its_verifier_on_none_one_or_several_
     found = verifier_findings(Quote(numbers), list(numbers["routing"]))
     assert [(v["router"], v["case"], v["pays"], v["quoted"]) for v in found] == [("confidence", case, paying, quoted)]
     item = verifier_item(numbers)
-    assert re.search(r"the self-verification router (does not pay|pays) for its verifier on", item), item
-    assert ("does not pay" in item) == (case == "none")
+    # the router is the subject of its verdict: named before any dataset; the datasets where it pays named
+    named = [item.index(escape(d)) for d in numbers["routing"] if escape(d) in item]
+    assert router_name("confidence") in item and item.index(router_name("confidence")) < min(named), item
+    assert all(escape(d) in item for d in paying)
     assert break_even(quoted) in item and "\\RoutingConfigVerifierCost{}" in item
     assert placeholders(printed(numbers, "routing")) == []
 
@@ -650,7 +737,8 @@ def test_one_dataset_is_named_not_counted(cost, case):
     numbers["routing_config"]["verifier_cost"] = cost
     assert verifier_findings(Quote(numbers), ["qasper_short"])[0]["case"] == case
     item = verifier_item(numbers)
-    assert "qasper\\_short" in item and "datasets" not in item and break_even("qasper_short") in item
+    assert "qasper\\_short" in item and break_even("qasper_short") in item
+    assert not [count for count in (every(1), any_of(1), which(["a", "b", "c", "d"], 1)) if count in item]
     text = printed(numbers, "routing")
     assert placeholders(text) == [] and "1 datasets" not in text
 
@@ -683,10 +771,15 @@ def test_undefined_break_even_costs_get_their_reason():
     (found,) = verifier_findings(Quote(numbers), list(numbers["routing"]))
     assert found["case"] == "undefined" and found["why"] == "costs"
     item = verifier_item(numbers)
-    assert "costs no more than the small one" in item and not NUMBER.findall(item.split("per query,")[1])
+    assert NUMBER.findall(item) == ["\\RoutingConfigVerifierCost{}"]  # no break-even cost: only the configured cost
+    # the reason said is the costs, not the missing baseline of a large model no better than the small one
+    baseline = json.loads(json.dumps(numbers))
+    baseline["routing_config"] |= {"slm_cost": 1.0, "llm_cost": 2.0}
+    assert verifier_findings(Quote(baseline), list(numbers["routing"]))[0]["why"] == "baseline"
+    assert verifier_item(baseline) != item
     assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
     table = sections(numbers, "CAPO")["routing"]
-    assert "$^{a}$ undefined: the large model costs no more than the small one here" in table
+    assert f"$^{{a}}$ {NOTES['costs']}" in table
 
 
 @pytest.mark.parametrize("values, case, quoted_", [
@@ -703,9 +796,10 @@ def test_whether_the_threshold_chosen_on_calibration_queries_holds_on_the_others
             numbers["routing"][dataset]["entropy"]["heldout_delta_ibc_std_pct"] = None
     found = heldout_finding(Quote(numbers), ["cnli_short", "qasper_short"], "entropy")
     assert found["case"] == case
-    item = next(i for i in findings(sections(numbers, "CAPO"), "routing") if "held-out" in i)
+    item = routing_finding(numbers, "held-out")
+    assert router_name("entropy") in item
     if case == "undefined":
-        assert "cannot tell" in item and not NUMBER.findall(item)
+        assert not NUMBER.findall(item)
     else:
         assert found["quoted"] == quoted_
         assert ("qasper\\_short" in item) == (quoted_ == "qasper_short" or None in values or case == "some")
@@ -718,17 +812,28 @@ def test_a_held_out_value_from_a_single_split_has_no_spread():
     numbers = bundled_numbers()
     for entry in numbers["routing"].values():
         entry["entropy"]["heldout_delta_ibc_std_pct"] = None
-    item = next(i for i in findings(sections(numbers, "CAPO"), "routing") if "held-out" in i)
-    assert "StdPct" not in item and "single split" in item
+    item = routing_finding(numbers, "held-out")
+    assert "HeldoutDeltaIbcPct" in item and "StdPct" not in item and "\\pm" not in item  # a value without a spread
     assert not null_macros_quoted(numbers)
+
+
+def named_in(text: str, datasets) -> list[str]:
+    """The datasets a text names."""
+    return [d for d in datasets if re.search(rf"(?<![\w\\]){re.escape(escape(d))}(?!\w)", text)]
 
 
 def test_the_data_cannot_tell_where_intervals_contain_the_verdicts_boundary():
     numbers = with_comparison(bundled_numbers(), 0.5)
     last = findings(sections(numbers, "CAPO"), "routing")[-1]
     # every per-dataset APGR difference's interval contains 0; three break-even intervals contain the cost
-    assert "cannot tell" in last and "12 of the 12" in last
-    assert "cnli\\_short, coqa\\_short and qasper\\_short" in last
+    q = Quote(numbers)
+    datasets = list(numbers["routing"])
+    assert undecided_pairs(q, datasets, ["logits", "entropy", "confidence"]) == (12, 12)
+    # the undecided comparisons of all, then the 95 % interval's level
+    assert re.findall(r"\b\d+\b", NUMBER.sub("", last)) == ["12", "12", "95"]
+    (verifier,) = verifier_findings(q, datasets)
+    assert verifier["unsure"] == ["cnli_short", "coqa_short", "qasper_short"]
+    assert named_in(last, datasets) == verifier["unsure"]
     numbers = bundled_numbers()
     for entry in numbers["routing"].values():
         entry["bootstrap_resamples_count"] = 0
@@ -736,7 +841,7 @@ def test_the_data_cannot_tell_where_intervals_contain_the_verdicts_boundary():
             if isinstance(router, dict):
                 router.update({key: None for key in router if "_ci_" in key})
     last = findings(sections(numbers, "CAPO"), "routing")[-1]
-    assert "resamples" in last and "cannot tell" in last
+    assert "routing.bootstrap.resamples" in last and not NUMBER.findall(last)  # the setting that gives intervals
     assert not null_macros_quoted(numbers) and placeholders(printed(numbers, "routing")) == []
 
 
@@ -754,20 +859,34 @@ def test_routing_without_a_baseline_or_without_resamples_says_why_instead_of_mis
     assert {m for m in used if m.startswith("RoutingWorse")} == {"RoutingWorsePSlm", "RoutingWorsePLlm",
                                                                  "RoutingWorseBootstrapResamplesCount"}
     assert not {m for m in used if m.startswith("RoutingPlain") and "Ci" in m}
-    assert "no IBC baseline" in text
-    assert "Routing metrics (no bootstrap resamples)" not in text  # the other dataset has them
+    tables = routing_tables(Quote(numbers), ["worse", "plain"])
+    assert [(b["dataset"], b["no_baseline"], bool(b["rows"])) for b in tables[0]["blocks"]] == [
+        ("worse", True, False), ("plain", False, True)]
+    # the dataset without a baseline has its header (saying why) and no rows in both tables
+    for table in re.findall(r"\\begin\{table\}.*?\\end\{table\}", text, flags=re.S)[:2]:
+        header = next(line for line in table.splitlines() if "\\textit{worse}" in line)
+        assert table.splitlines()[table.splitlines().index(header) + 1] == "\\addlinespace"
+    # the other dataset has resamples: the metrics table is captioned as the bundled one, with intervals
+    assert caption(text, "tab:routing-metrics") == caption(sections(bundled_numbers(), "CAPO")["routing"],
+                                                           "tab:routing-metrics")
     assert not null_macros_quoted(numbers) and placeholders(printed(numbers)) == []
+
+
+def caption(text: str, label: str) -> str:
+    """The caption of the float labelled ``label``."""
+    return re.search(rf"\\caption\{{(.*)\}}\n\\label\{{{label}\}}", text).group(1)
 
 
 def test_the_routing_section_defines_both_ibcs_after_its_findings():
     numbers = bundled_numbers()
     text = " ".join(sections(numbers, "CAPO")["routing"].split())
-    definitions = text[text.index("\\paragraph{Definitions.}"):]
-    assert text.index("\\end{itemize}") < text.index("\\paragraph{Definitions.}")
+    definitions = text[text.index("\\end{itemize}"):]
+    definitions = definitions[:definitions.index("\\begin{table}")]
     for quoted_ in ("\\RoutingConfigSlmCost{}", "\\RoutingConfigLlmCost{}", "\\RoutingConfigVerifierCost{}",
                     "\\RoutingConfigMinRoutedSharePct{}"):
         assert quoted_ in definitions
-    assert "(here the self-verification router)" in definitions  # who pays a verifier, from the numbers
+    # who pays a verifier, from the numbers: the self-verification router alone
+    assert [name for name in ROUTER_NAMES.values() if name in definitions] == [router_name("confidence")]
     assert not null_macros_quoted(numbers)
 
 

@@ -21,10 +21,13 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import REPO, copy_workflow, shared_folder, snakemake
-from test_paper import NUMBER, findings, paragraphs, placeholders, printed, prose_words, sentence_count, wrong_plurals
+from test_paper import (NUMBER, findings, named_after, paragraphs, placeholders, printed, prose, prose_words,
+                        sentence_count, wrong_plurals)
 
 from llmcost.changes import compare, markdown
+from llmcost.numbers import macro_name
 from llmcost.outputs import read_csv
+from llmcost.paper import Quote, has_no_baseline, scores_case, sections
 from llmcost.statements import STATEMENTS
 
 RUNS = Path("data/capo/main_results")
@@ -225,17 +228,81 @@ def test_a_shape_runs_through_every_artifact_and_view(shapes, name):
     assert len(macros) == len(set(macros)) > 20
 
 
-#: what the paper of a shape says that the bundled paper does not
-SHAPE_TEXT = {"no racing logs": "so racing savings are not reported",
-              "no test scores": "no run has a test score from a step below the budget",
-              "one optimizer": "Across the 4 EvoPromptGA runs on 2 datasets and models,",
-              "one run": "Across the 1 CAPO run on 1 dataset and model,",
-              "different models": "under EvoPromptGA it is 98.9 % on copa",
-              "names": "mis%tral",
-              "one query": "no IBC baseline",
-              "uneven coverage": "averaged over the 1 dataset and model where both have a score (of 2;",
-              "no routing data": "This project has no routing data (config routing.logits and routing.router "
-                                 "are null), so no router is measured."}
+def macro(*path) -> str:
+    return f"\\{macro_name(path)}{{}}"
+
+
+def quoted_in(text: str, *macros: str) -> list[str]:
+    """``macros``, each of which ``text`` quotes."""
+    assert all(m in text for m in macros), [m for m in macros if m not in text]
+    return list(macros)
+
+
+def says_no_racing_logs(numbers: dict, texts: dict) -> list[str]:
+    assert numbers["optimization"]["racing_saved_pct"] == {}
+    assert "OptimizationRacingSaved" not in texts["optimization"]
+    assert "\\ref{tab:racing}" in findings(texts, "optimization")[0]
+    return []
+
+
+def says_no_test_scores(numbers: dict, texts: dict) -> list[str]:
+    assert scores_case(Quote(numbers)) == "no score" and "ScoreAtTableBudget" not in texts["optimization"]
+    return []
+
+
+def says_one_optimizer(numbers: dict, texts: dict) -> list[str]:
+    tokens = numbers["tokens"]
+    assert (tokens["runs_count"], tokens["tasks_count"]) == ({"EvoPromptGA": 4}, {"EvoPromptGA": 2})
+    return quoted_in(findings(texts, "tokens")[0], macro("tokens", "runs_count", "EvoPromptGA"),
+                     macro("tokens", "tasks_count", "EvoPromptGA"))
+
+
+def says_one_run(numbers: dict, texts: dict) -> list[str]:
+    tokens = numbers["tokens"]
+    assert (tokens["runs_count"], tokens["tasks_count"]) == ({"CAPO": 1}, {"CAPO": 1})
+    return quoted_in(findings(texts, "tokens")[0], macro("tokens", "runs_count", "CAPO"),
+                     macro("tokens", "tasks_count", "CAPO"))
+
+
+def says_different_models(numbers: dict, texts: dict) -> list[str]:
+    # EvoPromptGA ran on copa only: its share there is named with its dataset
+    share = macro("tokens", "downstream_share_by_dataset_pct", "EvoPromptGA", "copa")
+    assert list(numbers["tokens"]["downstream_share_by_dataset_pct"]["EvoPromptGA"]) == ["copa"]
+    assert named_after(texts["tokens"], share, ["agnews", "copa"]) == ["copa"]
+    return quoted_in(texts["tokens"], share)
+
+
+def says_names(numbers: dict, texts: dict) -> list[str]:
+    return []  # the name of a model in the PDF: test_a_shape_has_a_paper_with_its_numbers
+
+
+def says_one_query(numbers: dict, texts: dict) -> list[str]:
+    assert has_no_baseline(Quote(numbers), "cnli_short")
+    assert not re.search(r"\\RoutingCnliShort[A-Za-z]*Apgr", texts["routing"])  # no APGR without a baseline
+    return []
+
+
+def says_uneven_coverage(numbers: dict, texts: dict) -> list[str]:
+    optimization = numbers["optimization"]
+    assert scores_case(Quote(numbers)) == "averaged"
+    assert (optimization["score_at_table_budget_tasks_count"], optimization["tasks_count"]) == (1, 2)
+    return quoted_in(findings(texts, "optimization")[0], macro("optimization", "score_at_table_budget_tasks_count"),
+                     macro("optimization", "tasks_count"))
+
+
+def says_no_routing_data(numbers: dict, texts: dict) -> list[str]:
+    routing = texts["routing"]
+    assert numbers["routing"] == {} and not NUMBER.findall(routing)
+    assert sentence_count(prose(routing)) == 1 and "\\begin{" not in routing  # no finding, table or figure
+    return []
+
+
+#: per shape: what its paper says that the bundled paper does not, checked on the sections made
+#: from its numbers (the case taken); it returns the macros whose values the PDF must print
+SHAPE_CASES = {"no racing logs": says_no_racing_logs, "no test scores": says_no_test_scores,
+               "one optimizer": says_one_optimizer, "one run": says_one_run, "different models": says_different_models,
+               "names": says_names, "one query": says_one_query, "uneven coverage": says_uneven_coverage,
+               "no routing data": says_no_routing_data}
 
 
 def paper_text(shape: Shape, pdftotext: str) -> str:
@@ -246,15 +313,29 @@ def paper_text(shape: Shape, pdftotext: str) -> str:
     return " ".join(re.sub(r"\n\d+\n\s*\f", "\n\f", text).split())
 
 
+def plain(tex: str) -> str:
+    """A sentence of a generated section as the PDF reads it (for one without macros or math)."""
+    return " ".join(re.sub(r"\\texttt\{([^}]*)\}", r"\1", prose(tex)).replace("\\_", "_").split())
+
+
 @pytest.mark.parametrize("name", RUNS_SHAPES)
 def test_a_shape_has_a_paper_with_its_numbers(shapes, name, pdflatex, pdftotext):
     shape = shapes(name)
     text = paper_text(shape, pdftotext)
     numbers = shape.numbers()
-    assert f"the input tokens under {next(iter(numbers['tokens']['downstream_share_pct']))}" in text
+    tex = (shape.out / "numbers.tex").read_text()
+    values = dict(re.findall(r"\\newcommand\{(\\[A-Za-z]+)\}\{(.*)\}% ", tex))
+    first = next(iter(numbers["tokens"]["downstream_share_pct"]))
+    assert f"{values[macro('tokens', 'downstream_share_pct', first)[:-2]]} %" in text
     for optimizer in ("CAPO", "EvoPromptGA"):
         assert (optimizer in text) == (optimizer in numbers["tokens"]["runs_count"]), optimizer
-    assert SHAPE_TEXT[name] in text
+    texts = sections(numbers, next(iter(numbers["tokens"]["runs_count"])))
+    for quoted in SHAPE_CASES[name](numbers, texts):
+        assert values[quoted[:-2]] in text, quoted
+    if name == "names":
+        assert NAMES["mistral"].split("~")[0] in text  # a model's name with a LaTeX special, as printed
+    if name == "no routing data":  # the routing section's one sentence, printed
+        assert plain(texts["routing"]) in text.replace("’", "'")
 
 
 @pytest.mark.parametrize("name", RUNS_SHAPES)
@@ -280,7 +361,6 @@ def test_a_shapes_sections_open_with_their_findings_and_say_nothing_untrue(shape
     """The sections made from a shape's numbers.json: findings first (at most three sentences for
     tokens and optimization, at most five one-sentence findings for routing), the routing prose short
     with at most 12 numbers a paragraph, and no placeholder or wrong plural in any of them."""
-    from llmcost.paper import sections
     numbers = shapes(name).numbers()
     texts = sections(numbers, next(iter(numbers["tokens"]["runs_count"])))
     for section in ("tokens", "optimization"):

@@ -203,12 +203,28 @@ def tokens_section(q: Quote, table_optimizer: str, artifacts: Collection[str]) -
     """Runs (and the datasets and models each optimizer ran on), downstream share of input tokens
     and tokens per run, per optimizer and dataset."""
     optimizers = q.keys("tokens", "downstream_share_pct")
-    counts = [q.get("tokens", "tasks_count", o) for o in optimizers]
     every = q.get("optimization", "tasks_count")
     return render("tokens", q=q, optimizers=optimizers, table_optimizer=table_optimizer, every=every,
-                  same_tasks=every is not None and all(count == every for count in counts),
+                  same_tasks=same_tasks(q),
                   first_datasets=q.keys("tokens", "downstream_share_by_dataset_pct", optimizers[0])
                   if optimizers else [])
+
+
+def same_tasks(q: Quote) -> bool:
+    """Whether every optimizer ran on all the datasets and models (``optimization.tasks_count``):
+    else the token findings say on how many of them each did and that its numbers average over those."""
+    every = q.get("optimization", "tasks_count")
+    return every is not None and all(q.get("tokens", "tasks_count", o) == every
+                                     for o in q.keys("tokens", "downstream_share_pct"))
+
+
+def scores_case(q: Quote) -> str:
+    """What the scores finding can say: ``no score`` (no optimizer has a test score below the
+    budget), ``no common task`` (no dataset and model has one from each scored optimizer: their
+    scores are not averaged side by side) or ``averaged`` (over the datasets and models all have)."""
+    if not q.keys("optimization", "score_at_table_budget_pct"):
+        return "no score"
+    return "no common task" if q.get("optimization", "score_at_table_budget_tasks_count") == 0 else "averaged"
 
 
 def optimization_section(q: Quote, table_optimizer: str, artifacts: Collection[str]) -> str:
@@ -217,8 +233,8 @@ def optimization_section(q: Quote, table_optimizer: str, artifacts: Collection[s
     scored = q.keys("optimization", "score_at_table_budget_pct")
     optimizers = list(dict.fromkeys([*q.keys("tokens", "runs_count"), *scored]))
     runs = sum(count for count in (q.get("tokens", "runs_count") or {}).values() if isinstance(count, int))
-    return render("optimization", q=q, scored=scored, unscored=[o for o in q.keys("tokens", "runs_count")
-                                                                if o not in scored],
+    return render("optimization", q=q, case=scores_case(q), scored=scored,
+                  unscored=[o for o in q.keys("tokens", "runs_count") if o not in scored],
                   runs=runs, pairs=[(pair, *pair_names(pair, optimizers))
                                     for pair in q.keys("optimization", "comparison")])
 
